@@ -1,0 +1,66 @@
+import { type DecodeResult, EventDecodeError, parseJson } from "./decode.js";
+
+/** What the engine keeps of a market tick: the price, and the top of the book when present. */
+export interface MarketQuote {
+  instrumentToken: number;
+  lastPrice: number;
+  /** Best bid (highest buy price) from depth, when the tick carries depth. */
+  bestBid: number | null;
+  /** Best ask (lowest sell price) from depth, when the tick carries depth. */
+  bestAsk: number | null;
+  /** The tick's own timestamp, or null when absent. */
+  timestamp: string | null;
+}
+
+/**
+ * Decodes a `market_tick` envelope reading only the fields the engine uses.
+ *
+ * Ticks are by far the most frequent message, so this skips schema validation of everything else
+ * the feed sends (OHLC, five depth levels, open interest...): those fields are tolerated, never
+ * walked. What it does read is checked as strictly as the schema would.
+ */
+export function decodeMarketTick(raw: string | Uint8Array): DecodeResult<MarketQuote> {
+  const json = parseJson(raw);
+  if (!json.ok) return json;
+  const envelope = json.value as { type?: unknown; data?: unknown } | null;
+  if (typeof envelope !== "object" || envelope === null) {
+    return invalid("", "expected a JSON object");
+  }
+  if (envelope.type !== "market_tick") {
+    return invalid("type", `expected "market_tick", got ${JSON.stringify(envelope.type)}`);
+  }
+  const data = envelope.data as Record<string, unknown> | null | undefined;
+  if (typeof data !== "object" || data === null) return invalid("data", "expected an object");
+  const token = data.instrument_token;
+  if (typeof token !== "number" || !Number.isInteger(token) || token <= 0) {
+    return invalid("data.instrument_token", "expected a positive integer");
+  }
+  const lastPrice = data.last_price;
+  if (typeof lastPrice !== "number" || !Number.isFinite(lastPrice)) {
+    return invalid("data.last_price", "expected a finite number");
+  }
+  const depth = data.depth as { buy?: unknown; sell?: unknown } | null | undefined;
+  const timestamp = data.timestamp;
+  return {
+    ok: true,
+    value: {
+      instrumentToken: token,
+      lastPrice,
+      bestBid: depth ? topPrice(depth.buy) : null,
+      bestAsk: depth ? topPrice(depth.sell) : null,
+      timestamp: typeof timestamp === "string" ? timestamp : null,
+    },
+  };
+}
+
+/** Price of the first depth level, or null when the side is empty or malformed. */
+function topPrice(levels: unknown): number | null {
+  if (!Array.isArray(levels)) return null;
+  const price = (levels[0] as { price?: unknown } | undefined)?.price;
+  // The feed pads empty depth levels with zeros; a zero is no quote.
+  return typeof price === "number" && Number.isFinite(price) && price > 0 ? price : null;
+}
+
+function invalid(path: string, message: string): { ok: false; error: EventDecodeError } {
+  return { ok: false, error: new EventDecodeError([{ path, message }]) };
+}

@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/**
+ * A row of the platform's shared `strategy_configurations` table, as the router sees it.
+ * Unknown columns are tolerated so the platform can add some without breaking the engine.
+ */
+export const StrategyConfigSchema = z.object({
+  id: z.string().min(1),
+  strategy_type: z.string().nullable().default(null),
+  instruments: z.array(z.number().int()).nullable().default(null),
+  parameters: z.record(z.string(), z.unknown()).nullable().default(null),
+  is_active: z.boolean(),
+  zerodha_trading_enabled: z.boolean(),
+});
+export type StrategyConfig = z.infer<typeof StrategyConfigSchema>;
+
+/**
+ * Where strategy configuration comes from (the app implements it on PostgreSQL).
+ * Resolves `null` for an unknown strategy; rejects when the source cannot be read.
+ */
+export interface StrategyConfigSource {
+  get(strategyId: string): Promise<StrategyConfig | null>;
+}

@@ -1,0 +1,4 @@
+export { FakeClock } from "./fake-clock.js";
+export { InMemoryStrategySource } from "./in-memory-strategy-source.js";
+export { type SampleSignalOptions, sampleQuote, sampleSignal } from "./sample-signals.js";
+export { describeTraderConformance, type TraderConformanceOptions } from "./trader-conformance.js";

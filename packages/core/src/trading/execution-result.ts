@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { MarketQuote } from "../events/market-tick-decoder.js";
+import {
+  type KnownErrorCode,
+  type OrderFailed,
+  OrderFailedSchema,
+  OrderFilledSchema,
+  OrderPlacedSchema,
+  type ValidatedSignal,
+} from "../events/payloads.js";
+
+/**
+ * What a trader reports for one signal: a discriminated union carrying the contract payload.
+ * A business failure is a `failed` value, never a thrown error.
+ */
+export const ExecutionResultSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("placed"), payload: OrderPlacedSchema }),
+  z.object({ kind: z.literal("filled"), payload: OrderFilledSchema }),
+  z.object({ kind: z.literal("failed"), payload: OrderFailedSchema }),
+]);
+export type ExecutionResult = z.infer<typeof ExecutionResultSchema>;
+export type ExecutionOutcome = ExecutionResult["kind"];
+
+/** A validated signal as a trader receives it: its event `id` and its payload. */
+export interface SignalToExecute {
+  /** The `validated_signal` event id: the de-duplication key, and the seed of order ids. */
+  id: string;
+  data: ValidatedSignal;
+}
+
+/** The last price the engine saw for an instrument, or null when it saw none. */
+export type LastPrice = MarketQuote | null;
+
+export interface FailureDetails {
+  namespace: string;
+  code: KnownErrorCode;
+  message: string;
+  timestamp: string;
+  orderId?: string;
+}
+
+/**
+ * The `failed` result for a signal, for traders and for the engine's own refusals
+ * (market closed, trader unavailable), so every failure carries the same fields.
+ */
+export function failedResult(signal: SignalToExecute, details: FailureDetails): ExecutionResult {
+  const original = signal.data.original_signal;
+  const payload: OrderFailed = {
+    strategy_id: original.strategy_id,
+    instrument_token: original.instrument_token,
+    signal_type: original.signal_type,
+    quantity: signal.data.validated_quantity,
+    price: signal.data.validated_price ?? original.price,
+    order_id: details.orderId ?? "N/A",
+    execution_mode: details.namespace,
+    error_message: details.message,
+    error_code: details.code,
+    timestamp: details.timestamp,
+    broker: details.namespace,
+  };
+  return { kind: "failed", payload };
+}
+
+/** The Kafka key of every result of a signal: `strategy_id:instrument_token`. */
+export function resultKey(signal: SignalToExecute): string {
+  const original = signal.data.original_signal;
+  return `${original.strategy_id}:${original.instrument_token}`;
+}

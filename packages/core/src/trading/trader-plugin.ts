@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { StrategyConfig } from "../ports/strategy-config-source.js";
+import type { Trader } from "./trader.js";
+
+/** Every plugin's settings say whether the namespace is enabled globally. */
+export interface PluginSettings {
+  enabled: boolean;
+}
+
+/** What the app hands a plugin to build its trader. */
+export interface TraderContext<S extends PluginSettings = PluginSettings> {
+  /** The namespace the trader executes for (`executionMode`). */
+  namespace: string;
+  settings: S;
+  logger: Logger;
+  clock: Clock;
+}
+
+/**
+ * What a broker package exports: everything the engine needs to know about the broker, so adding
+ * one is adding a package, never editing the engine.
+ */
+export interface TraderPlugin<S extends PluginSettings = PluginSettings> {
+  /** The namespace the trader executes for, and the `{ns}` of its output topics. */
+  readonly namespace: string;
+  /** Whether the trader places real orders (live namespaces fail closed and never run in shadow). */
+  readonly live: boolean;
+  /**
+   * Parses the plugin's configuration from environment variables. Issue paths are the variable
+   * names, so a bad value stops start-up with a message naming it.
+   */
+  readonly settingsSchema: z.ZodType<S>;
+  /** Names of variables that hold secrets: never printed. */
+  readonly secretVariables?: readonly string[];
+  /** The routing rule of a live namespace: whether this strategy trades on it. */
+  enabledFor(strategy: StrategyConfig): boolean;
+  create(context: TraderContext<S>): Trader;
+}
