@@ -152,6 +152,7 @@ share.coordinator.state.topic.min.isr=1
 # Fewer internal partitions: creating 50 of each on first use only slows tests.
 offsets.topic.num.partitions=3
 transaction.state.log.num.partitions=3
+share.coordinator.state.topic.num.partitions=3
 
 # Tests want groups to form at once and topics to appear on first use.
 group.initial.rebalance.delay.ms=0
@@ -182,6 +183,10 @@ logger.statechange.name = state.change.logger
 logger.statechange.level = WARN
 logger.clients.name = org.apache.kafka.clients
 logger.clients.level = WARN
+# Each component dumps its whole config at INFO (~2000 lines per start); the
+# config is in server.properties. Unused/unknown keys are still WARNed.
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = WARN
 EOF
 }
 

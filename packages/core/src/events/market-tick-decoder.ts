@@ -32,7 +32,8 @@ export function decodeMarketTick(raw: string | Uint8Array): DecodeResult<MarketQ
   const data = envelope.data as Record<string, unknown> | null | undefined;
   if (typeof data !== "object" || data === null) return invalid("data", "expected an object");
   const token = data.instrument_token;
-  if (typeof token !== "number" || !Number.isInteger(token) || token <= 0) {
+  // Safe integers only, as zod's `.int()` in MarketTickSchema: a token beyond 2^53 is not exact.
+  if (typeof token !== "number" || !Number.isSafeInteger(token) || token <= 0) {
     return invalid("data.instrument_token", "expected a positive integer");
   }
   const lastPrice = data.last_price;

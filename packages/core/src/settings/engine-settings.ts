@@ -15,8 +15,12 @@ const namespace = z
     const text = value?.trim() || "paper";
     try {
       assertNamespace(text);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
+    } catch {
+      // Not the thrown message: it quotes the value, and settings errors never show values.
+      ctx.addIssue({
+        code: "custom",
+        message: 'expected lowercase letters, digits, "_" or "-", starting with a letter',
+      });
       return z.NEVER;
     }
     return text;
@@ -54,19 +58,25 @@ export const EngineSettingsSchema = z
     HTTP_PORT: envInteger(8080, { min: 0, max: 65_535 }),
     LOG_LEVEL: envEnum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
   })
-  .superRefine((env, ctx) => {
-    if (env.KAFKA_SASL_MECHANISM !== "none") {
-      for (const variable of ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"] as const) {
-        if (!env[variable]) {
-          ctx.addIssue({
-            code: "custom",
-            path: [variable],
-            message: "required when KAFKA_SASL_MECHANISM is set",
-          });
+  .superRefine(
+    (env, ctx) => {
+      // Runs even when other variables are bad (`when` below), so one start-up names them all;
+      // a bad mechanism is then not a string, and is reported on its own.
+      const mechanism: unknown = env.KAFKA_SASL_MECHANISM;
+      if (typeof mechanism === "string" && mechanism !== "none") {
+        for (const variable of ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"] as const) {
+          if (!env[variable]) {
+            ctx.addIssue({
+              code: "custom",
+              path: [variable],
+              message: "required when KAFKA_SASL_MECHANISM is set",
+            });
+          }
         }
       }
-    }
-  })
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  )
   .transform((env) => ({
     kafka:
       env.KAFKA_BROKERS.length === 0
