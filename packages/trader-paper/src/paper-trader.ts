@@ -53,7 +53,7 @@ export class PaperTrader implements Trader {
     this.#tickSize = options.tickSize ?? 0.05;
     this.#feeModel = options.feeModel ?? new FlatPercentFeeModel();
     this.#clock = options.clock ?? systemClock;
-    this.#logger = (options.logger ?? silentLogger).child({ namespace: this.executionMode });
+    this.#logger = options.logger ?? silentLogger;
   }
 
   async initialize(): Promise<boolean> {

@@ -94,7 +94,8 @@ export class TraderRegistry {
           await trader.shutdown();
           return true;
         });
-        if (failure !== undefined) this.#logger.error({ namespace, reason: failure }, "shutdown failed");
+        if (failure !== undefined)
+          this.#logger.error({ namespace, reason: failure }, "shutdown failed");
       }),
     );
     this.#initialized = false;

@@ -26,6 +26,14 @@ export interface Trader {
    */
   executeOrder(signal: SignalToExecute, lastPrice: LastPrice): Promise<ExecutionResult>;
 
+  /**
+   * Resolves a signal whose execution was interrupted (the engine stopped between handing it to
+   * the trader and recording the result). A live trader must find out whether the first attempt
+   * reached the broker and adopt that order rather than place a second one. Traders without it
+   * are re-executed, which only a simulator may allow.
+   */
+  recoverOrder?(signal: SignalToExecute, lastPrice: LastPrice): Promise<ExecutionResult>;
+
   /** Current health; traders that can lose their session (an expired token) report it here. */
   health?(): TraderHealth;
 }

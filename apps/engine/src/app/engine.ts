@@ -1,0 +1,289 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  type Clock,
+  EngineSettingsSchema,
+  type EngineSettings,
+  type Env,
+  ExecutionRouter,
+  envList,
+  loadAllSettings,
+  type Logger,
+  MARKET_TICKS_TOPIC,
+  MarketHoursChecker,
+  systemClock,
+  TopicMap,
+  TraderRegistry,
+} from "@engine/core";
+import { z } from "zod";
+import { type DatabaseHandle, openDatabase } from "../db/database.js";
+import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
+import { type HttpServer as HttpServerType, HttpServer, type Readiness } from "../http/http-server.js";
+import { ExecutionJournal } from "../journal/execution-journal.js";
+import { EngineMetrics } from "../observability/metrics.js";
+import { PriceCache } from "../pipeline/price-cache.js";
+import { SignalPipeline } from "../pipeline/signal-pipeline.js";
+import { tickSubscription } from "../pipeline/tick-handler.js";
+import { InMemoryTransport } from "../transport/in-memory-transport.js";
+import { KafkaTransport } from "../transport/kafka-transport.js";
+import type { MessageTransport } from "../transport/transport.js";
+import { type AnyTraderPlugin, loadPluginModules, SHIPPED_PLUGINS, SIMULATOR_PLUGIN } from "./plugins.js";
+
+const PluginModulesSchema = z.object({ ENGINE_PLUGIN_MODULES: envList() });
+
+export interface EngineOptions {
+  env: Env;
+  logger: Logger;
+  /** Replaces the shipped plugins (tests). */
+  plugins?: readonly AnyTraderPlugin[];
+  clock?: Clock;
+  /** Serve HTTP (default true). */
+  http?: boolean;
+}
+
+/** What `start()` built, for the app and for tests. */
+export interface RunningEngine {
+  settings: EngineSettings;
+  transport: MessageTransport;
+  database: DatabaseHandle;
+  registry: TraderRegistry;
+  metrics: EngineMetrics;
+  httpPort: number | null;
+  instanceId: string;
+  /** Namespaces with a trader, in registration order. */
+  namespaces: string[];
+  topics: { signals: string; ticks: string; output(namespace: string): TopicMap; dlq(topic: string): string };
+}
+
+/**
+ * The composition root: the only place that knows every concrete piece. Builds the engine from
+ * the environment, starts it in dependency order and stops it in reverse.
+ */
+export class Engine {
+  readonly #o: EngineOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  #stopSteps: { name: string; run: () => Promise<void> }[] = [];
+  #running: RunningEngine | null = null;
+  #databaseHealthy = true;
+  #databaseReason: string | undefined;
+  #consuming = false;
+
+  constructor(options: EngineOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * Reads and validates all configuration, the engine's and every plugin's, reporting every bad
+   * variable at once.
+   * @throws SettingsError naming each bad variable
+   */
+  async configure(): Promise<{ settings: EngineSettings; plugins: AnyTraderPlugin[]; pluginSettings: Map<string, { enabled: boolean }> }> {
+    const { ENGINE_PLUGIN_MODULES } = loadAllSettings([PluginModulesSchema], this.#o.env)[0];
+    const plugins = [...(this.#o.plugins ?? SHIPPED_PLUGINS), ...(await loadPluginModules(ENGINE_PLUGIN_MODULES))];
+    const schemas = [EngineSettingsSchema, ...plugins.map((plugin) => plugin.settingsSchema)] as const;
+    const [settings, ...perPlugin] = loadAllSettings(schemas, this.#o.env) as [EngineSettings, ...{ enabled: boolean }[]];
+    const pluginSettings = new Map<string, { enabled: boolean }>();
+    plugins.forEach((plugin, index) => pluginSettings.set(plugin.namespace, perPlugin[index] ?? { enabled: false }));
+    return { settings, plugins, pluginSettings };
+  }
+
+  async start(): Promise<RunningEngine> {
+    const { settings, plugins, pluginSettings } = await this.configure();
+    const logger = this.#logger;
+    const clock = this.#clock;
+    const shadow = settings.mode === "shadow";
+    const prefix = shadow ? settings.shadowTopicPrefix : "";
+    const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    const metrics = new EngineMetrics();
+    logger.info(
+      {
+        instance_id: instanceId,
+        mode: settings.mode,
+        namespace: settings.namespace,
+        transport: settings.kafka ? "kafka" : "in-process",
+        database: settings.databaseUrl ? "postgresql" : "embedded pglite",
+        market_hours: settings.marketHours.mode,
+      },
+      "starting trading engine",
+    );
+
+    const database = openDatabase(settings.databaseUrl, logger);
+    this.#onStop("database", () => database.close());
+    await database.migrate();
+    logger.info({ driver: database.kind }, "database migrated");
+
+    const simulatorSettings = pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
+    const registry = new TraderRegistry({ timeoutMs: settings.traderInitTimeoutMs, logger });
+    const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
+    for (const plugin of enabled) {
+      const context = { namespace: plugin.namespace, clock, logger: logger.child({ namespace: plugin.namespace }) };
+      // Shadow mode never reaches a live broker: the simulator executes live namespaces instead.
+      const trader =
+        shadow && plugin.live
+          ? SIMULATOR_PLUGIN.create({ ...context, settings: simulatorSettings })
+          : plugin.create({ ...context, settings: pluginSettings.get(plugin.namespace) });
+      registry.register(trader);
+    }
+    const namespaces = registry.namespaces();
+
+    const input = new TopicMap(settings.namespace);
+    const output = new Map(namespaces.map((namespace) => [namespace, new TopicMap(namespace, { prefix })]));
+    const outputTopics = (namespace: string) => output.get(namespace) ?? new TopicMap(namespace, { prefix });
+    const dlq = (topic: string) => new TopicMap(settings.namespace, { prefix }).dlq(topic);
+    const topics = { signals: input.signalsValidated(), ticks: MARKET_TICKS_TOPIC, output: outputTopics, dlq };
+
+    const transport: MessageTransport = settings.kafka
+      ? new KafkaTransport({
+          ...settings.kafka,
+          signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
+          tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${instanceId}`,
+          logger,
+          metrics,
+        })
+      : new InMemoryTransport();
+    if (transport instanceof KafkaTransport) await transport.connect();
+    this.#onStop("transport", () => transport.stop());
+
+    const wanted = [
+      topics.signals,
+      topics.ticks,
+      dlq(topics.signals),
+      dlq(topics.ticks),
+      ...namespaces.flatMap((namespace) => {
+        const map = outputTopics(namespace);
+        return [map.ordersSubmitted(), map.ordersFilled(), map.ordersFailed()];
+      }),
+    ];
+    const created = await transport.ensureTopics(wanted);
+    if (created.length > 0) logger.info({ topics: created }, "created missing topics");
+
+    await registry.initialize();
+    this.#onStop("traders", () => registry.shutdown());
+
+    const router = new ExecutionRouter({
+      targets: plugins.map((plugin) => ({
+        namespace: plugin.namespace,
+        live: plugin.live,
+        enabled: namespaces.includes(plugin.namespace),
+        enabledFor: (strategy) => plugin.enabledFor(strategy),
+      })),
+      strategies: new PostgresStrategySource(database.db),
+      cacheTtlMs: settings.strategyConfigTtlMs,
+      clock,
+      logger,
+    });
+    const prices = new PriceCache();
+    const publish = (messages: readonly { topic: string; key: string; value: string }[]) => transport.publish(messages);
+    const pipeline = new SignalPipeline({
+      router,
+      registry,
+      marketHours: new MarketHoursChecker({
+        mode: settings.marketHours.mode,
+        extraHolidays: settings.marketHours.extraHolidays,
+        clock,
+      }),
+      prices,
+      journal: new ExecutionJournal(database, {
+        instanceId,
+        // Long enough that a slow broker call is never taken over while it runs.
+        leaseMs: settings.executionTimeoutMs * 2 + 5_000,
+        clock,
+      }),
+      signalTopic: topics.signals,
+      dlqTopic: dlq(topics.signals),
+      outputTopics,
+      liveNamespaces: new Set(plugins.filter((plugin) => plugin.live).map((plugin) => plugin.namespace)),
+      shadow,
+      executionTimeoutMs: settings.executionTimeoutMs,
+      clock,
+      logger,
+      metrics,
+      publish: (messages) => publish(messages),
+      onDatabaseHealth: (healthy, reason) => {
+        this.#databaseHealthy = healthy;
+        this.#databaseReason = reason;
+      },
+    });
+
+    let httpPort: number | null = null;
+    if (this.#o.http !== false) {
+      const http: HttpServerType = new HttpServer({
+        port: settings.httpPort,
+        metrics,
+        readiness: () => this.#readiness(),
+      });
+      httpPort = await http.start();
+      this.#onStop("http", () => http.stop());
+      logger.info({ port: httpPort }, "http listening: /health /ready /metrics");
+    }
+
+    await transport.start({
+      signals: pipeline.subscription(),
+      ticks: tickSubscription({
+        prices,
+        topic: topics.ticks,
+        dlqTopic: dlq(topics.ticks),
+        clock,
+        metrics,
+        publish: (messages) => publish(messages),
+      }),
+    });
+    this.#consuming = true;
+    this.#onStop("consumption", async () => {
+      this.#consuming = false;
+    });
+    logger.info({ signals: topics.signals, namespaces, shadow }, "trading engine consuming");
+
+    this.#running = { settings, transport, database, registry, metrics, httpPort, instanceId, namespaces, topics };
+    return this.#running;
+  }
+
+  /** Stops in reverse order of start: consumption (finishing batches in hand), traders, HTTP, database. */
+  async stop(): Promise<void> {
+    const steps = this.#stopSteps.reverse();
+    this.#stopSteps = [];
+    for (const step of steps) {
+      try {
+        await step.run();
+      } catch (error) {
+        this.#logger.error({ step: step.name, err: error instanceof Error ? error.message : String(error) }, "stop step failed");
+      }
+    }
+    this.#running = null;
+  }
+
+  #onStop(name: string, run: () => Promise<void>): void {
+    this.#stopSteps.push({ name, run });
+  }
+
+  async #readiness(): Promise<Readiness> {
+    const running = this.#running;
+    const checks: Readiness["checks"] = {};
+    if (!running) return { ready: false, checks: { engine: { ok: false, reason: "starting" } } };
+    const transport = running.transport.health();
+    checks.kafka = transport.connected && this.#consuming ? { ok: true } : { ok: false, reason: transport.reason ?? "not consuming" };
+    try {
+      await withTimeout(running.database.ping(), 2_000);
+      checks.database = this.#databaseHealthy ? { ok: true } : { ok: false, reason: this.#databaseReason ?? "unreachable" };
+    } catch (error) {
+      checks.database = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    for (const [namespace, health] of Object.entries(running.registry.health())) {
+      checks[`trader:${namespace}`] = health.status === "ready" ? { ok: true } : { ok: false, reason: health.reason };
+    }
+    return { ready: Object.values(checks).every((check) => check.ok), checks };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,48 @@
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { PluginSettings, TraderPlugin } from "@engine/core";
+import { paperPlugin } from "@engine/trader-paper";
+
+/** Any plugin, whatever its settings. */
+// biome-ignore lint/suspicious/noExplicitAny: plugins are heterogeneous in their settings type
+export type AnyTraderPlugin = TraderPlugin<any>;
+
+/** The brokers this build of the engine ships. */
+export const SHIPPED_PLUGINS: readonly AnyTraderPlugin[] = [paperPlugin];
+
+/** The simulator that stands in for live brokers in shadow mode. */
+export const SIMULATOR_PLUGIN: TraderPlugin<PluginSettings> = paperPlugin;
+
+/**
+ * Loads extra plugins named in `ENGINE_PLUGIN_MODULES` (package names or paths): a broker can be
+ * added to a deployment without rebuilding the engine. Each module exports `plugin` or a default.
+ */
+export async function loadPluginModules(specifiers: readonly string[]): Promise<AnyTraderPlugin[]> {
+  const plugins: AnyTraderPlugin[] = [];
+  for (const specifier of specifiers) {
+    const target =
+      specifier.startsWith(".") || isAbsolute(specifier)
+        ? pathToFileURL(resolve(specifier)).href
+        : specifier;
+    const module = (await import(target)) as { plugin?: unknown; default?: unknown };
+    const candidate = module.plugin ?? module.default;
+    if (!isPlugin(candidate)) {
+      throw new Error(`Module "${specifier}" exports no trader plugin (expected "plugin" or a default export)`);
+    }
+    plugins.push(candidate);
+  }
+  return plugins;
+}
+
+function isPlugin(value: unknown): value is AnyTraderPlugin {
+  const plugin = value as Partial<AnyTraderPlugin> | null;
+  return (
+    typeof plugin === "object" &&
+    plugin !== null &&
+    typeof plugin.namespace === "string" &&
+    typeof plugin.live === "boolean" &&
+    typeof plugin.create === "function" &&
+    typeof plugin.enabledFor === "function" &&
+    typeof plugin.settingsSchema === "object"
+  );
+}

@@ -1,0 +1,90 @@
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { Logger } from "@engine/core";
+import { type SQL, sql } from "drizzle-orm";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import { schema } from "./schema.js";
+
+/** The engine's database, whichever driver is behind it. */
+export type EngineDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** The migrations drizzle-kit generated, shipped beside `dist/`. */
+const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+/** Serialises migrations between engine instances starting at once. */
+const MIGRATION_LOCK_KEY = 7_321_554_210;
+
+export interface DatabaseHandle {
+  readonly db: EngineDatabase;
+  readonly kind: "postgres" | "pglite";
+  /** Rows of a raw statement, whatever the driver's result shape. */
+  rows<T>(query: SQL): Promise<T[]>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  /** Applies pending migrations. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to PostgreSQL at `url`, or, with no URL, starts an embedded PGlite (same schema and
+ * migrations) for the embedded default.
+ */
+export function openDatabase(url: string | null, logger: Logger): DatabaseHandle {
+  return url === null ? openPglite() : openPostgres(url, logger);
+}
+
+function openPostgres(url: string, logger: Logger): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Without it a dead connection stalls a query until the OS gives up on it.
+    keepAlive: true,
+  });
+  // An idle client's error (the server restarted) must not crash the process.
+  pool.on("error", (error) => logger.warn({ err: error.message }, "idle database connection lost"));
+  const db = drizzleNodePg(pool, { schema }) as unknown as EngineDatabase;
+  return {
+    db,
+    kind: "postgres",
+    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    ping: async () => {
+      await pool.query("select 1");
+    },
+    migrate: async () => {
+      const client = await pool.connect();
+      try {
+        await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+        await migrateNodePg(drizzleNodePg(pool, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function openPglite(): DatabaseHandle {
+  const client = new PGlite();
+  const db = drizzlePglite(client, { schema }) as unknown as EngineDatabase;
+  return {
+    db,
+    kind: "pglite",
+    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    ping: async () => {
+      await client.query("select 1");
+    },
+    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+export { sql };

@@ -1,0 +1,240 @@
+import type { Clock } from "@engine/core";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { DatabaseHandle } from "../db/database.js";
+import {
+  executionJournal,
+  type SignalDisposition,
+  signalJournal,
+} from "../db/schema.js";
+
+/** A result event as published: where it went and the envelope itself. */
+export interface JournaledEvent {
+  topic: string;
+  key: string;
+  event: { id: string; type: string } & Record<string, unknown>;
+}
+
+export interface SignalRecord {
+  signalId: string;
+  strategyId: string;
+  instrumentToken: number;
+  signalType: string;
+  disposition: SignalDisposition;
+  targets: string[];
+  detail: string | null;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+}
+
+export interface ExecutionKey {
+  signalId: string;
+  namespace: string;
+}
+
+export interface ClaimRequest extends ExecutionKey {
+  shadow: boolean;
+}
+
+/**
+ * What the journal says about one (signal, namespace) when the engine asks to execute it:
+ * - `fresh`: never seen, now claimed by this instance: execute it;
+ * - `completed`: executed before: publish the stored events, call no trader;
+ * - `interrupted`: claimed before and never completed (a crash): recover it, now claimed here;
+ * - `busy`: another instance is executing it right now: wait for it.
+ */
+export type ClaimOutcome =
+  | { kind: "fresh" }
+  | { kind: "completed"; events: JournaledEvent[] }
+  | { kind: "interrupted"; attempts: number }
+  | { kind: "busy" };
+
+export interface Completion extends ExecutionKey {
+  outcome: string;
+  errorCode: string | null;
+  orderId: string | null;
+  events: JournaledEvent[];
+}
+
+export interface ExecutionJournalOptions {
+  /** This engine instance, the owner of its claims. */
+  instanceId: string;
+  /** How long a claim is honoured before another instance may take it over. */
+  leaseMs: number;
+  clock: Clock;
+}
+
+/** Key of an execution in maps. */
+export function executionKey(key: ExecutionKey): string {
+  return `${key.signalId}\u0000${key.namespace}`;
+}
+
+/**
+ * The execution journal in PostgreSQL: the record that makes a redelivered signal harmless.
+ * Every method takes a whole batch and costs a fixed number of round trips.
+ */
+export class ExecutionJournal {
+  readonly #db: DatabaseHandle;
+  readonly #instanceId: string;
+  readonly #leaseMs: number;
+  readonly #clock: Clock;
+
+  constructor(db: DatabaseHandle, options: ExecutionJournalOptions) {
+    this.#db = db;
+    this.#instanceId = options.instanceId;
+    this.#leaseMs = options.leaseMs;
+    this.#clock = options.clock;
+  }
+
+  /**
+   * Records signals seen for the first time and returns, for every signal of the batch, the
+   * record as first written: a redelivered signal keeps the decision made when it first came.
+   */
+  async recordSignals(records: SignalRecord[]): Promise<Map<string, SignalRecord>> {
+    const stored = new Map<string, SignalRecord>();
+    if (records.length === 0) return stored;
+    const inserted = await this.#db.db
+      .insert(signalJournal)
+      .values(records)
+      .onConflictDoNothing()
+      .returning({ signalId: signalJournal.signalId });
+    const fresh = new Set(inserted.map((row) => row.signalId));
+    const seen = records.filter((record) => !fresh.has(record.signalId));
+    for (const record of records) if (fresh.has(record.signalId)) stored.set(record.signalId, record);
+    if (seen.length > 0) {
+      const rows = await this.#db.db
+        .select()
+        .from(signalJournal)
+        .where(inArray(signalJournal.signalId, seen.map((record) => record.signalId)));
+      for (const row of rows) {
+        stored.set(row.signalId, { ...row, detail: row.detail ?? null });
+      }
+    }
+    return stored;
+  }
+
+  /** Claims executions for this instance; see `ClaimOutcome`. */
+  async claim(requests: ClaimRequest[]): Promise<Map<string, ClaimOutcome>> {
+    const outcomes = new Map<string, ClaimOutcome>();
+    if (requests.length === 0) return outcomes;
+    const now = this.#clock.now();
+    const leaseUntil = new Date(now + this.#leaseMs);
+
+    const inserted = await this.#db.db
+      .insert(executionJournal)
+      .values(
+        requests.map((request) => ({
+          signalId: request.signalId,
+          namespace: request.namespace,
+          status: "in_flight" as const,
+          shadow: request.shadow,
+          claimedBy: this.#instanceId,
+          leaseUntil,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ signalId: executionJournal.signalId, namespace: executionJournal.namespace });
+    for (const row of inserted) outcomes.set(executionKey(row), { kind: "fresh" });
+
+    const conflicts = requests.filter((request) => !outcomes.has(executionKey(request)));
+    if (conflicts.length === 0) return outcomes;
+
+    // An unfinished claim is ours to recover when we made it, or when its owner's lease ran out.
+    const takenOver = await this.#db.db
+      .update(executionJournal)
+      .set({
+        claimedBy: this.#instanceId,
+        leaseUntil,
+        attempts: sql`${executionJournal.attempts} + 1`,
+      })
+      .where(
+        and(
+          eq(executionJournal.status, "in_flight"),
+          sql`(${executionJournal.claimedBy} = ${this.#instanceId} or ${executionJournal.leaseUntil} < ${new Date(now)})`,
+          inKeys(conflicts),
+        ),
+      )
+      .returning({
+        signalId: executionJournal.signalId,
+        namespace: executionJournal.namespace,
+        attempts: executionJournal.attempts,
+      });
+    for (const row of takenOver) {
+      outcomes.set(executionKey(row), { kind: "interrupted", attempts: row.attempts });
+    }
+
+    const remaining = conflicts.filter((request) => !outcomes.has(executionKey(request)));
+    if (remaining.length === 0) return outcomes;
+    const rows = await this.#db.db
+      .select({
+        signalId: executionJournal.signalId,
+        namespace: executionJournal.namespace,
+        status: executionJournal.status,
+        events: executionJournal.events,
+      })
+      .from(executionJournal)
+      .where(inKeys(remaining));
+    for (const row of rows) {
+      outcomes.set(
+        executionKey(row),
+        row.status === "completed"
+          ? { kind: "completed", events: (row.events ?? []) as JournaledEvent[] }
+          : { kind: "busy" },
+      );
+    }
+    return outcomes;
+  }
+
+  /**
+   * Stores results. Returns the events to publish for each execution: ours, or, where another
+   * instance completed it first, the ones it stored.
+   */
+  async complete(completions: Completion[]): Promise<Map<string, JournaledEvent[]>> {
+    const published = new Map<string, JournaledEvent[]>();
+    if (completions.length === 0) return published;
+    const rows = completions.map((completion) => ({
+      signal_id: completion.signalId,
+      namespace: completion.namespace,
+      outcome: completion.outcome,
+      error_code: completion.errorCode,
+      order_id: completion.orderId,
+      events: completion.events,
+    }));
+    const updated = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
+      update ${executionJournal} as j
+      set status = 'completed', outcome = v.outcome, error_code = v.error_code,
+          order_id = v.order_id, events = v.events, completed_at = now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as v(signal_id text, namespace text, outcome text, error_code text, order_id text, events jsonb)
+      where j.signal_id = v.signal_id and j.namespace = v.namespace and j.status = 'in_flight'
+      returning j.signal_id, j.namespace`);
+    const ours = new Set(updated.map((row) => executionKey({ signalId: row.signal_id, namespace: row.namespace })));
+    const theirs: ExecutionKey[] = [];
+    for (const completion of completions) {
+      if (ours.has(executionKey(completion))) published.set(executionKey(completion), completion.events);
+      else theirs.push(completion);
+    }
+    if (theirs.length > 0) {
+      const stored = await this.#db.db
+        .select({
+          signalId: executionJournal.signalId,
+          namespace: executionJournal.namespace,
+          events: executionJournal.events,
+        })
+        .from(executionJournal)
+        .where(inKeys(theirs));
+      for (const row of stored) {
+        published.set(executionKey(row), (row.events ?? []) as JournaledEvent[]);
+      }
+    }
+    return published;
+  }
+}
+
+/** `(signal_id, namespace) in ((...), ...)` for a list of keys. */
+function inKeys(keys: ExecutionKey[]) {
+  return sql`(${executionJournal.signalId}, ${executionJournal.namespace}) in (${sql.join(
+    keys.map((key) => sql`(${key.signalId}, ${key.namespace})`),
+    sql`, `,
+  )})`;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { loadSettings, SettingsError, systemClock } from "@engine/core";
+import { z } from "zod";
+import { Engine } from "./app/engine.js";
+import { openDatabase } from "./db/database.js";
+import { strategyConfigurations } from "./db/schema.js";
+import { DEMO_STRATEGY_ID, MarketSimulator } from "./embedded/market-simulator.js";
+import { createLogger } from "./observability/logger.js";
+import { InMemoryTransport } from "./transport/in-memory-transport.js";
+
+/** Stop must finish within this, or the process exits with an error. */
+const STOP_DEADLINE_MS = 10_000;
+
+const program = new Command()
+  .name("engine")
+  .description("Trading execution engine: routes validated signals to traders and emits order results.");
+
+program
+  .command("start")
+  .description(
+    "Start the engine in the foreground. Without KAFKA_BROKERS and DATABASE_URL it runs embedded: in-process bus, PGlite, a market simulator.",
+  )
+  .action(async () => {
+    const embedded = !process.env.KAFKA_BROKERS && !process.env.DATABASE_URL;
+    const env = embedded ? { MARKET_HOURS_MODE: "always_open", ...process.env } : process.env;
+    const logger = createLogger({ level: readLogLevel() });
+    const engine = new Engine({ env, logger });
+    const running = await engine.start();
+
+    let simulator: MarketSimulator | null = null;
+    if (running.transport instanceof InMemoryTransport) {
+      await running.database.db
+        .insert(strategyConfigurations)
+        .values({ id: DEMO_STRATEGY_ID, strategyType: "demo", instruments: [], parameters: {} })
+        .onConflictDoNothing();
+      simulator = new MarketSimulator({
+        publish: (messages) => running.transport.publish(messages),
+        clock: systemClock,
+        signalTopic: running.topics.signals,
+      });
+      simulator.start();
+      logger.info(
+        { metrics: `http://127.0.0.1:${running.httpPort}/metrics` },
+        "embedded mode: simulated ticks and demo signals, paper fills below",
+      );
+    }
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "stopping");
+      const deadline = setTimeout(() => {
+        logger.error({ deadline_ms: STOP_DEADLINE_MS }, "stop took too long: exiting");
+        process.exit(1);
+      }, STOP_DEADLINE_MS);
+      simulator?.stop();
+      await engine.stop();
+      clearTimeout(deadline);
+      logger.info({}, "stopped");
+      process.exit(0);
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  });
+
+program
+  .command("migrate")
+  .description("Apply the database migrations to DATABASE_URL and exit.")
+  .action(async () => {
+    const { DATABASE_URL } = loadSettings(z.object({ DATABASE_URL: z.string().min(1, "required") }), process.env);
+    const logger = createLogger({ level: readLogLevel() });
+    const database = openDatabase(DATABASE_URL, logger);
+    try {
+      await database.migrate();
+      logger.info({}, "migrations applied");
+    } finally {
+      await database.close();
+    }
+  });
+
+const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+
+/** The level to log start-up at; a bad LOG_LEVEL falls back to info and settings then name it. */
+function readLogLevel(): string {
+  const level = process.env.LOG_LEVEL?.trim().toLowerCase() ?? "";
+  return LOG_LEVELS.has(level) ? level : "info";
+}
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof SettingsError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`engine failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,413 @@
+import {
+  type Clock,
+  decodeEvent,
+  type ExecutionResult,
+  ExecutionResultSchema,
+  type ExecutionRouter,
+  failedResult,
+  isoNow,
+  type KnownErrorCode,
+  type Logger,
+  type MarketHoursChecker,
+  type SignalToExecute,
+  type TopicMap,
+  type TraderRegistry,
+  type ValidatedSignalEvent,
+  ValidatedSignalEventSchema,
+} from "@engine/core";
+import type { SignalDisposition } from "../db/schema.js";
+import {
+  type ClaimOutcome,
+  type ClaimRequest,
+  type Completion,
+  type ExecutionJournal,
+  executionKey,
+  type JournaledEvent,
+  type SignalRecord,
+} from "../journal/execution-journal.js";
+import type { EngineMetrics } from "../observability/metrics.js";
+import {
+  BatchAbandonedError,
+  type InboundBatch,
+  type InboundMessage,
+  type OutboundMessage,
+  type Subscription,
+} from "../transport/transport.js";
+import { deadLetter } from "./dead-letter.js";
+import type { PriceCache } from "./price-cache.js";
+import { resultEvent } from "./result-events.js";
+
+export interface SignalPipelineOptions {
+  router: ExecutionRouter;
+  registry: TraderRegistry;
+  marketHours: MarketHoursChecker;
+  prices: PriceCache;
+  journal: ExecutionJournal;
+  /** The validated-signals topic consumed, and its dead-letter topic. */
+  signalTopic: string;
+  dlqTopic: string;
+  /** Output topics of an execution namespace. */
+  outputTopics(namespace: string): TopicMap;
+  /** Namespaces that place real orders. */
+  liveNamespaces: ReadonlySet<string>;
+  /** Shadow mode: live namespaces are simulated, never traded. */
+  shadow: boolean;
+  executionTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+  publish(messages: OutboundMessage[]): Promise<void>;
+  /** Told when the database stops or starts answering (for readiness). */
+  onDatabaseHealth?(healthy: boolean, reason?: string): void;
+  retryDelayMs?: { initial: number; max: number };
+}
+
+interface Accepted {
+  message: InboundMessage;
+  event: ValidatedSignalEvent;
+  signal: SignalToExecute;
+  /** Executions of one key run in order. */
+  orderingKey: string;
+}
+
+interface Execution {
+  accepted: Accepted;
+  namespace: string;
+  outcome: ClaimOutcome;
+}
+
+const BUSY_POLL_MS = 200;
+
+/**
+ * Turns validated signals into order results: decode, decide (route, market hours), journal,
+ * execute on every target namespace, journal the results, publish. A batch resolves only when
+ * its results are acknowledged, so committing it afterwards never loses a signal, and the journal
+ * makes a redelivered batch publish the same results without trading again.
+ */
+export class SignalPipeline {
+  readonly #o: SignalPipelineOptions;
+  readonly #retry: { initial: number; max: number };
+  #databaseDown = false;
+
+  constructor(options: SignalPipelineOptions) {
+    this.#o = options;
+    this.#retry = options.retryDelayMs ?? { initial: 200, max: 5_000 };
+  }
+
+  subscription(): Subscription {
+    return { topic: this.#o.signalTopic, handle: (batch) => this.handle(batch) };
+  }
+
+  async handle(batch: InboundBatch): Promise<void> {
+    const startedAt = performance.now();
+    const accepted: Accepted[] = [];
+    const dead: OutboundMessage[] = [];
+    const seen = new Set<string>();
+    for (const message of batch.messages) {
+      const decoded = message.value
+        ? decodeEvent(ValidatedSignalEventSchema, message.value)
+        : null;
+      if (!decoded?.ok) {
+        const reason = decoded ? decoded.error.message : "empty message";
+        this.#o.logger.warn({ topic: message.topic, offset: message.offset, reason }, "dead letter");
+        dead.push(deadLetter(message, reason, this.#o.dlqTopic, this.#o.clock));
+        continue;
+      }
+      const event = decoded.value;
+      // A copy delivered twice in one batch is one signal.
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
+      accepted.push({
+        message,
+        event,
+        signal: { id: event.id, data: event.data },
+        orderingKey: message.key?.toString("utf8") ?? event.key,
+      });
+    }
+
+    const results =
+      accepted.length === 0 ? [] : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch));
+    await this.#o.publish([...dead, ...results.map(toMessage)]);
+
+    if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
+    const seconds = (performance.now() - startedAt) / 1000;
+    for (const { event } of results) {
+      const data = event.data as { execution_mode?: string; error_code?: string };
+      const namespace = data.execution_mode ?? "unknown";
+      this.#o.metrics.executionSeconds.observe({ namespace }, seconds);
+    }
+  }
+
+  async #process(accepted: Accepted[], batch: InboundBatch): Promise<JournaledEvent[]> {
+    const records = await this.#o.journal.recordSignals(
+      await Promise.all(accepted.map((item) => this.#decide(item))),
+    );
+
+    const claims: ClaimRequest[] = [];
+    const wanted: { accepted: Accepted; namespace: string }[] = [];
+    for (const item of accepted) {
+      const record = records.get(item.event.id);
+      if (!record) throw new Error(`signal ${item.event.id} missing from the journal`);
+      this.#o.metrics.signalsReceived.inc({ disposition: record.disposition });
+      if (record.disposition === "hold" || record.disposition === "no_target") {
+        this.#o.logger.info(
+          { ...signalContext(item), disposition: record.disposition, detail: record.detail },
+          "signal recorded, nothing to execute",
+        );
+        continue;
+      }
+      for (const namespace of record.targets) {
+        const shadow = this.#o.shadow && this.#o.liveNamespaces.has(namespace);
+        claims.push({ signalId: item.event.id, namespace, shadow });
+        wanted.push({ accepted: item, namespace });
+      }
+    }
+
+    let outcomes = await this.#o.journal.claim(claims);
+    // Another instance holds some: wait until it finishes them or its lease runs out.
+    for (;;) {
+      const busy = claims.filter((claim) => outcomes.get(executionKey(claim))?.kind === "busy");
+      if (busy.length === 0) break;
+      await sleep(BUSY_POLL_MS);
+      await batch.heartbeat();
+      if (!batch.isActive()) throw new BatchAbandonedError("stopping while another instance held signals");
+      const retried = await this.#o.journal.claim(busy);
+      outcomes = new Map([...outcomes, ...retried]);
+    }
+
+    const executions: Execution[] = wanted.map((item) => {
+      const outcome = outcomes.get(executionKey({ signalId: item.accepted.event.id, namespace: item.namespace }));
+      if (!outcome) throw new Error(`no claim outcome for ${item.accepted.event.id}/${item.namespace}`);
+      return { ...item, outcome };
+    });
+
+    const completions = await this.#executeInKeyOrder(executions, records);
+    const stored = await this.#o.journal.complete(completions);
+
+    const events: JournaledEvent[] = [];
+    for (const execution of executions) {
+      const key = executionKey({ signalId: execution.accepted.event.id, namespace: execution.namespace });
+      if (execution.outcome.kind === "completed") {
+        this.#o.metrics.republished.inc({ namespace: execution.namespace });
+        this.#o.logger.info(
+          { ...signalContext(execution.accepted), namespace: execution.namespace },
+          "signal already executed: republishing its stored result",
+        );
+        events.push(...execution.outcome.events);
+      } else {
+        events.push(...(stored.get(key) ?? []));
+      }
+    }
+    return events;
+  }
+
+  /** The decision for a signal seen for the first time. */
+  async #decide(item: Accepted): Promise<SignalRecord> {
+    const original = item.event.data.original_signal;
+    const record = (disposition: SignalDisposition, targets: string[], detail: string | null) => ({
+      signalId: item.event.id,
+      strategyId: original.strategy_id,
+      instrumentToken: original.instrument_token,
+      signalType: original.signal_type,
+      disposition,
+      targets,
+      detail,
+      sourceTopic: item.message.topic,
+      sourcePartition: item.message.partition,
+      sourceOffset: item.message.offset,
+    });
+    if (original.signal_type === "HOLD") return record("hold", [], "HOLD places no order");
+    const decision = await this.#o.router.route(original.strategy_id);
+    const detail = decision.error ? `strategy configuration unavailable: ${decision.error}` : null;
+    if (decision.namespaces.length === 0) {
+      return record("no_target", [], detail ?? `no namespace enabled (strategy ${decision.strategy})`);
+    }
+    const market = this.#o.marketHours.status();
+    if (!market.open) return record("market_closed", decision.namespaces, market.detail);
+    return record("routed", decision.namespaces, detail);
+  }
+
+  /** Executes in order within a key, keys concurrently, a signal's namespaces concurrently. */
+  async #executeInKeyOrder(
+    executions: Execution[],
+    records: Map<string, SignalRecord>,
+  ): Promise<Completion[]> {
+    const byKey = new Map<string, Execution[]>();
+    for (const execution of executions) {
+      if (execution.outcome.kind === "completed") continue;
+      const list = byKey.get(execution.accepted.orderingKey);
+      if (list) list.push(execution);
+      else byKey.set(execution.accepted.orderingKey, [execution]);
+    }
+    const completions: Completion[] = [];
+    await Promise.all(
+      [...byKey.values()].map(async (list) => {
+        for (const group of groupConsecutiveBySignal(list)) {
+          const done = await Promise.all(
+            group.map((execution) => {
+              const record = records.get(execution.accepted.event.id);
+              return this.#executeOne(execution, record?.disposition === "market_closed" ? record : null);
+            }),
+          );
+          completions.push(...done);
+        }
+      }),
+    );
+    return completions;
+  }
+
+  async #executeOne(execution: Execution, closed: SignalRecord | null): Promise<Completion> {
+    const { accepted, namespace } = execution;
+    const result = closed
+      ? this.#failed(accepted.signal, namespace, "MARKET_CLOSED", `market closed: ${closed.detail}`)
+      : await this.#execute(accepted.signal, namespace, execution.outcome.kind === "interrupted");
+    const event = resultEvent(accepted.event, namespace, result, this.#o.outputTopics(namespace), this.#o.clock);
+    const errorCode = result.kind === "failed" ? result.payload.error_code : null;
+    this.#o.metrics.results.inc({ namespace, outcome: result.kind, error_code: errorCode ?? "" });
+    const log = result.kind === "failed" ? this.#o.logger.warn : this.#o.logger.info;
+    log.call(
+      this.#o.logger,
+      {
+        ...signalContext(accepted),
+        namespace,
+        outcome: result.kind,
+        order_id: result.payload.order_id,
+        ...(result.kind === "failed" ? { error_code: errorCode, error: result.payload.error_message } : {}),
+        ...(result.kind === "filled" ? { fill_price: result.payload.fill_price, fees: result.payload.fees } : {}),
+      },
+      `order ${result.kind}`,
+    );
+    return {
+      signalId: accepted.event.id,
+      namespace,
+      outcome: result.kind,
+      errorCode,
+      orderId: result.payload.order_id === "N/A" ? null : result.payload.order_id,
+      events: [event],
+    };
+  }
+
+  /** Runs the trader with a timeout; every way it can go wrong becomes a `failed` result. */
+  async #execute(signal: SignalToExecute, namespace: string, interrupted: boolean): Promise<ExecutionResult> {
+    let trader: ReturnType<TraderRegistry["get"]>;
+    try {
+      trader = this.#o.registry.get(namespace);
+    } catch (error) {
+      return this.#failed(signal, namespace, "TRADER_UNAVAILABLE", errorMessage(error));
+    }
+    const quote = this.#o.prices.get(signal.data.original_signal.instrument_token);
+    const live = this.#o.liveNamespaces.has(namespace) && !this.#o.shadow;
+    let attempt: Promise<ExecutionResult>;
+    if (interrupted && trader.recoverOrder) {
+      attempt = trader.recoverOrder(signal, quote);
+    } else if (interrupted && live) {
+      // Without reconciliation, trading again could place the order twice.
+      return this.#failed(
+        signal,
+        namespace,
+        "TRADER_UNAVAILABLE",
+        "execution was interrupted and this trader cannot reconcile it with the broker: check the broker before trading it again",
+      );
+    } else {
+      attempt = trader.executeOrder(signal, quote);
+    }
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#o.executionTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([attempt, timeout]);
+      if (result === "timeout") {
+        return this.#failed(
+          signal,
+          namespace,
+          "TRADER_UNAVAILABLE",
+          `trader did not answer within ${this.#o.executionTimeoutMs} ms`,
+        );
+      }
+      const checked = ExecutionResultSchema.safeParse(result);
+      if (!checked.success) {
+        this.#o.logger.error({ namespace, issues: checked.error.issues }, "trader returned an invalid result");
+        return this.#failed(signal, namespace, "TRADER_UNAVAILABLE", "trader returned an invalid result");
+      }
+      return checked.data;
+    } catch (error) {
+      this.#o.logger.error({ namespace, signal_id: signal.id, err: error }, "trader threw");
+      return this.#failed(signal, namespace, "TRADER_UNAVAILABLE", `trader failed: ${errorMessage(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failed(signal: SignalToExecute, namespace: string, code: KnownErrorCode, message: string): ExecutionResult {
+    return failedResult(signal, { namespace, code, message, timestamp: isoNow(this.#o.clock) });
+  }
+
+  /**
+   * Retries a batch while the database is unreachable. Holding the batch holds its partition:
+   * nothing further is fetched, nothing is committed, nothing is lost.
+   */
+  async #withDatabaseRetry<T>(batch: InboundBatch, work: () => Promise<T>): Promise<T> {
+    let delay = this.#retry.initial;
+    for (;;) {
+      try {
+        const result = await work();
+        if (this.#databaseDown) {
+          this.#databaseDown = false;
+          this.#o.logger.info({}, "database reachable again: resuming");
+          this.#o.onDatabaseHealth?.(true);
+        }
+        return result;
+      } catch (error) {
+        if (error instanceof BatchAbandonedError) throw error;
+        const reason = errorMessage(error);
+        if (!this.#databaseDown) {
+          this.#databaseDown = true;
+          this.#o.onDatabaseHealth?.(false, reason);
+        }
+        this.#o.metrics.databaseRetries.inc();
+        this.#o.logger.error(
+          { err: reason, retry_in_ms: delay, topic: batch.topic, partition: batch.partition },
+          "journal unavailable: holding the batch, executing nothing",
+        );
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.#retry.max);
+        await batch.heartbeat().catch(() => {});
+        if (!batch.isActive()) throw new BatchAbandonedError("stopping during a database outage");
+      }
+    }
+  }
+}
+
+function toMessage(event: JournaledEvent): OutboundMessage {
+  return { topic: event.topic, key: event.key, value: JSON.stringify(event.event) };
+}
+
+/** Consecutive executions of the same signal, so its namespaces run together. */
+function groupConsecutiveBySignal(list: Execution[]): Execution[][] {
+  const groups: Execution[][] = [];
+  for (const execution of list) {
+    const last = groups.at(-1);
+    if (last && last[0]?.accepted.event.id === execution.accepted.event.id) last.push(execution);
+    else groups.push([execution]);
+  }
+  return groups;
+}
+
+function signalContext(item: Accepted) {
+  return {
+    signal_id: item.event.id,
+    strategy_id: item.event.data.original_signal.strategy_id,
+    instrument_token: item.event.data.original_signal.instrument_token,
+    correlation_id: item.event.correlation_id,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

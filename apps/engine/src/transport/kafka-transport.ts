@@ -1,0 +1,234 @@
+import type { Logger } from "@engine/core";
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
+import type { EngineMetrics } from "../observability/metrics.js";
+import {
+  BatchAbandonedError,
+  type MessageTransport,
+  type OutboundMessage,
+  type Subscription,
+  type TransportHealth,
+} from "./transport.js";
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string } | null;
+  /** The signals consumer group, shared by every instance. */
+  signalGroupId: string;
+  /** This instance's own tick group, so it sees every tick. */
+  tickGroupId: string;
+  topicPartitions: number;
+  replicationFactor: number;
+  /** Signal partitions handled at once by this instance. */
+  partitionsConsumedConcurrently?: number;
+  logger: Logger;
+  metrics: EngineMetrics;
+}
+
+const KAFKA_LOG_LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error",
+  [logLevel.WARN]: "warn",
+  [logLevel.INFO]: "info",
+  [logLevel.DEBUG]: "debug",
+};
+
+/**
+ * The engine's bus on Kafka (or Redpanda) with kafkajs: an idempotent producer that waits for
+ * every in-sync replica, a signals consumer group that commits a batch only after it is handled,
+ * and a per-instance tick consumer that starts at the latest tick.
+ */
+export class KafkaTransport implements MessageTransport {
+  readonly #o: KafkaTransportOptions;
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #admin: Admin;
+  #consumers: Consumer[] = [];
+  #connected = false;
+  #failure: string | undefined;
+
+  constructor(options: KafkaTransportOptions) {
+    this.#o = options;
+    const logger = options.logger.child({ component: "kafka" });
+    const config: KafkaConfig = {
+      clientId: options.clientId,
+      brokers: options.brokers,
+      ssl: options.ssl,
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, namespace, log }) => {
+          const { message, ...extra } = log;
+          const method = KAFKA_LOG_LEVELS[level] ?? "info";
+          logger[method]({ kafka_namespace: namespace, ...extra }, message);
+        },
+    };
+    if (options.sasl) config.sasl = options.sasl as SASLOptions;
+    this.#kafka = new Kafka(config);
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The Java client's partitioner: the same key lands on the same partition as the platform's
+      // other producers put it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.#admin = this.#kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.#admin.connect();
+    await this.#producer.connect();
+    this.#connected = true;
+    this.#producer.on(this.#producer.events.DISCONNECT, () => {
+      this.#connected = false;
+    });
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<string[]> {
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return [];
+    await this.#admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.#o.topicPartitions,
+        replicationFactor: this.#o.replicationFactor,
+      })),
+    });
+    return missing;
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const { topic, key, value } of messages) {
+      const list = byTopic.get(topic);
+      if (list) list.push({ key, value });
+      else byTopic.set(topic, [{ key, value }]);
+    }
+    await this.#producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+    });
+  }
+
+  async start(subscriptions: { signals: Subscription; ticks: Subscription }): Promise<void> {
+    const signals = this.#kafka.consumer({
+      groupId: this.#o.signalGroupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+    });
+    const ticks = this.#kafka.consumer({
+      groupId: this.#o.tickGroupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    this.#consumers = [signals, ticks];
+    for (const consumer of this.#consumers) {
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        this.#failure = `consumer crashed: ${payload.error.message}`;
+        this.#o.logger.error({ err: payload.error.message, restart: payload.restart }, "kafka consumer crashed");
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        this.#failure = undefined;
+      });
+    }
+
+    const joined = Promise.all(this.#consumers.map((consumer) => onceJoined(consumer)));
+    await Promise.all(this.#consumers.map((consumer) => consumer.connect()));
+    await signals.subscribe({ topics: [subscriptions.signals.topic], fromBeginning: false });
+    await ticks.subscribe({ topics: [subscriptions.ticks.topic], fromBeginning: false });
+
+    await signals.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
+      eachBatch: (payload) => this.#handle(signals, subscriptions.signals, payload, true),
+    });
+    await ticks.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.#handle(ticks, subscriptions.ticks, payload, false),
+    });
+    await joined;
+  }
+
+  async #handle(
+    consumer: Consumer,
+    subscription: Subscription,
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    commit: boolean,
+  ): Promise<void> {
+    if (batch.isEmpty()) return;
+    try {
+      await subscription.handle({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+        })),
+        heartbeat,
+        isActive: () => isRunning() && !isStale(),
+      });
+    } catch (error) {
+      // Left unresolved and uncommitted: the batch is fetched again.
+      if (error instanceof BatchAbandonedError) return;
+      throw error;
+    }
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    if (commit) {
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
+    }
+    this.#o.metrics.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Number(batch.offsetLag()),
+    );
+  }
+
+  async stop(): Promise<void> {
+    // Stopping a consumer waits for the batch in hand to finish (and commit) before leaving.
+    await Promise.all(this.#consumers.map((consumer) => consumer.disconnect()));
+    this.#consumers = [];
+    await this.#producer.disconnect();
+    await this.#admin.disconnect();
+    this.#connected = false;
+  }
+
+  health(): TransportHealth {
+    if (!this.#connected) return { connected: false, reason: "kafka producer not connected" };
+    if (this.#failure) return { connected: false, reason: this.#failure };
+    return { connected: true };
+  }
+}
+
+function onceJoined(consumer: Consumer): Promise<void> {
+  return new Promise((resolve) => {
+    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+      remove();
+      resolve();
+    });
+  });
+}
