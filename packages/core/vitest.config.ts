@@ -15,8 +15,12 @@ export default defineConfig({
         test: { name: "unit", include: ["src/**/*.test.ts"], exclude: [MARKET_HOURS_TEST] },
       },
       ...HOST_TIME_ZONES.map((timeZone) => ({
-        extends: true,
-        test: { name: `market-hours TZ=${timeZone}`, include: [MARKET_HOURS_TEST], env: { TZ: timeZone } },
+        extends: true as const,
+        test: {
+          name: `market-hours TZ=${timeZone}`,
+          include: [MARKET_HOURS_TEST],
+          env: { TZ: timeZone },
+        },
       })),
     ],
   },

@@ -20,12 +20,12 @@ export {
   childEnvelope,
   ENGINE_SOURCE,
   ENVELOPE_VERSION,
-  EVENT_TYPES,
   type EngineEvent,
   EngineEventSchema,
   type Envelope,
   type EnvelopeLineage,
   EnvelopeSchema,
+  EVENT_TYPES,
   type EventType,
   EventTypeSchema,
   type MarketTickEvent,
@@ -64,8 +64,8 @@ export {
   ValidatedSignalSchema,
 } from "./events/payloads.js";
 export {
-  type MarketHoursMode,
   MarketHoursChecker,
+  type MarketHoursMode,
   type MarketHoursOptions,
   type MarketStatus,
 } from "./market-hours/market-hours-checker.js";
@@ -78,8 +78,8 @@ export {
   type StrategyConfigSource,
 } from "./ports/strategy-config-source.js";
 export {
-  type ExecutionRouterOptions,
   ExecutionRouter,
+  type ExecutionRouterOptions,
   type RouteTarget,
   type RoutingDecision,
   type StrategyLookup,

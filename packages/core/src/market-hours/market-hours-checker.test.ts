@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../testing/fake-clock.js";
-import { type MarketStatus, MarketHoursChecker } from "./market-hours-checker.js";
+import { MarketHoursChecker, type MarketStatus } from "./market-hours-checker.js";
 import { NSE_HOLIDAYS_2026 } from "./nse-holidays.js";
 
 /** An instant given as Asia/Kolkata wall-clock time. */
@@ -38,7 +38,11 @@ describe("MarketHoursChecker in nse mode", () => {
   const rows: [string, number, Expected][] = [
     // Wednesday 2026-11-25, a normal trading day.
     ["09:14:59 on a weekday", ist("2026-11-25T09:14:59"), { open: false, reason: "before_open" }],
-    ["09:14:59.999 on a weekday", ist("2026-11-25T09:14:59.999"), { open: false, reason: "before_open" }],
+    [
+      "09:14:59.999 on a weekday",
+      ist("2026-11-25T09:14:59.999"),
+      { open: false, reason: "before_open" },
+    ],
     ["09:15:00 on a weekday", ist("2026-11-25T09:15:00"), { open: true }],
     ["12:00:00 on a weekday", ist("2026-11-25T12:00:00"), { open: true }],
     ["15:30:00 on a weekday", ist("2026-11-25T15:30:00"), { open: true }],
@@ -52,12 +56,28 @@ describe("MarketHoursChecker in nse mode", () => {
     // Guru Nanak Jayanti, on the shipped 2026 calendar (a Tuesday).
     ["an NSE holiday at noon", ist("2026-11-24T12:00:00"), { open: false, reason: "holiday" }],
     ["an NSE holiday at 09:15:00", ist("2026-11-24T09:15:00"), { open: false, reason: "holiday" }],
-    ["a configured extra holiday at noon", ist("2026-11-26T12:00:00"), { open: false, reason: "holiday" }],
+    [
+      "a configured extra holiday at noon",
+      ist("2026-11-26T12:00:00"),
+      { open: false, reason: "holiday" },
+    ],
     ["the day after the extra holiday at noon", ist("2026-11-27T12:00:00"), { open: true }],
     // The IST date differs from the UTC date: the IST one decides.
-    ["Wed 04:30 IST, still Tuesday (a holiday) in UTC", Date.parse("2026-11-24T23:00:00Z"), { open: false, reason: "before_open" }],
-    ["Sat 01:30 IST, still Friday in UTC", Date.parse("2026-11-27T20:00:00Z"), { open: false, reason: "weekend" }],
-    ["Mon 03:30 IST, still Sunday in UTC", Date.parse("2026-11-29T22:00:00Z"), { open: false, reason: "before_open" }],
+    [
+      "Wed 04:30 IST, still Tuesday (a holiday) in UTC",
+      Date.parse("2026-11-24T23:00:00Z"),
+      { open: false, reason: "before_open" },
+    ],
+    [
+      "Sat 01:30 IST, still Friday in UTC",
+      Date.parse("2026-11-27T20:00:00Z"),
+      { open: false, reason: "weekend" },
+    ],
+    [
+      "Mon 03:30 IST, still Sunday in UTC",
+      Date.parse("2026-11-29T22:00:00Z"),
+      { open: false, reason: "before_open" },
+    ],
     ["Mon 09:30 IST, 04:00 UTC", Date.parse("2026-11-30T04:00:00Z"), { open: true }],
   ];
   const table = rows.map(([when, at, expected]) => {

@@ -1,12 +1,6 @@
 import { z } from "zod";
 import { assertNamespace } from "../topics/topic-map.js";
-import {
-  envBoolean,
-  envEnum,
-  envInteger,
-  envList,
-  envOptional,
-} from "./env.js";
+import { envBoolean, envEnum, envInteger, envList, envOptional } from "./env.js";
 
 const namespace = z
   .string()
@@ -86,7 +80,9 @@ export const EngineSettingsSchema = z
             clientId: env.KAFKA_CLIENT_ID ?? "trading-engine",
             ssl: env.KAFKA_SSL,
             sasl:
-              env.KAFKA_SASL_MECHANISM !== "none" && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+              env.KAFKA_SASL_MECHANISM !== "none" &&
+              env.KAFKA_SASL_USERNAME &&
+              env.KAFKA_SASL_PASSWORD
                 ? {
                     mechanism: env.KAFKA_SASL_MECHANISM,
                     username: env.KAFKA_SASL_USERNAME,

@@ -82,7 +82,10 @@ export function envOptional() {
 }
 
 /** One enum variable, case-insensitive. */
-export function envEnum<const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) {
+export function envEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  defaultValue: T[number],
+) {
   return z
     .string()
     .optional()

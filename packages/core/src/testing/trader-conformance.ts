@@ -43,7 +43,8 @@ export function describeTraderConformance(options: TraderConformanceOptions): vo
     expect(result.payload.broker).toBe(options.namespace);
     expect(result.payload.strategy_id).toBe(signal.data.original_signal.strategy_id);
     expect(result.payload.instrument_token).toBe(signal.data.original_signal.instrument_token);
-    if (result.kind !== "failed") expect(result.payload.quantity).toBe(signal.data.validated_quantity);
+    if (result.kind !== "failed")
+      expect(result.payload.quantity).toBe(signal.data.validated_quantity);
   }
 
   describe(`Trader conformance: ${options.namespace}`, () => {
@@ -88,14 +89,17 @@ export function describeTraderConformance(options: TraderConformanceOptions): vo
       expectContractResult(result, signal);
     });
 
-    it.each(["BUY", "SELL"] as const)("executes a %s signal into a contract result", async (side) => {
-      const trader = await fresh();
-      await trader.initialize();
-      const signal = makeSignal({ signalType: side, id: `conformance-${side.toLowerCase()}` });
-      const result = await trader.executeOrder(signal, quote);
-      expectContractResult(result, signal);
-      if (result.kind === "filled") expect(result.payload.side).toBe(side);
-    });
+    it.each(["BUY", "SELL"] as const)(
+      "executes a %s signal into a contract result",
+      async (side) => {
+        const trader = await fresh();
+        await trader.initialize();
+        const signal = makeSignal({ signalType: side, id: `conformance-${side.toLowerCase()}` });
+        const result = await trader.executeOrder(signal, quote);
+        expectContractResult(result, signal);
+        if (result.kind === "filled") expect(result.payload.side).toBe(side);
+      },
+    );
 
     it("answers a signal without a last price with a contract result", async () => {
       const trader = await fresh();

@@ -46,6 +46,7 @@ export class TraderRegistry {
 
   /** Initialises every trader concurrently. Never rejects: failures become health. */
   async initialize(): Promise<Record<string, TraderHealth>> {
+    this.#initFailures.clear();
     await Promise.all(
       [...this.#traders].map(async ([namespace, trader]) => {
         const failure = await this.#attempt(namespace, "initialise", () => trader.initialize());
