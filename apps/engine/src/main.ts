@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command } from "commander";
 import { loadSettings, SettingsError, systemClock } from "@engine/core";
+import { Command } from "commander";
 import { z } from "zod";
 import { Engine } from "./app/engine.js";
 import { openDatabase } from "./db/database.js";
@@ -14,7 +14,9 @@ const STOP_DEADLINE_MS = 10_000;
 
 const program = new Command()
   .name("engine")
-  .description("Trading execution engine: routes validated signals to traders and emits order results.");
+  .description(
+    "Trading execution engine: routes validated signals to traders and emits order results.",
+  );
 
 program
   .command("start")
@@ -69,7 +71,10 @@ program
   .command("migrate")
   .description("Apply the database migrations to DATABASE_URL and exit.")
   .action(async () => {
-    const { DATABASE_URL } = loadSettings(z.object({ DATABASE_URL: z.string().min(1, "required") }), process.env);
+    const { DATABASE_URL } = loadSettings(
+      z.object({ DATABASE_URL: z.string().min(1, "required") }),
+      process.env,
+    );
     const logger = createLogger({ level: readLogLevel() });
     const database = openDatabase(DATABASE_URL, logger);
     try {
@@ -93,6 +98,8 @@ program.parseAsync().catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`engine failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `engine failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -22,7 +22,9 @@ export function fillPrice(input: FillPriceInput): number {
   const touch = side === "BUY" ? quote.bestAsk : quote.bestBid;
   const reference = touch ?? quote.lastPrice;
   const moved =
-    side === "BUY" ? reference * (1 + slippageBps / 10_000) : reference * (1 - slippageBps / 10_000);
+    side === "BUY"
+      ? reference * (1 + slippageBps / 10_000)
+      : reference * (1 - slippageBps / 10_000);
   const ticks = moved / tickSize;
   const onGrid =
     side === "BUY" ? Math.ceil(ticks - GRID_EPSILON) : Math.floor(ticks + GRID_EPSILON);

@@ -14,9 +14,9 @@ describe("paperPlugin", () => {
     const settings = loadSettings(paperPlugin.settingsSchema, {});
     const clock = { now: () => 0 };
     const logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };
-    expect(paperPlugin.create({ namespace: "zerodha", settings, clock, logger }).executionMode).toBe(
-      "zerodha",
-    );
+    expect(
+      paperPlugin.create({ namespace: "zerodha", settings, clock, logger }).executionMode,
+    ).toBe("zerodha");
   });
 
   it("reads its settings from the environment with defaults", () => {

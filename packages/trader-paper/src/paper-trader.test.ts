@@ -79,9 +79,18 @@ describe("PaperTrader", () => {
   });
 
   it("gives the same order id when the same signal is executed again", async () => {
-    const first = await (await readyTrader()).executeOrder(sampleSignal({ id: "sig-1" }), sampleQuote());
-    const again = await (await readyTrader()).executeOrder(sampleSignal({ id: "sig-1" }), sampleQuote());
-    const other = await (await readyTrader()).executeOrder(sampleSignal({ id: "sig-2" }), sampleQuote());
+    const first = await (await readyTrader()).executeOrder(
+      sampleSignal({ id: "sig-1" }),
+      sampleQuote(),
+    );
+    const again = await (await readyTrader()).executeOrder(
+      sampleSignal({ id: "sig-1" }),
+      sampleQuote(),
+    );
+    const other = await (await readyTrader()).executeOrder(
+      sampleSignal({ id: "sig-2" }),
+      sampleQuote(),
+    );
     expect(first.payload.order_id).toMatch(/^paper_[0-9a-f]{12}$/);
     expect(again.payload.order_id).toBe(first.payload.order_id);
     expect(other.payload.order_id).not.toBe(first.payload.order_id);

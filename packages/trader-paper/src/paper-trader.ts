@@ -69,8 +69,10 @@ export class PaperTrader implements Trader {
   async executeOrder(signal: SignalToExecute, lastPrice: LastPrice): Promise<ExecutionResult> {
     const original = signal.data.original_signal;
     const side = original.signal_type;
-    if (!this.#ready) return this.#fail(signal, "TRADER_UNAVAILABLE", "paper trader is not initialised");
-    if (side === "HOLD") return this.#fail(signal, "INVALID_SIGNAL", "a HOLD signal places no order");
+    if (!this.#ready)
+      return this.#fail(signal, "TRADER_UNAVAILABLE", "paper trader is not initialised");
+    if (side === "HOLD")
+      return this.#fail(signal, "INVALID_SIGNAL", "a HOLD signal places no order");
     const quantity = signal.data.validated_quantity;
     if (quantity <= 0) return this.#fail(signal, "INVALID_QUANTITY", "validated quantity is 0");
     if (lastPrice === null || lastPrice.instrumentToken !== original.instrument_token) {

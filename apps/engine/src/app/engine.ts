@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
   type Clock,
-  EngineSettingsSchema,
   type EngineSettings,
+  EngineSettingsSchema,
   type Env,
   ExecutionRouter,
   envList,
-  loadAllSettings,
   type Logger,
+  loadAllSettings,
   MARKET_TICKS_TOPIC,
   MarketHoursChecker,
   systemClock,
@@ -18,7 +18,11 @@ import {
 import { z } from "zod";
 import { type DatabaseHandle, openDatabase } from "../db/database.js";
 import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
-import { type HttpServer as HttpServerType, HttpServer, type Readiness } from "../http/http-server.js";
+import {
+  HttpServer,
+  type HttpServer as HttpServerType,
+  type Readiness,
+} from "../http/http-server.js";
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { EngineMetrics } from "../observability/metrics.js";
 import { PriceCache } from "../pipeline/price-cache.js";
@@ -27,7 +31,12 @@ import { tickSubscription } from "../pipeline/tick-handler.js";
 import { InMemoryTransport } from "../transport/in-memory-transport.js";
 import { KafkaTransport } from "../transport/kafka-transport.js";
 import type { MessageTransport } from "../transport/transport.js";
-import { type AnyTraderPlugin, loadPluginModules, SHIPPED_PLUGINS, SIMULATOR_PLUGIN } from "./plugins.js";
+import {
+  type AnyTraderPlugin,
+  loadPluginModules,
+  SHIPPED_PLUGINS,
+  SIMULATOR_PLUGIN,
+} from "./plugins.js";
 
 const PluginModulesSchema = z.object({ ENGINE_PLUGIN_MODULES: envList() });
 
@@ -52,7 +61,12 @@ export interface RunningEngine {
   instanceId: string;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
-  topics: { signals: string; ticks: string; output(namespace: string): TopicMap; dlq(topic: string): string };
+  topics: {
+    signals: string;
+    ticks: string;
+    output(namespace: string): TopicMap;
+    dlq(topic: string): string;
+  };
 }
 
 /**
@@ -80,13 +94,28 @@ export class Engine {
    * variable at once.
    * @throws SettingsError naming each bad variable
    */
-  async configure(): Promise<{ settings: EngineSettings; plugins: AnyTraderPlugin[]; pluginSettings: Map<string, { enabled: boolean }> }> {
+  async configure(): Promise<{
+    settings: EngineSettings;
+    plugins: AnyTraderPlugin[];
+    pluginSettings: Map<string, { enabled: boolean }>;
+  }> {
     const { ENGINE_PLUGIN_MODULES } = loadAllSettings([PluginModulesSchema], this.#o.env)[0];
-    const plugins = [...(this.#o.plugins ?? SHIPPED_PLUGINS), ...(await loadPluginModules(ENGINE_PLUGIN_MODULES))];
-    const schemas = [EngineSettingsSchema, ...plugins.map((plugin) => plugin.settingsSchema)] as const;
-    const [settings, ...perPlugin] = loadAllSettings(schemas, this.#o.env) as [EngineSettings, ...{ enabled: boolean }[]];
+    const plugins = [
+      ...(this.#o.plugins ?? SHIPPED_PLUGINS),
+      ...(await loadPluginModules(ENGINE_PLUGIN_MODULES)),
+    ];
+    const schemas = [
+      EngineSettingsSchema,
+      ...plugins.map((plugin) => plugin.settingsSchema),
+    ] as const;
+    const [settings, ...perPlugin] = loadAllSettings(schemas, this.#o.env) as [
+      EngineSettings,
+      ...{ enabled: boolean }[],
+    ];
     const pluginSettings = new Map<string, { enabled: boolean }>();
-    plugins.forEach((plugin, index) => pluginSettings.set(plugin.namespace, perPlugin[index] ?? { enabled: false }));
+    for (const [index, plugin] of plugins.entries()) {
+      pluginSettings.set(plugin.namespace, perPlugin[index] ?? { enabled: false });
+    }
     return { settings, plugins, pluginSettings };
   }
 
@@ -115,11 +144,16 @@ export class Engine {
     await database.migrate();
     logger.info({ driver: database.kind }, "database migrated");
 
-    const simulatorSettings = pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
+    const simulatorSettings =
+      pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
     const registry = new TraderRegistry({ timeoutMs: settings.traderInitTimeoutMs, logger });
     const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
     for (const plugin of enabled) {
-      const context = { namespace: plugin.namespace, clock, logger: logger.child({ namespace: plugin.namespace }) };
+      const context = {
+        namespace: plugin.namespace,
+        clock,
+        logger: logger.child({ namespace: plugin.namespace }),
+      };
       // Shadow mode never reaches a live broker: the simulator executes live namespaces instead.
       const trader =
         shadow && plugin.live
@@ -130,10 +164,18 @@ export class Engine {
     const namespaces = registry.namespaces();
 
     const input = new TopicMap(settings.namespace);
-    const output = new Map(namespaces.map((namespace) => [namespace, new TopicMap(namespace, { prefix })]));
-    const outputTopics = (namespace: string) => output.get(namespace) ?? new TopicMap(namespace, { prefix });
+    const output = new Map(
+      namespaces.map((namespace) => [namespace, new TopicMap(namespace, { prefix })]),
+    );
+    const outputTopics = (namespace: string) =>
+      output.get(namespace) ?? new TopicMap(namespace, { prefix });
     const dlq = (topic: string) => new TopicMap(settings.namespace, { prefix }).dlq(topic);
-    const topics = { signals: input.signalsValidated(), ticks: MARKET_TICKS_TOPIC, output: outputTopics, dlq };
+    const topics = {
+      signals: input.signalsValidated(),
+      ticks: MARKET_TICKS_TOPIC,
+      output: outputTopics,
+      dlq,
+    };
 
     const transport: MessageTransport = settings.kafka
       ? new KafkaTransport({
@@ -176,7 +218,8 @@ export class Engine {
       logger,
     });
     const prices = new PriceCache();
-    const publish = (messages: readonly { topic: string; key: string; value: string }[]) => transport.publish(messages);
+    const publish = (messages: readonly { topic: string; key: string; value: string }[]) =>
+      transport.publish(messages);
     const pipeline = new SignalPipeline({
       router,
       registry,
@@ -195,7 +238,9 @@ export class Engine {
       signalTopic: topics.signals,
       dlqTopic: dlq(topics.signals),
       outputTopics,
-      liveNamespaces: new Set(plugins.filter((plugin) => plugin.live).map((plugin) => plugin.namespace)),
+      liveNamespaces: new Set(
+        plugins.filter((plugin) => plugin.live).map((plugin) => plugin.namespace),
+      ),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       clock,
@@ -237,7 +282,17 @@ export class Engine {
     });
     logger.info({ signals: topics.signals, namespaces, shadow }, "trading engine consuming");
 
-    this.#running = { settings, transport, database, registry, metrics, httpPort, instanceId, namespaces, topics };
+    this.#running = {
+      settings,
+      transport,
+      database,
+      registry,
+      metrics,
+      httpPort,
+      instanceId,
+      namespaces,
+      topics,
+    };
     return this.#running;
   }
 
@@ -249,7 +304,10 @@ export class Engine {
       try {
         await step.run();
       } catch (error) {
-        this.#logger.error({ step: step.name, err: error instanceof Error ? error.message : String(error) }, "stop step failed");
+        this.#logger.error(
+          { step: step.name, err: error instanceof Error ? error.message : String(error) },
+          "stop step failed",
+        );
       }
     }
     this.#running = null;
@@ -264,15 +322,24 @@ export class Engine {
     const checks: Readiness["checks"] = {};
     if (!running) return { ready: false, checks: { engine: { ok: false, reason: "starting" } } };
     const transport = running.transport.health();
-    checks.kafka = transport.connected && this.#consuming ? { ok: true } : { ok: false, reason: transport.reason ?? "not consuming" };
+    checks.kafka =
+      transport.connected && this.#consuming
+        ? { ok: true }
+        : { ok: false, reason: transport.reason ?? "not consuming" };
     try {
       await withTimeout(running.database.ping(), 2_000);
-      checks.database = this.#databaseHealthy ? { ok: true } : { ok: false, reason: this.#databaseReason ?? "unreachable" };
+      checks.database = this.#databaseHealthy
+        ? { ok: true }
+        : { ok: false, reason: this.#databaseReason ?? "unreachable" };
     } catch (error) {
-      checks.database = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      checks.database = {
+        ok: false,
+        reason: error instanceof Error ? error.message : String(error),
+      };
     }
     for (const [namespace, health] of Object.entries(running.registry.health())) {
-      checks[`trader:${namespace}`] = health.status === "ready" ? { ok: true } : { ok: false, reason: health.reason };
+      checks[`trader:${namespace}`] =
+        health.status === "ready" ? { ok: true } : { ok: false, reason: health.reason };
     }
     return { ready: Object.values(checks).every((check) => check.ok), checks };
   }

@@ -27,7 +27,9 @@ export async function loadPluginModules(specifiers: readonly string[]): Promise<
     const module = (await import(target)) as { plugin?: unknown; default?: unknown };
     const candidate = module.plugin ?? module.default;
     if (!isPlugin(candidate)) {
-      throw new Error(`Module "${specifier}" exports no trader plugin (expected "plugin" or a default export)`);
+      throw new Error(
+        `Module "${specifier}" exports no trader plugin (expected "plugin" or a default export)`,
+      );
     }
     plugins.push(candidate);
   }

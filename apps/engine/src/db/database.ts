@@ -62,7 +62,9 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
       const client = await pool.connect();
       try {
         await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-        await migrateNodePg(drizzleNodePg(pool, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+        await migrateNodePg(drizzleNodePg(pool, { schema }), {
+          migrationsFolder: MIGRATIONS_FOLDER,
+        });
       } finally {
         await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
         client.release();
@@ -82,7 +84,8 @@ function openPglite(): DatabaseHandle {
     ping: async () => {
       await client.query("select 1");
     },
-    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () =>
+      migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: () => client.close(),
   };
 }

@@ -93,7 +93,8 @@ export class MarketSimulator {
 
   /** A validated BUY or SELL from the demo strategy. */
   signal(): OutboundMessage {
-    const instrument = DEMO_INSTRUMENTS[Math.floor(this.#random() * DEMO_INSTRUMENTS.length)] ?? DEMO_INSTRUMENTS[0];
+    const instrument =
+      DEMO_INSTRUMENTS[Math.floor(this.#random() * DEMO_INSTRUMENTS.length)] ?? DEMO_INSTRUMENTS[0];
     const price = this.#prices.get(instrument.token) ?? instrument.price;
     const quantity = 1 + Math.floor(this.#random() * 10);
     const ts = isoNow(this.#o.clock);

@@ -1,11 +1,7 @@
 import type { Clock } from "@engine/core";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/database.js";
-import {
-  executionJournal,
-  type SignalDisposition,
-  signalJournal,
-} from "../db/schema.js";
+import { executionJournal, type SignalDisposition, signalJournal } from "../db/schema.js";
 
 /** A result event as published: where it went and the envelope itself. */
 export interface JournaledEvent {
@@ -100,12 +96,18 @@ export class ExecutionJournal {
       .returning({ signalId: signalJournal.signalId });
     const fresh = new Set(inserted.map((row) => row.signalId));
     const seen = records.filter((record) => !fresh.has(record.signalId));
-    for (const record of records) if (fresh.has(record.signalId)) stored.set(record.signalId, record);
+    for (const record of records)
+      if (fresh.has(record.signalId)) stored.set(record.signalId, record);
     if (seen.length > 0) {
       const rows = await this.#db.db
         .select()
         .from(signalJournal)
-        .where(inArray(signalJournal.signalId, seen.map((record) => record.signalId)));
+        .where(
+          inArray(
+            signalJournal.signalId,
+            seen.map((record) => record.signalId),
+          ),
+        );
       for (const row of rows) {
         stored.set(row.signalId, { ...row, detail: row.detail ?? null });
       }
@@ -208,10 +210,13 @@ export class ExecutionJournal {
         as v(signal_id text, namespace text, outcome text, error_code text, order_id text, events jsonb)
       where j.signal_id = v.signal_id and j.namespace = v.namespace and j.status = 'in_flight'
       returning j.signal_id, j.namespace`);
-    const ours = new Set(updated.map((row) => executionKey({ signalId: row.signal_id, namespace: row.namespace })));
+    const ours = new Set(
+      updated.map((row) => executionKey({ signalId: row.signal_id, namespace: row.namespace })),
+    );
     const theirs: ExecutionKey[] = [];
     for (const completion of completions) {
-      if (ours.has(executionKey(completion))) published.set(executionKey(completion), completion.events);
+      if (ours.has(executionKey(completion)))
+        published.set(executionKey(completion), completion.events);
       else theirs.push(completion);
     }
     if (theirs.length > 0) {

@@ -48,7 +48,11 @@ export function createLogger(options: LoggerOptions): Logger & pino.Logger {
       ? {
           transport: {
             target: "pino-pretty",
-            options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" },
+            options: {
+              colorize: true,
+              translateTime: "SYS:HH:MM:ss.l",
+              ignore: "pid,hostname,service",
+            },
           },
         }
       : {}),

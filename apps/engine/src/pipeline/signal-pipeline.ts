@@ -104,12 +104,13 @@ export class SignalPipeline {
     const dead: OutboundMessage[] = [];
     const seen = new Set<string>();
     for (const message of batch.messages) {
-      const decoded = message.value
-        ? decodeEvent(ValidatedSignalEventSchema, message.value)
-        : null;
+      const decoded = message.value ? decodeEvent(ValidatedSignalEventSchema, message.value) : null;
       if (!decoded?.ok) {
         const reason = decoded ? decoded.error.message : "empty message";
-        this.#o.logger.warn({ topic: message.topic, offset: message.offset, reason }, "dead letter");
+        this.#o.logger.warn(
+          { topic: message.topic, offset: message.offset, reason },
+          "dead letter",
+        );
         dead.push(deadLetter(message, reason, this.#o.dlqTopic, this.#o.clock));
         continue;
       }
@@ -126,7 +127,9 @@ export class SignalPipeline {
     }
 
     const results =
-      accepted.length === 0 ? [] : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch));
+      accepted.length === 0
+        ? []
+        : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch));
     await this.#o.publish([...dead, ...results.map(toMessage)]);
 
     if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
@@ -170,14 +173,18 @@ export class SignalPipeline {
       if (busy.length === 0) break;
       await sleep(BUSY_POLL_MS);
       await batch.heartbeat();
-      if (!batch.isActive()) throw new BatchAbandonedError("stopping while another instance held signals");
+      if (!batch.isActive())
+        throw new BatchAbandonedError("stopping while another instance held signals");
       const retried = await this.#o.journal.claim(busy);
       outcomes = new Map([...outcomes, ...retried]);
     }
 
     const executions: Execution[] = wanted.map((item) => {
-      const outcome = outcomes.get(executionKey({ signalId: item.accepted.event.id, namespace: item.namespace }));
-      if (!outcome) throw new Error(`no claim outcome for ${item.accepted.event.id}/${item.namespace}`);
+      const outcome = outcomes.get(
+        executionKey({ signalId: item.accepted.event.id, namespace: item.namespace }),
+      );
+      if (!outcome)
+        throw new Error(`no claim outcome for ${item.accepted.event.id}/${item.namespace}`);
       return { ...item, outcome };
     });
 
@@ -186,7 +193,10 @@ export class SignalPipeline {
 
     const events: JournaledEvent[] = [];
     for (const execution of executions) {
-      const key = executionKey({ signalId: execution.accepted.event.id, namespace: execution.namespace });
+      const key = executionKey({
+        signalId: execution.accepted.event.id,
+        namespace: execution.namespace,
+      });
       if (execution.outcome.kind === "completed") {
         this.#o.metrics.republished.inc({ namespace: execution.namespace });
         this.#o.logger.info(
@@ -220,7 +230,11 @@ export class SignalPipeline {
     const decision = await this.#o.router.route(original.strategy_id);
     const detail = decision.error ? `strategy configuration unavailable: ${decision.error}` : null;
     if (decision.namespaces.length === 0) {
-      return record("no_target", [], detail ?? `no namespace enabled (strategy ${decision.strategy})`);
+      return record(
+        "no_target",
+        [],
+        detail ?? `no namespace enabled (strategy ${decision.strategy})`,
+      );
     }
     const market = this.#o.marketHours.status();
     if (!market.open) return record("market_closed", decision.namespaces, market.detail);
@@ -246,7 +260,10 @@ export class SignalPipeline {
           const done = await Promise.all(
             group.map((execution) => {
               const record = records.get(execution.accepted.event.id);
-              return this.#executeOne(execution, record?.disposition === "market_closed" ? record : null);
+              return this.#executeOne(
+                execution,
+                record?.disposition === "market_closed" ? record : null,
+              );
             }),
           );
           completions.push(...done);
@@ -261,7 +278,13 @@ export class SignalPipeline {
     const result = closed
       ? this.#failed(accepted.signal, namespace, "MARKET_CLOSED", `market closed: ${closed.detail}`)
       : await this.#execute(accepted.signal, namespace, execution.outcome.kind === "interrupted");
-    const event = resultEvent(accepted.event, namespace, result, this.#o.outputTopics(namespace), this.#o.clock);
+    const event = resultEvent(
+      accepted.event,
+      namespace,
+      result,
+      this.#o.outputTopics(namespace),
+      this.#o.clock,
+    );
     const errorCode = result.kind === "failed" ? result.payload.error_code : null;
     this.#o.metrics.results.inc({ namespace, outcome: result.kind, error_code: errorCode ?? "" });
     const log = result.kind === "failed" ? this.#o.logger.warn : this.#o.logger.info;
@@ -272,8 +295,12 @@ export class SignalPipeline {
         namespace,
         outcome: result.kind,
         order_id: result.payload.order_id,
-        ...(result.kind === "failed" ? { error_code: errorCode, error: result.payload.error_message } : {}),
-        ...(result.kind === "filled" ? { fill_price: result.payload.fill_price, fees: result.payload.fees } : {}),
+        ...(result.kind === "failed"
+          ? { error_code: errorCode, error: result.payload.error_message }
+          : {}),
+        ...(result.kind === "filled"
+          ? { fill_price: result.payload.fill_price, fees: result.payload.fees }
+          : {}),
       },
       `order ${result.kind}`,
     );
@@ -288,7 +315,11 @@ export class SignalPipeline {
   }
 
   /** Runs the trader with a timeout; every way it can go wrong becomes a `failed` result. */
-  async #execute(signal: SignalToExecute, namespace: string, interrupted: boolean): Promise<ExecutionResult> {
+  async #execute(
+    signal: SignalToExecute,
+    namespace: string,
+    interrupted: boolean,
+  ): Promise<ExecutionResult> {
     let trader: ReturnType<TraderRegistry["get"]>;
     try {
       trader = this.#o.registry.get(namespace);
@@ -328,19 +359,37 @@ export class SignalPipeline {
       }
       const checked = ExecutionResultSchema.safeParse(result);
       if (!checked.success) {
-        this.#o.logger.error({ namespace, issues: checked.error.issues }, "trader returned an invalid result");
-        return this.#failed(signal, namespace, "TRADER_UNAVAILABLE", "trader returned an invalid result");
+        this.#o.logger.error(
+          { namespace, issues: checked.error.issues },
+          "trader returned an invalid result",
+        );
+        return this.#failed(
+          signal,
+          namespace,
+          "TRADER_UNAVAILABLE",
+          "trader returned an invalid result",
+        );
       }
       return checked.data;
     } catch (error) {
       this.#o.logger.error({ namespace, signal_id: signal.id, err: error }, "trader threw");
-      return this.#failed(signal, namespace, "TRADER_UNAVAILABLE", `trader failed: ${errorMessage(error)}`);
+      return this.#failed(
+        signal,
+        namespace,
+        "TRADER_UNAVAILABLE",
+        `trader failed: ${errorMessage(error)}`,
+      );
     } finally {
       clearTimeout(timer);
     }
   }
 
-  #failed(signal: SignalToExecute, namespace: string, code: KnownErrorCode, message: string): ExecutionResult {
+  #failed(
+    signal: SignalToExecute,
+    namespace: string,
+    code: KnownErrorCode,
+    message: string,
+  ): ExecutionResult {
     return failedResult(signal, { namespace, code, message, timestamp: isoNow(this.#o.clock) });
   }
 

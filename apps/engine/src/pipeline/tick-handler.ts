@@ -27,7 +27,8 @@ export function tickSubscription(deps: TickHandlerDeps): Subscription {
           applied += 1;
         } else {
           const reason = decoded ? decoded.error.message : "empty message";
-          (dead ??= []).push(deadLetter(message, reason, deps.dlqTopic, deps.clock));
+          dead = dead ?? [];
+          dead.push(deadLetter(message, reason, deps.dlqTopic, deps.clock));
         }
       }
       deps.metrics.ticks.inc(applied);

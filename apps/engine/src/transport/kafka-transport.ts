@@ -23,7 +23,11 @@ export interface KafkaTransportOptions {
   brokers: string[];
   clientId: string;
   ssl: boolean;
-  sasl: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string } | null;
+  sasl: {
+    mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+    username: string;
+    password: string;
+  } | null;
   /** The signals consumer group, shared by every instance. */
   signalGroupId: string;
   /** This instance's own tick group, so it sees every tick. */
@@ -142,7 +146,10 @@ export class KafkaTransport implements MessageTransport {
     for (const consumer of this.#consumers) {
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.#failure = `consumer crashed: ${payload.error.message}`;
-        this.#o.logger.error({ err: payload.error.message, restart: payload.restart }, "kafka consumer crashed");
+        this.#o.logger.error(
+          { err: payload.error.message, restart: payload.restart },
+          "kafka consumer crashed",
+        );
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {
         this.#failure = undefined;

@@ -4,8 +4,12 @@ import { ZerodhaEquityFeeModel } from "./zerodha-equity-fee-model.js";
 
 describe("FlatPercentFeeModel", () => {
   it("charges the percentage of turnover, to the paisa", () => {
-    expect(new FlatPercentFeeModel().feesFor({ side: "BUY", quantity: 10, price: 2502 })).toBe(25.02);
-    expect(new FlatPercentFeeModel(0.05).feesFor({ side: "SELL", quantity: 3, price: 101.1 })).toBe(0.15);
+    expect(new FlatPercentFeeModel().feesFor({ side: "BUY", quantity: 10, price: 2502 })).toBe(
+      25.02,
+    );
+    expect(new FlatPercentFeeModel(0.05).feesFor({ side: "SELL", quantity: 3, price: 101.1 })).toBe(
+      0.15,
+    );
   });
 
   it("rejects a negative percentage", () => {
@@ -64,6 +68,8 @@ describe("ZerodhaEquityFeeModel", () => {
   it("uses BSE's transaction charge on BSE", () => {
     const model = new ZerodhaEquityFeeModel({ exchange: "BSE" });
     // 0.00375 % of 2,50,000 = 9.375
-    expect(model.breakdown({ side: "BUY", quantity: 100, price: 2500 }).exchangeTransaction).toBe(9.38);
+    expect(model.breakdown({ side: "BUY", quantity: 100, price: 2500 }).exchangeTransaction).toBe(
+      9.38,
+    );
   });
 });

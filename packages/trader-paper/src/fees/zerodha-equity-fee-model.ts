@@ -1,5 +1,8 @@
 import { type FeeModel, roundPaise, type Trade } from "./fee-model.js";
-import { ZERODHA_EQUITY_RATES_2024_10_01, type ZerodhaEquityRates } from "./zerodha-equity-rates.js";
+import {
+  ZERODHA_EQUITY_RATES_2024_10_01,
+  type ZerodhaEquityRates,
+} from "./zerodha-equity-rates.js";
 
 export type EquityProduct = "intraday" | "delivery";
 export type Exchange = "NSE" | "BSE";

@@ -1,0 +1,51 @@
+import type { Clock, Env } from "@engine/core";
+import { paperPlugin } from "@engine/trader-paper";
+import { Engine, type RunningEngine } from "../../../src/app/engine.js";
+import type { AnyTraderPlugin } from "../../../src/app/plugins.js";
+import { createLogger } from "../../../src/observability/logger.js";
+// @ts-expect-error: a plain-JS fixture, shared with engines spawned as processes
+import { plugin as liveStandin } from "../../fixtures/live-standin-plugin.mjs";
+import { KAFKA_BROKERS } from "./environment.js";
+
+export const LIVE_STANDIN_PLUGIN = liveStandin as AnyTraderPlugin;
+
+export interface TestEngine {
+  engine: Engine;
+  running: RunningEngine;
+  stop(): Promise<void>;
+  /** Ticks applied so far. */
+  ticksApplied(): Promise<number>;
+}
+
+/** The environment every test engine shares: real Kafka, a test database, silent HTTP port. */
+export function baseEnv(databaseUrl: string, namespace: string, extra: Env = {}): Env {
+  return {
+    KAFKA_BROKERS,
+    KAFKA_CLIENT_ID: "engine-it",
+    KAFKA_GROUP_ID_PREFIX: `it-${namespace}`,
+    DATABASE_URL: databaseUrl,
+    BROKER_NAMESPACE: namespace,
+    MARKET_HOURS_MODE: "always_open",
+    STRATEGY_CONFIG_TTL_MS: "500",
+    HTTP_PORT: "0",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    ...extra,
+  };
+}
+
+/** Starts an engine in this process with paper and the live stand-in. */
+export async function startEngine(env: Env, options: { clock?: Clock } = {}): Promise<TestEngine> {
+  const engine = new Engine({
+    env,
+    logger: createLogger({ level: env.LOG_LEVEL ?? "warn", pretty: false }),
+    plugins: [paperPlugin, LIVE_STANDIN_PLUGIN],
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const running = await engine.start();
+  return {
+    engine,
+    running,
+    stop: () => engine.stop(),
+    ticksApplied: async () => (await running.metrics.ticks.get()).values[0]?.value ?? 0,
+  };
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import { KAFKA_BROKERS } from "./environment.js";
+
+export const kafka = new Kafka({
+  clientId: "engine-it",
+  brokers: KAFKA_BROKERS.split(","),
+  logLevel: logLevel.NOTHING,
+});
+
+/** One message seen by a `TopicRecorder`. */
+export interface Recorded {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  json: Record<string, unknown> & {
+    id?: string;
+    causation_id?: string;
+    data?: Record<string, unknown>;
+  };
+}
+
+/** Reads topics from their beginning into memory, so a test can wait for what it expects. */
+export class TopicRecorder {
+  readonly messages: Recorded[] = [];
+  readonly #consumer: Consumer;
+  readonly #topics: string[];
+
+  constructor(topics: string[]) {
+    this.#topics = topics;
+    this.#consumer = kafka.consumer({
+      groupId: `engine-it-recorder-${randomBytes(4).toString("hex")}`,
+      maxWaitTimeInMs: 50,
+    });
+  }
+
+  async start(): Promise<this> {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: this.#topics.map((topic) => ({ topic, numPartitions: 3 })),
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const joined = new Promise<void>((resolve) => {
+      const remove = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics: this.#topics, fromBeginning: true });
+    await this.#consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const value = message.value?.toString("utf8") ?? "";
+        let json: Recorded["json"] = {};
+        try {
+          json = JSON.parse(value) as Recorded["json"];
+        } catch {
+          // kept as raw text
+        }
+        this.messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString("utf8") ?? null,
+          value,
+          json,
+        });
+      },
+    });
+    await joined;
+    return this;
+  }
+
+  /** Messages of a topic caused by one of these events. */
+  causedBy(topic: string, ids: ReadonlySet<string> | string): Recorded[] {
+    const wanted = typeof ids === "string" ? new Set([ids]) : ids;
+    return this.messages.filter(
+      (m) => m.topic === topic && wanted.has(String(m.json.causation_id)),
+    );
+  }
+
+  /** Waits until `check` returns true, or fails after `timeoutMs` with `describe()`. */
+  async waitFor(check: () => boolean, timeoutMs = 30_000, describe = "condition"): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+  }
+}
+
+/** A plain producer for test inputs. */
+export async function connectProducer(): Promise<Producer> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return producer;
+}
+
+/** A name no earlier run used, so tests never see each other's messages. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomBytes(4).toString("hex")}`;
+}
