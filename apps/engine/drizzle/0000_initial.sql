@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS "engine_signal_journal" (
 	"disposition" text NOT NULL,
 	"targets" jsonb NOT NULL,
 	"detail" text,
+	"envelope" jsonb NOT NULL,
 	"source_topic" text NOT NULL,
 	"source_partition" integer NOT NULL,
 	"source_offset" text NOT NULL,
@@ -42,5 +43,5 @@ CREATE TABLE IF NOT EXISTS "strategy_configurations" (
 	"updated_at" timestamp with time zone
 );
 --> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "engine_execution_journal_in_flight_idx" ON "engine_execution_journal" USING btree ("namespace") WHERE "engine_execution_journal"."status" = 'in_flight';--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "engine_execution_journal_open_idx" ON "engine_execution_journal" USING btree ("namespace","status") WHERE "engine_execution_journal"."status" <> 'completed';--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "engine_signal_journal_strategy_idx" ON "engine_signal_journal" USING btree ("strategy_id","received_at");

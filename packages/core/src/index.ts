@@ -114,5 +114,10 @@ export {
   type SignalToExecute,
 } from "./trading/execution-result.js";
 export type { Trader, TraderHealth } from "./trading/trader.js";
-export type { PluginSettings, TraderContext, TraderPlugin } from "./trading/trader-plugin.js";
+export type {
+  PluginSettings,
+  SqlPort,
+  TraderContext,
+  TraderPlugin,
+} from "./trading/trader-plugin.js";
 export { TraderRegistry, type TraderRegistryOptions } from "./trading/trader-registry.js";

@@ -25,12 +25,13 @@ import {
 } from "../http/http-server.js";
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { EngineMetrics } from "../observability/metrics.js";
+import { OrderFollower } from "../pipeline/order-follower.js";
 import { PriceCache } from "../pipeline/price-cache.js";
 import { SignalPipeline } from "../pipeline/signal-pipeline.js";
 import { tickSubscription } from "../pipeline/tick-handler.js";
 import { InMemoryTransport } from "../transport/in-memory-transport.js";
 import { KafkaTransport } from "../transport/kafka-transport.js";
-import type { MessageTransport } from "../transport/transport.js";
+import type { MessageTransport, OutboundMessage } from "../transport/transport.js";
 import {
   type AnyTraderPlugin,
   loadPluginModules,
@@ -187,7 +188,7 @@ export class Engine {
         })
       : new InMemoryTransport();
     if (transport instanceof KafkaTransport) await transport.connect();
-    this.#onStop("transport", () => transport.stop());
+    this.#onStop("transport", () => transport.close());
 
     const wanted = [
       topics.signals,
@@ -217,9 +218,27 @@ export class Engine {
       clock,
       logger,
     });
+    const journal = new ExecutionJournal(database, {
+      instanceId,
+      // Long enough that a slow broker call is never taken over while it runs.
+      leaseMs: settings.executionTimeoutMs * 2 + 5_000,
+      clock,
+    });
+    const publish = (messages: readonly OutboundMessage[]) => transport.publish(messages);
+    const follower = new OrderFollower({
+      registry,
+      journal,
+      outputTopics,
+      publish,
+      clock,
+      logger,
+      metrics,
+      leaseRenewMs: Math.max(1_000, Math.floor(settings.executionTimeoutMs / 2)),
+    });
+    await follower.start();
+    this.#onStop("order follower", () => follower.stop());
+
     const prices = new PriceCache();
-    const publish = (messages: readonly { topic: string; key: string; value: string }[]) =>
-      transport.publish(messages);
     const pipeline = new SignalPipeline({
       router,
       registry,
@@ -229,12 +248,7 @@ export class Engine {
         clock,
       }),
       prices,
-      journal: new ExecutionJournal(database, {
-        instanceId,
-        // Long enough that a slow broker call is never taken over while it runs.
-        leaseMs: settings.executionTimeoutMs * 2 + 5_000,
-        clock,
-      }),
+      journal,
       signalTopic: topics.signals,
       dlqTopic: dlq(topics.signals),
       outputTopics,
@@ -246,7 +260,8 @@ export class Engine {
       clock,
       logger,
       metrics,
-      publish: (messages) => publish(messages),
+      publish,
+      follower,
       onDatabaseHealth: (healthy, reason) => {
         this.#databaseHealthy = healthy;
         this.#databaseReason = reason;
@@ -273,12 +288,13 @@ export class Engine {
         dlqTopic: dlq(topics.ticks),
         clock,
         metrics,
-        publish: (messages) => publish(messages),
+        publish,
       }),
     });
     this.#consuming = true;
     this.#onStop("consumption", async () => {
       this.#consuming = false;
+      await transport.stop();
     });
     logger.info({ signals: topics.signals, namespaces, shadow }, "trading engine consuming");
 

@@ -41,6 +41,8 @@ export const signalJournal = pgTable(
     /** The namespaces decided at first receipt; a redelivery reuses them. */
     targets: jsonb("targets").$type<string[]>().notNull(),
     detail: text("detail"),
+    /** The signal as received (lineage and payload): what a restarted engine needs to follow its orders. */
+    envelope: jsonb("envelope").$type<JournaledSignal>().notNull(),
     sourceTopic: text("source_topic").notNull(),
     sourcePartition: integer("source_partition").notNull(),
     sourceOffset: text("source_offset").notNull(),
@@ -49,8 +51,21 @@ export const signalJournal = pgTable(
   (table) => [index("engine_signal_journal_strategy_idx").on(table.strategyId, table.receivedAt)],
 );
 
-/** `in_flight` until the trader's result is stored; `completed` once it is. */
-export type ExecutionStatus = "in_flight" | "completed";
+/** What the journal keeps of a signal to act on it again later. */
+export interface JournaledSignal {
+  id: string;
+  correlation_id: string;
+  trace_id: string;
+  data: unknown;
+}
+
+/**
+ * `in_flight`: handed to the trader, result not yet stored;
+ * `placed`: a live broker accepted the order, the engine follows it to its end;
+ * `settled`: the final result is stored but not yet published;
+ * `completed`: every result of the execution is stored and published.
+ */
+export type ExecutionStatus = "in_flight" | "placed" | "settled" | "completed";
 
 /**
  * One row per (signal, namespace): written before the trader is called and completed with its
@@ -77,9 +92,9 @@ export const executionJournal = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.signalId, table.namespace] }),
-    index("engine_execution_journal_in_flight_idx")
-      .on(table.namespace)
-      .where(sql`${table.status} = 'in_flight'`),
+    index("engine_execution_journal_open_idx")
+      .on(table.namespace, table.status)
+      .where(sql`${table.status} <> 'completed'`),
   ],
 );
 

@@ -1,7 +1,12 @@
 import type { Clock } from "@engine/core";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/database.js";
-import { executionJournal, type SignalDisposition, signalJournal } from "../db/schema.js";
+import {
+  executionJournal,
+  type JournaledSignal,
+  type SignalDisposition,
+  signalJournal,
+} from "../db/schema.js";
 
 /** A result event as published: where it went and the envelope itself. */
 export interface JournaledEvent {
@@ -18,6 +23,7 @@ export interface SignalRecord {
   disposition: SignalDisposition;
   targets: string[];
   detail: string | null;
+  envelope: JournaledSignal;
   sourceTopic: string;
   sourcePartition: number;
   sourceOffset: string;
@@ -35,7 +41,8 @@ export interface ClaimRequest extends ExecutionKey {
 /**
  * What the journal says about one (signal, namespace) when the engine asks to execute it:
  * - `fresh`: never seen, now claimed by this instance: execute it;
- * - `completed`: executed before: publish the stored events, call no trader;
+ * - `completed`: executed before: publish the stored events, call no trader (an order still being
+ *   followed counts: its follower publishes the rest);
  * - `interrupted`: claimed before and never completed (a crash): recover it, now claimed here;
  * - `busy`: another instance is executing it right now: wait for it.
  */
@@ -46,6 +53,8 @@ export type ClaimOutcome =
   | { kind: "busy" };
 
 export interface Completion extends ExecutionKey {
+  /** A `placed` result the engine goes on to follow: the execution stays open. */
+  follow: boolean;
   outcome: string;
   errorCode: string | null;
   orderId: string | null;
@@ -179,9 +188,9 @@ export class ExecutionJournal {
     for (const row of rows) {
       outcomes.set(
         executionKey(row),
-        row.status === "completed"
-          ? { kind: "completed", events: (row.events ?? []) as JournaledEvent[] }
-          : { kind: "busy" },
+        row.status === "in_flight"
+          ? { kind: "busy" }
+          : { kind: "completed", events: (row.events ?? []) as JournaledEvent[] },
       );
     }
     return outcomes;
@@ -191,8 +200,8 @@ export class ExecutionJournal {
    * Stores results. Returns the events to publish for each execution: ours, or, where another
    * instance completed it first, the ones it stored.
    */
-  async complete(completions: Completion[]): Promise<Map<string, JournaledEvent[]>> {
-    const published = new Map<string, JournaledEvent[]>();
+  async complete(completions: Completion[]): Promise<Map<string, StoredResult>> {
+    const published = new Map<string, StoredResult>();
     if (completions.length === 0) return published;
     const rows = completions.map((completion) => ({
       signal_id: completion.signalId,
@@ -201,13 +210,16 @@ export class ExecutionJournal {
       error_code: completion.errorCode,
       order_id: completion.orderId,
       events: completion.events,
+      status: completion.follow ? "placed" : "completed",
     }));
     const updated = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
       update ${executionJournal} as j
-      set status = 'completed', outcome = v.outcome, error_code = v.error_code,
-          order_id = v.order_id, events = v.events, completed_at = now()
+      set status = v.status, outcome = v.outcome, error_code = v.error_code,
+          order_id = v.order_id, events = v.events,
+          completed_at = case when v.status = 'completed' then now() end
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as v(signal_id text, namespace text, outcome text, error_code text, order_id text, events jsonb)
+        as v(signal_id text, namespace text, outcome text, error_code text, order_id text,
+             events jsonb, status text)
       where j.signal_id = v.signal_id and j.namespace = v.namespace and j.status = 'in_flight'
       returning j.signal_id, j.namespace`);
     const ours = new Set(
@@ -215,9 +227,11 @@ export class ExecutionJournal {
     );
     const theirs: ExecutionKey[] = [];
     for (const completion of completions) {
-      if (ours.has(executionKey(completion)))
-        published.set(executionKey(completion), completion.events);
-      else theirs.push(completion);
+      if (ours.has(executionKey(completion))) {
+        published.set(executionKey(completion), { events: completion.events, ours: true });
+      } else {
+        theirs.push(completion);
+      }
     }
     if (theirs.length > 0) {
       const stored = await this.#db.db
@@ -229,11 +243,107 @@ export class ExecutionJournal {
         .from(executionJournal)
         .where(inKeys(theirs));
       for (const row of stored) {
-        published.set(executionKey(row), (row.events ?? []) as JournaledEvent[]);
+        published.set(executionKey(row), {
+          events: (row.events ?? []) as JournaledEvent[],
+          ours: false,
+        });
       }
     }
     return published;
   }
+
+  /**
+   * Takes over the open orders of these namespaces that nobody follows (this instance's own from
+   * before a restart, or another's whose lease ran out) and returns them with their signals.
+   */
+  async claimOpenOrders(namespaces: readonly string[]): Promise<OpenOrder[]> {
+    if (namespaces.length === 0) return [];
+    const now = this.#clock.now();
+    const rows = await this.#db.rows<{
+      signal_id: string;
+      namespace: string;
+      status: "placed" | "settled";
+      events: JournaledEvent[];
+      envelope: JournaledSignal;
+    }>(sql`
+      update ${executionJournal} as j
+      set claimed_by = ${this.#instanceId}, lease_until = ${new Date(now + this.#leaseMs)}
+      from ${signalJournal} as s
+      where s.signal_id = j.signal_id
+        and j.status in ('placed', 'settled')
+        and j.namespace in (${sql.join(
+          namespaces.map((namespace) => sql`${namespace}`),
+          sql`, `,
+        )})
+        and (j.claimed_by = ${this.#instanceId} or j.lease_until < ${new Date(now)})
+      returning j.signal_id, j.namespace, j.status, j.events, s.envelope`);
+    return rows.map((row) => ({
+      signalId: row.signal_id,
+      namespace: row.namespace,
+      status: row.status,
+      events: row.events,
+      envelope: row.envelope,
+    }));
+  }
+
+  /** Keeps this instance's claim on the orders it follows. */
+  async renewLeases(keys: readonly ExecutionKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#db.db
+      .update(executionJournal)
+      .set({ leaseUntil: new Date(this.#clock.now() + this.#leaseMs) })
+      .where(and(eq(executionJournal.claimedBy, this.#instanceId), inKeys([...keys])));
+  }
+
+  /**
+   * Stores the final event of a followed order. False when this instance no longer owns it
+   * (another took it over): then it must not publish.
+   */
+  async settle(
+    key: ExecutionKey,
+    outcome: string,
+    errorCode: string | null,
+    event: JournaledEvent,
+  ): Promise<boolean> {
+    const rows = await this.#db.db
+      .update(executionJournal)
+      .set({
+        status: "settled",
+        outcome,
+        errorCode,
+        events: sql`coalesce(${executionJournal.events}, '[]'::jsonb) || ${JSON.stringify([event])}::jsonb`,
+      })
+      .where(
+        and(
+          eq(executionJournal.status, "placed"),
+          eq(executionJournal.claimedBy, this.#instanceId),
+          inKeys([key]),
+        ),
+      )
+      .returning({ signalId: executionJournal.signalId });
+    return rows.length === 1;
+  }
+
+  /** Marks a settled order's final event as published. */
+  async markPublished(key: ExecutionKey): Promise<void> {
+    await this.#db.db
+      .update(executionJournal)
+      .set({ status: "completed", completedAt: new Date(this.#clock.now()) })
+      .where(and(eq(executionJournal.status, "settled"), inKeys([key])));
+  }
+}
+
+/** The events stored for an execution, and whether this instance's result is the one stored. */
+export interface StoredResult {
+  events: JournaledEvent[];
+  ours: boolean;
+}
+
+/** An order a live broker accepted whose end the engine has not yet published. */
+export interface OpenOrder extends ExecutionKey {
+  status: "placed" | "settled";
+  events: JournaledEvent[];
+  envelope: JournaledSignal;
 }
 
 /** `(signal_id, namespace) in ((...), ...)` for a list of keys. */

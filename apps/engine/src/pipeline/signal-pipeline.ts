@@ -34,6 +34,7 @@ import {
   type Subscription,
 } from "../transport/transport.js";
 import { deadLetter } from "./dead-letter.js";
+import type { OrderFollower, PlacedOrder } from "./order-follower.js";
 import type { PriceCache } from "./price-cache.js";
 import { resultEvent } from "./result-events.js";
 
@@ -56,7 +57,9 @@ export interface SignalPipelineOptions {
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
-  publish(messages: OutboundMessage[]): Promise<void>;
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
+  /** Follows orders live brokers accepted; absent when no trader answers `placed`. */
+  follower?: OrderFollower;
   /** Told when the database stops or starts answering (for readiness). */
   onDatabaseHealth?(healthy: boolean, reason?: string): void;
   retryDelayMs?: { initial: number; max: number };
@@ -126,11 +129,13 @@ export class SignalPipeline {
       });
     }
 
-    const results =
+    const { events: results, placed } =
       accepted.length === 0
-        ? []
+        ? { events: [], placed: [] }
         : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch));
     await this.#o.publish([...dead, ...results.map(toMessage)]);
+    // Only once `order_placed` is out: the end of an order never precedes its placement.
+    for (const order of placed) this.#o.follower?.follow(order);
 
     if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
     const seconds = (performance.now() - startedAt) / 1000;
@@ -141,7 +146,10 @@ export class SignalPipeline {
     }
   }
 
-  async #process(accepted: Accepted[], batch: InboundBatch): Promise<JournaledEvent[]> {
+  async #process(
+    accepted: Accepted[],
+    batch: InboundBatch,
+  ): Promise<{ events: JournaledEvent[]; placed: PlacedOrder[] }> {
     const records = await this.#o.journal.recordSignals(
       await Promise.all(accepted.map((item) => this.#decide(item))),
     );
@@ -190,8 +198,10 @@ export class SignalPipeline {
 
     const completions = await this.#executeInKeyOrder(executions, records);
     const stored = await this.#o.journal.complete(completions);
+    const following = new Set(completions.filter((c) => c.follow).map((c) => executionKey(c)));
 
     const events: JournaledEvent[] = [];
+    const placed: PlacedOrder[] = [];
     for (const execution of executions) {
       const key = executionKey({
         signalId: execution.accepted.event.id,
@@ -205,10 +215,23 @@ export class SignalPipeline {
         );
         events.push(...execution.outcome.events);
       } else {
-        events.push(...(stored.get(key) ?? []));
+        const result = stored.get(key);
+        events.push(...(result?.events ?? []));
+        const placement = result?.ours
+          ? result.events.find((e) => e.event.type === "order_placed")
+          : undefined;
+        if (placement && following.has(key)) {
+          placed.push({
+            signalId: execution.accepted.event.id,
+            namespace: execution.namespace,
+            signal: execution.accepted.signal,
+            lineage: execution.accepted.event,
+            placed: placement.event.data as PlacedOrder["placed"],
+          });
+        }
       }
     }
-    return events;
+    return { events, placed };
   }
 
   /** The decision for a signal seen for the first time. */
@@ -222,6 +245,12 @@ export class SignalPipeline {
       disposition,
       targets,
       detail,
+      envelope: {
+        id: item.event.id,
+        correlation_id: item.event.correlation_id,
+        trace_id: item.event.trace_id,
+        data: item.event.data,
+      },
       sourceTopic: item.message.topic,
       sourcePartition: item.message.partition,
       sourceOffset: item.message.offset,
@@ -307,6 +336,7 @@ export class SignalPipeline {
     return {
       signalId: accepted.event.id,
       namespace,
+      follow: result.kind === "placed" && this.#followsOrders(namespace),
       outcome: result.kind,
       errorCode,
       orderId: result.payload.order_id === "N/A" ? null : result.payload.order_id,
@@ -381,6 +411,16 @@ export class SignalPipeline {
       );
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Whether the namespace's trader follows its placed orders to their end. */
+  #followsOrders(namespace: string): boolean {
+    if (!this.#o.follower) return false;
+    try {
+      return typeof this.#o.registry.get(namespace).awaitOrderCompletion === "function";
+    } catch {
+      return false;
     }
   }
 

@@ -10,7 +10,7 @@ export interface TickHandlerDeps {
   dlqTopic: string;
   clock: Clock;
   metrics: EngineMetrics;
-  publish(messages: OutboundMessage[]): Promise<void>;
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
 }
 
 /** Applies market ticks to the price cache; undecodable ticks go to the dead-letter topic. */

@@ -89,6 +89,8 @@ export class InMemoryTransport implements MessageTransport {
     this.#pumps = [];
   }
 
+  async close(): Promise<void> {}
+
   health(): TransportHealth {
     return { connected: true };
   }

@@ -219,6 +219,9 @@ export class KafkaTransport implements MessageTransport {
     // Stopping a consumer waits for the batch in hand to finish (and commit) before leaving.
     await Promise.all(this.#consumers.map((consumer) => consumer.disconnect()));
     this.#consumers = [];
+  }
+
+  async close(): Promise<void> {
     await this.#producer.disconnect();
     await this.#admin.disconnect();
     this.#connected = false;

@@ -50,8 +50,10 @@ export interface MessageTransport {
    * Resolves when both consumers are running.
    */
   start(subscriptions: { signals: Subscription; ticks: Subscription }): Promise<void>;
-  /** Stops fetching, lets the batches in hand finish and commit, then disconnects. */
+  /** Stops fetching and lets the batches in hand finish and commit. Publishing still works. */
   stop(): Promise<void>;
+  /** Disconnects; after `stop()`, once nothing publishes any more. */
+  close(): Promise<void>;
   health(): TransportHealth;
 }
 

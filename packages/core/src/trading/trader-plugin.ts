@@ -9,6 +9,18 @@ export interface PluginSettings {
   enabled: boolean;
 }
 
+/**
+ * SQL access a trader may use for state of its own (a broker's instrument list): parameterised
+ * statements on the engine's PostgreSQL. Traders create and own their tables, prefixed with
+ * their namespace.
+ */
+export interface SqlPort {
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: T[] }>;
+}
+
 /** What the app hands a plugin to build its trader. */
 export interface TraderContext<S extends PluginSettings = PluginSettings> {
   /** The namespace the trader executes for (`executionMode`). */
@@ -16,6 +28,8 @@ export interface TraderContext<S extends PluginSettings = PluginSettings> {
   settings: S;
   logger: Logger;
   clock: Clock;
+  /** The engine's database, for traders that keep state of their own. */
+  sql?: SqlPort;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { OrderPlaced } from "../events/payloads.js";
 import type { ExecutionResult, LastPrice, SignalToExecute } from "./execution-result.js";
 
 /** A trader's own view of whether it can take orders now. */
@@ -33,6 +34,19 @@ export interface Trader {
    * are re-executed, which only a simulator may allow.
    */
   recoverOrder?(signal: SignalToExecute, lastPrice: LastPrice): Promise<ExecutionResult>;
+
+  /**
+   * Follows an order the broker accepted (`executeOrder` resolved `placed`) to its end, resolving
+   * with `filled` (average price, filled quantity, partial fills included) or `failed` (rejected,
+   * cancelled). The engine calls it after publishing `order_placed`, and again after a restart for
+   * orders still open in its journal; `signal` aborts the wait when the engine stops. Traders
+   * that never answer `placed` need not implement it.
+   */
+  awaitOrderCompletion?(
+    signal: SignalToExecute,
+    placed: OrderPlaced,
+    abort: AbortSignal,
+  ): Promise<ExecutionResult>;
 
   /** Current health; traders that can lose their session (an expired token) report it here. */
   health?(): TraderHealth;
