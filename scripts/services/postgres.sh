@@ -18,7 +18,7 @@
 #
 # Environment overrides: ENGINE_SERVICES_HOME, PG_DATABASE (default engine_test),
 # PG_START_TIMEOUT (seconds, default 60).
-set -euo pipefail
+set -Eeuo pipefail
 
 STATE_HOME="${ENGINE_SERVICES_HOME:-$HOME/.cache/engine-services}"
 PDIR="$STATE_HOME/postgres"
@@ -33,11 +33,17 @@ export PGCONNECT_TIMEOUT=5
 
 say() { echo "[services] postgres: $*"; }
 die() { echo "[services] postgres: ERROR: $*" >&2; exit 1; }
+# A command failing outside the handled paths still says where, instead of a
+# bare exit 1 (set -E makes the trap apply inside functions too).
+on_err() { echo "[services] postgres: ERROR: unexpected failure (exit $1) at line $2: $3" >&2; exit "$1"; }
+trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 
 # As root use the commands directly; otherwise go through sudo when needed.
+# 9>&-: the lock fd (see main) must not be inherited by the postmaster that
+# pg_ctlcluster leaves running, or the lock would be held until it stops.
 as_root() {
-  if [[ $EUID -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+  if [[ $EUID -eq 0 ]]; then "$@" 9>&-
+  elif command -v sudo >/dev/null 2>&1; then sudo -n "$@" 9>&-
   else die "need root (or sudo) to run: $*"
   fi
 }
@@ -195,8 +201,15 @@ main() {
   mkdir -p "$PDIR"
   # One up/down at a time, so two callers do not both start or both stop it.
   exec 9>"$PDIR/.lock"
-  if [[ "$cmd" != status ]]; then flock 9; fi
-  "cmd_$cmd"
+  if [[ "$cmd" != status ]]; then
+    flock -w 300 9 || die "another postgres.sh up/down has held $PDIR/.lock for 5 minutes"
+  fi
+  if [[ "$cmd" == status ]]; then
+    # Exit 3 = not running is an answer, not an error: keep it off the ERR trap.
+    cmd_status || exit $?
+  else
+    "cmd_$cmd"
+  fi
 }
 
 main "$@"
