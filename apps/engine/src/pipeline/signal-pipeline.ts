@@ -129,27 +129,20 @@ export class SignalPipeline {
       });
     }
 
-    const { events: results, placed } =
+    const republished =
       accepted.length === 0
-        ? { events: [], placed: [] }
-        : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch));
-    await this.#o.publish([...dead, ...results.map(toMessage)]);
-    // Only once `order_placed` is out: the end of an order never precedes its placement.
-    for (const order of placed) this.#o.follower?.follow(order);
-
+        ? []
+        : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch, startedAt));
+    await this.#o.publish([...dead, ...republished.map(toMessage)]);
     if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
-    const seconds = (performance.now() - startedAt) / 1000;
-    for (const { event } of results) {
-      const data = event.data as { execution_mode?: string; error_code?: string };
-      const namespace = data.execution_mode ?? "unknown";
-      this.#o.metrics.executionSeconds.observe({ namespace }, seconds);
-    }
   }
 
+  /** Resolves with the stored results of redelivered signals, still to publish. */
   async #process(
     accepted: Accepted[],
     batch: InboundBatch,
-  ): Promise<{ events: JournaledEvent[]; placed: PlacedOrder[] }> {
+    startedAt: number,
+  ): Promise<JournaledEvent[]> {
     const records = await this.#o.journal.recordSignals(
       await Promise.all(accepted.map((item) => this.#decide(item))),
     );
@@ -196,42 +189,66 @@ export class SignalPipeline {
       return { ...item, outcome };
     });
 
-    const completions = await this.#executeInKeyOrder(executions, records);
-    const stored = await this.#o.journal.complete(completions);
-    const following = new Set(completions.filter((c) => c.follow).map((c) => executionKey(c)));
-
-    const events: JournaledEvent[] = [];
-    const placed: PlacedOrder[] = [];
+    const republished: JournaledEvent[] = [];
+    const lanes = new Map<string, Execution[]>();
     for (const execution of executions) {
-      const key = executionKey({
-        signalId: execution.accepted.event.id,
-        namespace: execution.namespace,
-      });
       if (execution.outcome.kind === "completed") {
         this.#o.metrics.republished.inc({ namespace: execution.namespace });
         this.#o.logger.info(
           { ...signalContext(execution.accepted), namespace: execution.namespace },
           "signal already executed: republishing its stored result",
         );
-        events.push(...execution.outcome.events);
-      } else {
-        const result = stored.get(key);
-        events.push(...(result?.events ?? []));
-        const placement = result?.ours
-          ? result.events.find((e) => e.event.type === "order_placed")
-          : undefined;
-        if (placement && following.has(key)) {
-          placed.push({
-            signalId: execution.accepted.event.id,
-            namespace: execution.namespace,
-            signal: execution.accepted.signal,
-            lineage: execution.accepted.event,
-            placed: placement.event.data as PlacedOrder["placed"],
-          });
-        }
+        republished.push(...execution.outcome.events);
+        continue;
+      }
+      const lane = lanes.get(execution.namespace);
+      if (lane) lane.push(execution);
+      else lanes.set(execution.namespace, [execution]);
+    }
+    // One lane per namespace, each publishing as soon as it is done: a slow broker never holds
+    // back another namespace's results.
+    await Promise.all([...lanes.values()].map((lane) => this.#runLane(lane, records, startedAt)));
+    return republished;
+  }
+
+  /** Executes one namespace's share of the batch, journals it, publishes it, follows its orders. */
+  async #runLane(
+    lane: Execution[],
+    records: Map<string, SignalRecord>,
+    startedAt: number,
+  ): Promise<void> {
+    const completions = await this.#executeInKeyOrder(lane, records);
+    const stored = await this.#o.journal.complete(completions);
+    const events: JournaledEvent[] = [];
+    const placed: PlacedOrder[] = [];
+    for (const completion of completions) {
+      const result = stored.get(executionKey(completion));
+      if (!result) continue;
+      events.push(...result.events);
+      const placement = result.ours
+        ? result.events.find((e) => e.event.type === "order_placed")
+        : undefined;
+      const execution = lane.find(
+        (e) => e.accepted.event.id === completion.signalId && e.namespace === completion.namespace,
+      );
+      if (placement && completion.follow && execution) {
+        placed.push({
+          signalId: completion.signalId,
+          namespace: completion.namespace,
+          signal: execution.accepted.signal,
+          lineage: execution.accepted.event,
+          placed: placement.event.data as PlacedOrder["placed"],
+        });
       }
     }
-    return { events, placed };
+    await this.#o.publish(events.map(toMessage));
+    const seconds = (performance.now() - startedAt) / 1000;
+    const namespace = lane[0]?.namespace ?? "unknown";
+    for (let i = 0; i < completions.length; i += 1) {
+      this.#o.metrics.executionSeconds.observe({ namespace }, seconds);
+    }
+    // Only once `order_placed` is out: the end of an order never precedes its placement.
+    for (const order of placed) this.#o.follower?.follow(order);
   }
 
   /** The decision for a signal seen for the first time. */
