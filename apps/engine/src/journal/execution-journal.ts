@@ -256,32 +256,43 @@ export class ExecutionJournal {
    * Takes over the open orders of these namespaces that nobody follows (this instance's own from
    * before a restart, or another's whose lease ran out) and returns them with their signals.
    */
-  async claimOpenOrders(namespaces: readonly string[]): Promise<OpenOrder[]> {
-    if (namespaces.length === 0) return [];
+  async claimOpenOrders(
+    namespaces: readonly string[],
+    recoverable: readonly string[] = [],
+  ): Promise<OpenOrder[]> {
+    if (namespaces.length === 0 && recoverable.length === 0) return [];
+    const list = (values: readonly string[]) =>
+      values.length === 0
+        ? sql`null`
+        : sql.join(
+            values.map((value) => sql`${value}`),
+            sql`, `,
+          );
     const now = this.#clock.now();
     const rows = await this.#db.rows<{
       signal_id: string;
       namespace: string;
-      status: "placed" | "settled";
-      events: JournaledEvent[];
+      status: OpenOrder["status"];
+      events: JournaledEvent[] | null;
       envelope: JournaledSignal;
     }>(sql`
       update ${executionJournal} as j
       set claimed_by = ${this.#instanceId}, lease_until = ${new Date(now + this.#leaseMs)}
       from ${signalJournal} as s
       where s.signal_id = j.signal_id
-        and j.status in ('placed', 'settled')
-        and j.namespace in (${sql.join(
-          namespaces.map((namespace) => sql`${namespace}`),
-          sql`, `,
-        )})
-        and (j.claimed_by = ${this.#instanceId} or j.lease_until < ${new Date(now)})
+        and (
+          (j.status in ('placed', 'settled') and j.namespace in (${list(namespaces)})
+            and (j.claimed_by = ${this.#instanceId} or j.lease_until < ${new Date(now)}))
+          -- Left in flight past its lease: the pipeline stopped waiting for it, or its engine died.
+          or (j.status = 'in_flight' and j.namespace in (${list(recoverable)})
+            and j.lease_until < ${new Date(now)})
+        )
       returning j.signal_id, j.namespace, j.status, j.events, s.envelope`);
     return rows.map((row) => ({
       signalId: row.signal_id,
       namespace: row.namespace,
       status: row.status,
-      events: row.events,
+      events: row.events ?? [],
       envelope: row.envelope,
     }));
   }
@@ -341,7 +352,7 @@ export interface StoredResult {
 
 /** An order a live broker accepted whose end the engine has not yet published. */
 export interface OpenOrder extends ExecutionKey {
-  status: "placed" | "settled";
+  status: "in_flight" | "placed" | "settled";
   events: JournaledEvent[];
   envelope: JournaledSignal;
 }

@@ -20,6 +20,19 @@ import type { EngineMetrics } from "../observability/metrics.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import { resultEvent } from "./result-events.js";
 
+/** A live execution still running after the pipeline's timeout, to finish in the background. */
+export interface PendingExecution extends ExecutionKey {
+  signal: SignalToExecute;
+  lineage: EnvelopeLineage;
+  attempt: Promise<ExecutionResult>;
+}
+
+/** What identifies an execution and its signal. */
+interface PlacedOrderKey extends ExecutionKey {
+  signal: SignalToExecute;
+  lineage: EnvelopeLineage;
+}
+
 /** An order a live broker accepted, to follow until its end. */
 export interface PlacedOrder extends ExecutionKey {
   signal: SignalToExecute;
@@ -64,6 +77,13 @@ export class OrderFollower {
       .filter((namespace) => typeof this.#traderOf(namespace)?.awaitOrderCompletion === "function");
   }
 
+  /** Namespaces whose traders can reconcile an interrupted execution with their broker. */
+  #recoveringNamespaces(): string[] {
+    return this.#o.registry
+      .namespaces()
+      .filter((namespace) => typeof this.#traderOf(namespace)?.recoverOrder === "function");
+  }
+
   /** Picks up open orders, then keeps leases alive and adopts orphans periodically. */
   async start(): Promise<void> {
     await this.#adoptOpenOrders();
@@ -84,13 +104,103 @@ export class OrderFollower {
   }
 
   follow(order: PlacedOrder): void {
-    const id = executionKey(order);
-    if (this.#following.has(id) || this.#abort.signal.aborted) return;
-    const done = this.#run(order).finally(() => this.#following.delete(id));
-    this.#following.set(id, {
-      key: { signalId: order.signalId, namespace: order.namespace },
-      done,
+    if (!this.#following.has(executionKey(order))) this.#track(order, () => this.#run(order));
+  }
+
+  /**
+   * Takes over an execution the pipeline stopped waiting for: its result is journaled and
+   * published when the trader answers; if the trader fails, the order is reconciled with the
+   * broker (`recoverOrder`). Placed orders are then followed as usual.
+   */
+  settleLater(pending: PendingExecution): void {
+    if (!this.#following.has(executionKey(pending))) {
+      this.#track(pending, () => this.#settle(pending));
+    }
+  }
+
+  /** Runs one background task per execution, remembered until it ends. */
+  #track(key: ExecutionKey, run: () => Promise<void>): void {
+    if (this.#abort.signal.aborted) return;
+    const id = executionKey(key);
+    const entry = {
+      key: { signalId: key.signalId, namespace: key.namespace },
+      done: Promise.resolve(),
+    };
+    this.#following.set(id, entry);
+    entry.done = run().finally(() => {
+      // A settled execution hands over to its follow task under the same key.
+      if (this.#following.get(id) === entry) this.#following.delete(id);
     });
+  }
+
+  async #settle(pending: PendingExecution): Promise<void> {
+    const log = this.#o.logger.child({ signal_id: pending.signalId, namespace: pending.namespace });
+    let attempt = pending.attempt;
+    let delay = this.#retry.initial;
+    while (!this.#abort.signal.aborted) {
+      try {
+        const result = ExecutionResultSchema.parse(await attempt);
+        await this.#complete(pending, result, log);
+        return;
+      } catch (error) {
+        if (this.#abort.signal.aborted) return;
+        log.warn(
+          { err: error instanceof Error ? error.message : String(error), retry_in_ms: delay },
+          "execution failed after the timeout: reconciling with the broker",
+        );
+        await sleep(delay, this.#abort.signal);
+        delay = Math.min(delay * 2, this.#retry.max);
+        const trader = this.#traderOf(pending.namespace);
+        if (!trader?.recoverOrder) return;
+        attempt = trader.recoverOrder(pending.signal, null);
+      }
+    }
+  }
+
+  /** Journals and publishes the first result of an execution, then follows a placed order. */
+  async #complete(
+    pending: PendingExecution | PlacedOrderKey,
+    result: ExecutionResult,
+    log: Logger,
+  ): Promise<void> {
+    const event = resultEvent(
+      pending.lineage,
+      pending.namespace,
+      result,
+      this.#o.outputTopics(pending.namespace),
+      this.#o.clock,
+    );
+    const follow =
+      result.kind === "placed" &&
+      typeof this.#traderOf(pending.namespace)?.awaitOrderCompletion === "function";
+    const errorCode = result.kind === "failed" ? result.payload.error_code : null;
+    const stored = (
+      await this.#o.journal.complete([
+        {
+          signalId: pending.signalId,
+          namespace: pending.namespace,
+          follow,
+          outcome: result.kind,
+          errorCode,
+          orderId: result.payload.order_id === "N/A" ? null : result.payload.order_id,
+          events: [event],
+        },
+      ])
+    ).get(executionKey(pending));
+    if (!stored?.ours) return;
+    await this.#o.publish(
+      stored.events.map((e) => ({ topic: e.topic, key: e.key, value: JSON.stringify(e.event) })),
+    );
+    this.#o.metrics.results.inc({
+      namespace: pending.namespace,
+      outcome: result.kind,
+      error_code: errorCode ?? "",
+    });
+    log.info({ outcome: result.kind, order_id: result.payload.order_id }, `order ${result.kind}`);
+    if (follow && result.kind === "placed") {
+      const placed = result.payload;
+      this.#track(pending, () => this.#run({ ...pending, placed }));
+    }
   }
 
   async #run(order: PlacedOrder): Promise<void> {
@@ -171,16 +281,36 @@ export class OrderFollower {
   }
 
   async #adoptOpenOrders(): Promise<void> {
-    const open = await this.#o.journal.claimOpenOrders(this.#followingNamespaces());
+    const open = await this.#o.journal.claimOpenOrders(
+      this.#followingNamespaces(),
+      this.#recoveringNamespaces(),
+    );
     for (const order of open) {
       if (this.#following.has(executionKey(order))) continue;
+      const data = ValidatedSignalSchema.safeParse(order.envelope.data);
+      if (order.status === "in_flight") {
+        const trader = this.#traderOf(order.namespace);
+        if (!trader?.recoverOrder || !data.success) continue;
+        this.#o.logger.info(
+          { signal_id: order.signalId, namespace: order.namespace },
+          "reconciling an execution left in flight",
+        );
+        const signal = { id: order.envelope.id, data: data.data };
+        this.settleLater({
+          signalId: order.signalId,
+          namespace: order.namespace,
+          signal,
+          lineage: order.envelope,
+          attempt: trader.recoverOrder(signal, null),
+        });
+        continue;
+      }
       if (order.status === "settled") {
         // Its end was stored but the engine stopped before publishing it: publish it now.
         await this.#publishSettled(order, order.events.slice(-1));
         continue;
       }
       const placed = order.events.find((event) => event.event.type === "order_placed");
-      const data = ValidatedSignalSchema.safeParse(order.envelope.data);
       if (!placed || !data.success) {
         this.#o.logger.error(
           { signal_id: order.signalId, namespace: order.namespace },

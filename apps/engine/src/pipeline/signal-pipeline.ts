@@ -81,6 +81,12 @@ interface Execution {
 
 const BUSY_POLL_MS = 200;
 
+/** A live execution that outlasted the timeout, still running. */
+interface Deferred {
+  kind: "deferred";
+  attempt: Promise<ExecutionResult>;
+}
+
 /**
  * Turns validated signals into order results: decode, decide (route, market hours), journal,
  * execute on every target namespace, journal the results, publish. A batch resolves only when
@@ -312,18 +318,28 @@ export class SignalPipeline {
               );
             }),
           );
-          completions.push(...done);
+          for (const completion of done) if (completion) completions.push(completion);
         }
       }),
     );
     return completions;
   }
 
-  async #executeOne(execution: Execution, closed: SignalRecord | null): Promise<Completion> {
+  async #executeOne(execution: Execution, closed: SignalRecord | null): Promise<Completion | null> {
     const { accepted, namespace } = execution;
     const result = closed
       ? this.#failed(accepted.signal, namespace, "MARKET_CLOSED", `market closed: ${closed.detail}`)
       : await this.#execute(accepted.signal, namespace, execution.outcome.kind === "interrupted");
+    if (result.kind === "deferred") {
+      this.#o.follower?.settleLater({
+        signalId: accepted.event.id,
+        namespace,
+        signal: accepted.signal,
+        lineage: accepted.event,
+        attempt: result.attempt,
+      });
+      return null;
+    }
     const event = resultEvent(
       accepted.event,
       namespace,
@@ -361,12 +377,16 @@ export class SignalPipeline {
     };
   }
 
-  /** Runs the trader with a timeout; every way it can go wrong becomes a `failed` result. */
+  /**
+   * Runs the trader with a timeout; every way it can go wrong becomes a `failed` result, except a
+   * live order that outlasts the timeout: it may still reach the broker, so its result is left to
+   * the order follower (`deferred`) rather than reported as a failure it may not be.
+   */
   async #execute(
     signal: SignalToExecute,
     namespace: string,
     interrupted: boolean,
-  ): Promise<ExecutionResult> {
+  ): Promise<ExecutionResult | Deferred> {
     let trader: ReturnType<TraderRegistry["get"]>;
     try {
       trader = this.#o.registry.get(namespace);
@@ -397,6 +417,13 @@ export class SignalPipeline {
     try {
       const result = await Promise.race([attempt, timeout]);
       if (result === "timeout") {
+        if (live && trader.recoverOrder && this.#o.follower) {
+          this.#o.logger.warn(
+            { signal_id: signal.id, namespace, timeout_ms: this.#o.executionTimeoutMs },
+            "live order still running after the timeout: its result will follow",
+          );
+          return { kind: "deferred", attempt };
+        }
         return this.#failed(
           signal,
           namespace,

@@ -1,0 +1,110 @@
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
+import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { asMessage, validatedSignal } from "./support/messages.js";
+import {
+  executionRows,
+  livesimOrders,
+  primePrice,
+  randomToken,
+  recordFile,
+  resultsOf,
+  resultTopics,
+  signalRow,
+  sleep,
+} from "./support/probes.js";
+
+const TTL_MS = 500;
+
+describe("strategy configuration is re-read from PostgreSQL after its TTL, without a restart", () => {
+  const namespace = uniqueName("ttl");
+  const token = randomToken();
+  const record = recordFile();
+  let db: TestDatabase;
+  let engine: TestEngine;
+  let producer: Producer;
+  let recorder: TopicRecorder;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngine(
+      baseEnv(db.url, namespace, {
+        STRATEGY_CONFIG_TTL_MS: String(TTL_MS),
+        LIVESIM_ENABLED: "true",
+        LIVESIM_RECORD_FILE: record.path,
+      }),
+    );
+    recorder = await new TopicRecorder([
+      ...resultTopics("paper"),
+      ...resultTopics("livesim"),
+    ]).start();
+    producer = await connectProducer();
+    await primePrice(engine, producer, token, 1200);
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await producer?.disconnect();
+    await engine?.stop();
+    await db?.drop();
+    record.remove();
+  });
+
+  /** Sends a signal and waits for its results on `expected`; then checks no other namespace got one. */
+  async function routeOf(strategyId: string, expected: string[]): Promise<string[]> {
+    const signal = validatedSignal({ strategyId, instrumentToken: token });
+    await producer.send({ topic: `${namespace}.signals.validated`, messages: [asMessage(signal)] });
+    await recorder.waitFor(
+      () => expected.every((ns) => resultsOf(recorder, signal.id, ns).length >= 1),
+      30_000,
+      `results of ${signal.id} on ${expected.join(", ")}`,
+    );
+    // The results of one signal are published together; a stray namespace would show up by now.
+    await sleep(1_000);
+    const got = ["paper", "livesim"].filter((ns) => resultsOf(recorder, signal.id, ns).length > 0);
+    for (const ns of got) expect(resultsOf(recorder, signal.id, ns)).toHaveLength(1);
+    expect((await signalRow(db, signal.id))?.targets).toEqual(got);
+    expect((await executionRows(db, signal.id)).map((row) => row.namespace).sort()).toEqual(
+      [...got].sort(),
+    );
+    expect(livesimOrders(record.path).some((order) => order.signal_id === signal.id)).toBe(
+      got.includes("livesim"),
+    );
+    return got;
+  }
+
+  it("starts routing to the live namespace once zerodha_trading_enabled is set, and stops once it is cleared", async () => {
+    await putStrategy(db, { id: "ttl_flip", zerodhaTradingEnabled: false });
+    expect(await routeOf("ttl_flip", ["paper"])).toEqual(["paper"]);
+
+    await db.query(
+      "update strategy_configurations set zerodha_trading_enabled = true, updated_at = now() where id = $1",
+      ["ttl_flip"],
+    );
+    // The cached configuration expires after the TTL: waiting it out is the behaviour under test.
+    await sleep(TTL_MS + 300);
+    expect(await routeOf("ttl_flip", ["paper", "livesim"])).toEqual(["paper", "livesim"]);
+
+    await db.query(
+      "update strategy_configurations set zerodha_trading_enabled = false, updated_at = now() where id = $1",
+      ["ttl_flip"],
+    );
+    await sleep(TTL_MS + 300);
+    expect(await routeOf("ttl_flip", ["paper"])).toEqual(["paper"]);
+  });
+
+  it("gives an inactive strategy no live namespace, even with zerodha_trading_enabled, until it is active again", async () => {
+    await putStrategy(db, { id: "ttl_inactive", zerodhaTradingEnabled: true, isActive: false });
+    expect(await routeOf("ttl_inactive", ["paper"])).toEqual(["paper"]);
+
+    await putStrategy(db, { id: "ttl_inactive", zerodhaTradingEnabled: true, isActive: true });
+    await sleep(TTL_MS + 300);
+    expect(await routeOf("ttl_inactive", ["paper", "livesim"])).toEqual(["paper", "livesim"]);
+
+    await putStrategy(db, { id: "ttl_inactive", zerodhaTradingEnabled: true, isActive: false });
+    await sleep(TTL_MS + 300);
+    expect(await routeOf("ttl_inactive", ["paper"])).toEqual(["paper"]);
+  });
+});

@@ -1,0 +1,168 @@
+import { readFileSync } from "node:fs";
+import type { Recorded, TopicRecorder } from "./kafka.js";
+
+/** The result topics of a namespace: every outcome a signal can end in. */
+export function resultTopics(namespaces: readonly string[]): string[] {
+  return namespaces.flatMap((ns) => [
+    `${ns}.orders.submitted`,
+    `${ns}.orders.filled`,
+    `${ns}.orders.failed`,
+  ]);
+}
+
+/** The namespace a result topic belongs to (`paper.orders.filled` → `paper`). */
+function namespaceOf(topic: string): string {
+  return topic.slice(0, topic.indexOf(".orders."));
+}
+
+/**
+ * The results the engine published for a known set of signals, read from a `TopicRecorder`
+ * listening on `resultTopics(...)`. The output topics are shared by every test file and run, so
+ * only results caused by these signals count.
+ */
+export class ResultLedger {
+  readonly #recorder: TopicRecorder;
+  readonly #namespaces: readonly string[];
+  readonly signalIds: string[] = [];
+  readonly #wanted = new Set<string>();
+
+  constructor(recorder: TopicRecorder, namespaces: readonly string[]) {
+    this.#recorder = recorder;
+    this.#namespaces = namespaces;
+  }
+
+  /** Signals whose results are expected, in the order they were produced. */
+  expect(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.#wanted.has(id)) continue;
+      this.#wanted.add(id);
+      this.signalIds.push(id);
+    }
+  }
+
+  /** Recorded results of the expected signals (copies included), in the order seen. */
+  results(): Recorded[] {
+    const wanted = this.#wanted;
+    return this.#recorder.messages.filter(
+      (m) => m.topic.includes(".orders.") && wanted.has(String(m.json.causation_id)),
+    );
+  }
+
+  /** Distinct result event ids per signal and namespace. */
+  distinct(): Map<string, Map<string, Set<string>>> {
+    const bySignal = new Map<string, Map<string, Set<string>>>();
+    for (const message of this.results()) {
+      const signal = String(message.json.causation_id);
+      const namespace = namespaceOf(message.topic);
+      let byNamespace = bySignal.get(signal);
+      if (!byNamespace) bySignal.set(signal, (byNamespace = new Map()));
+      let ids = byNamespace.get(namespace);
+      if (!ids) byNamespace.set(namespace, (ids = new Set()));
+      ids.add(String(message.json.id));
+    }
+    return bySignal;
+  }
+
+  /** Expected signals with at least one result on every namespace. */
+  completed(ids: readonly string[] = this.signalIds): number {
+    const distinct = this.distinct();
+    return ids.filter((id) =>
+      this.#namespaces.every((ns) => (distinct.get(id)?.get(ns)?.size ?? 0) > 0),
+    ).length;
+  }
+
+  /** Every expected signal that does not have exactly one distinct result per namespace. */
+  problems(ids: readonly string[] = this.signalIds): string[] {
+    const distinct = this.distinct();
+    const problems: string[] = [];
+    for (const id of ids) {
+      for (const ns of this.#namespaces) {
+        const count = distinct.get(id)?.get(ns)?.size ?? 0;
+        if (count !== 1) problems.push(`${id} on ${ns}: ${count} distinct results`);
+      }
+      const extra = [...(distinct.get(id)?.keys() ?? [])].filter(
+        (ns) => !this.#namespaces.includes(ns),
+      );
+      if (extra.length > 0) problems.push(`${id}: results on unexpected ${extra.join(", ")}`);
+    }
+    return problems;
+  }
+
+  /** Waits until every expected signal has a result on every namespace. */
+  async waitForAll(timeoutMs: number, ids: readonly string[] = this.signalIds): Promise<void> {
+    await this.#recorder.waitFor(
+      () => this.completed(ids) === ids.length,
+      timeoutMs,
+      `results of ${ids.length} signals on ${this.#namespaces.join(" and ")} (have ${this.completed(ids)})`,
+    );
+  }
+
+  /**
+   * Problems of order within a key: on `topic`, the first result of each signal must come in the
+   * order its signals were produced.
+   */
+  orderProblems(topic: string, signalsByKey: ReadonlyMap<string, readonly string[]>): string[] {
+    const problems: string[] = [];
+    const firstSeen = new Map<string, string[]>();
+    const seen = new Set<string>();
+    for (const message of this.results()) {
+      if (message.topic !== topic) continue;
+      const signal = String(message.json.causation_id);
+      if (seen.has(signal)) continue;
+      seen.add(signal);
+      const key = message.key ?? "";
+      const list = firstSeen.get(key);
+      if (list) list.push(signal);
+      else firstSeen.set(key, [signal]);
+    }
+    for (const [key, produced] of signalsByKey) {
+      const observed = firstSeen.get(key) ?? [];
+      const expected = produced.filter((id) => seen.has(id));
+      if (observed.join() !== expected.join()) {
+        const at = observed.findIndex((id, index) => id !== expected[index]);
+        problems.push(
+          `key ${key}: results out of signal order from position ${at} (${observed.length} results)`,
+        );
+      }
+    }
+    return problems;
+  }
+
+  /** A summary for failure messages. */
+  describe(ids: readonly string[] = this.signalIds): string {
+    const problems = this.problems(ids);
+    return `${this.completed(ids)}/${ids.length} signals complete; ${problems.length} problems${
+      problems.length > 0 ? `:\n  ${problems.slice(0, 20).join("\n  ")}` : ""
+    }`;
+  }
+}
+
+/** Orders the live stand-in placed, read from its record file (one JSON line per order). */
+export function readLiveRecord(file: string): { signal_id: string; order_id: string }[] {
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { signal_id: string; order_id: string });
+}
+
+/** Signals the live stand-in did not place exactly once, and orders for signals not sent. */
+export function liveRecordProblems(file: string, signalIds: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const order of readLiveRecord(file)) {
+    counts.set(order.signal_id, (counts.get(order.signal_id) ?? 0) + 1);
+  }
+  const problems: string[] = [];
+  for (const id of signalIds) {
+    const count = counts.get(id) ?? 0;
+    if (count !== 1) problems.push(`${id}: placed ${count} times`);
+  }
+  const wanted = new Set(signalIds);
+  for (const id of counts.keys()) if (!wanted.has(id)) problems.push(`${id}: placed, never sent`);
+  return problems;
+}

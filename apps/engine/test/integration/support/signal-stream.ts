@@ -1,0 +1,157 @@
+import { type Admin, Partitioners, type Producer } from "kafkajs";
+import { kafka } from "./kafka.js";
+import { asMessage, marketTick, validatedSignal } from "./messages.js";
+
+export type SignalEvent = ReturnType<typeof validatedSignal>;
+
+/** The partition the platform's producers (and the engine) put a key on. */
+export function partitionOf(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  return partitioner({
+    topic: "any",
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    })),
+    message: { key, value: null },
+  });
+}
+
+/**
+ * Instrument tokens whose keys `strategyId:token` cover every partition `perPartition` times, so
+ * a stream of signals over them gives each partition work.
+ */
+export function tokensCoveringPartitions(
+  strategyId: string,
+  partitions: number,
+  perPartition: number,
+  firstToken = 100_000 + Math.floor(Math.random() * 800_000),
+): number[] {
+  const counts = new Array<number>(partitions).fill(0);
+  const tokens: number[] = [];
+  for (let token = firstToken; tokens.length < partitions * perPartition; token++) {
+    const partition = partitionOf(`${strategyId}:${token}`, partitions);
+    if ((counts[partition] ?? 0) >= perPartition) continue;
+    counts[partition] = (counts[partition] ?? 0) + 1;
+    tokens.push(token);
+  }
+  return tokens;
+}
+
+/** `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order. */
+export function signalSeries(
+  strategyId: string,
+  tokens: readonly number[],
+  count: number,
+): { signals: SignalEvent[]; byKey: Map<string, string[]> } {
+  const signals: SignalEvent[] = [];
+  const byKey = new Map<string, string[]>();
+  for (let i = 0; i < count; i++) {
+    const token = tokens[i % tokens.length] ?? 0;
+    const signal = validatedSignal({
+      strategyId,
+      instrumentToken: token,
+      signalType: i % 2 === 0 ? "BUY" : "SELL",
+      quantity: 1 + (i % 9),
+    });
+    signals.push(signal);
+    const list = byKey.get(signal.key);
+    if (list) list.push(signal.id);
+    else byKey.set(signal.key, [signal.id]);
+  }
+  return { signals, byKey };
+}
+
+/**
+ * Sends signals in small chunks spread over about `durationMs`, each chunk acknowledged before
+ * the next, so the order within a key is the production order. `onSent` sees the running count.
+ */
+export async function produceStream(
+  producer: Producer,
+  topic: string,
+  signals: readonly SignalEvent[],
+  options: { durationMs: number; chunk?: number; onSent?: (sent: number) => void },
+): Promise<void> {
+  const chunk = options.chunk ?? 10;
+  const chunks = Math.ceil(signals.length / chunk);
+  const pause = chunks > 1 ? options.durationMs / chunks : 0;
+  const startedAt = Date.now();
+  for (let i = 0; i < chunks; i++) {
+    const slice = signals.slice(i * chunk, (i + 1) * chunk);
+    await producer.send({ topic, acks: -1, messages: slice.map(asMessage) });
+    options.onSent?.(Math.min(signals.length, (i + 1) * chunk));
+    const wait = startedAt + (i + 1) * pause - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/** A tick per token, so paper can fill (a fresh engine knows no price). */
+export async function sendTicks(producer: Producer, tokens: readonly number[]): Promise<void> {
+  await producer.send({
+    topic: "market.ticks",
+    messages: tokens.map((token, i) => asMessage(marketTick(token, 1000 + i))),
+  });
+}
+
+/** A connected admin client; the caller disconnects it. */
+export async function connectAdmin(): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+/** Creates a topic with this many partitions unless it exists. */
+export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: partitions }],
+  });
+}
+
+/** Per partition of `topic`: the group's committed offset and the end (high watermark). */
+export async function committedAndEnd(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ partition: number; committed: string; end: string }[]> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const ends = await admin.fetchTopicOffsets(topic);
+  return ends
+    .map(({ partition, high }) => ({
+      partition,
+      end: high,
+      committed: committed?.partitions.find((p) => p.partition === partition)?.offset ?? "none",
+    }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+/** The state of a consumer group and how many members it has. */
+export async function groupState(
+  admin: Admin,
+  groupId: string,
+): Promise<{ state: string; members: number }> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  return { state: group?.state ?? "Unknown", members: group?.members.length ?? 0 };
+}
+
+/** Waits until `check` holds, polling; fails with `describe()` after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  describe: () => string | Promise<string>,
+  pollMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
