@@ -24,27 +24,26 @@ export function envBoolean(defaultValue: boolean) {
 
 /** An integer variable within bounds. */
 export function envInteger(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  const min = bounds.min ?? Number.MIN_SAFE_INTEGER;
-  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const text = value?.trim() ?? "";
-      if (text === "") return defaultValue;
-      const number = Number(text);
-      if (!Number.isInteger(number) || number < min || number > max) {
-        ctx.addIssue({ code: "custom", message: `expected an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return number;
-    });
+  return envNumeric(defaultValue, "an integer", Number.isInteger, {
+    min: bounds.min ?? Number.MIN_SAFE_INTEGER,
+    max: bounds.max ?? Number.MAX_SAFE_INTEGER,
+  });
 }
 
 /** A number variable within bounds. */
 export function envNumber(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  const min = bounds.min ?? Number.NEGATIVE_INFINITY;
-  const max = bounds.max ?? Number.POSITIVE_INFINITY;
+  return envNumeric(defaultValue, "a number", Number.isFinite, {
+    min: bounds.min ?? Number.NEGATIVE_INFINITY,
+    max: bounds.max ?? Number.POSITIVE_INFINITY,
+  });
+}
+
+function envNumeric(
+  defaultValue: number,
+  kind: string,
+  accepts: (value: number) => boolean,
+  { min, max }: { min: number; max: number },
+) {
   return z
     .string()
     .optional()
@@ -52,8 +51,8 @@ export function envNumber(defaultValue: number, bounds: { min?: number; max?: nu
       const text = value?.trim() ?? "";
       if (text === "") return defaultValue;
       const number = Number(text);
-      if (!Number.isFinite(number) || number < min || number > max) {
-        ctx.addIssue({ code: "custom", message: `expected a number from ${min} to ${max}` });
+      if (!accepts(number) || number < min || number > max) {
+        ctx.addIssue({ code: "custom", message: `expected ${kind} from ${min} to ${max}` });
         return z.NEVER;
       }
       return number;
