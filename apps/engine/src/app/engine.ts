@@ -151,6 +151,7 @@ export class Engine {
     const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
     for (const plugin of enabled) {
       const context = {
+        sql: database.sql,
         namespace: plugin.namespace,
         clock,
         logger: logger.child({ namespace: plugin.namespace }),

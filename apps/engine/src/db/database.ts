@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import type { Logger } from "@engine/core";
+import type { Logger, SqlPort } from "@engine/core";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
@@ -22,6 +22,8 @@ const MIGRATION_LOCK_KEY = 7_321_554_210;
 export interface DatabaseHandle {
   readonly db: EngineDatabase;
   readonly kind: "postgres" | "pglite";
+  /** Plain parameterised SQL, for traders that keep state of their own. */
+  readonly sql: SqlPort;
   /** Rows of a raw statement, whatever the driver's result shape. */
   rows<T>(query: SQL): Promise<T[]>;
   /** Resolves when the database answers. */
@@ -54,6 +56,12 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
   return {
     db,
     kind: "postgres",
+    sql: {
+      query: async <T>(text: string, params?: readonly unknown[]) => {
+        const result = await pool.query(text, params ? [...params] : undefined);
+        return { rows: result.rows as T[] };
+      },
+    },
     rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     ping: async () => {
       await pool.query("select 1");
@@ -80,6 +88,12 @@ function openPglite(): DatabaseHandle {
   return {
     db,
     kind: "pglite",
+    sql: {
+      query: async <T>(text: string, params?: readonly unknown[]) => {
+        const result = await client.query<T>(text, params ? [...params] : undefined);
+        return { rows: result.rows };
+      },
+    },
     rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     ping: async () => {
       await client.query("select 1");
