@@ -1,0 +1,60 @@
+import { KiteConnect } from "kiteconnect";
+import type { KiteOrderParams } from "./order-params.js";
+
+/**
+ * The part of Kite Connect the trader uses. Every answer is `unknown`: responses are parsed by
+ * the caller, and failures are the client's plain rejection objects, classified by
+ * `classifyKiteError`.
+ */
+export interface KiteApi {
+  setAccessToken(token: string): void;
+  getProfile(): Promise<unknown>;
+  placeOrder(params: KiteOrderParams): Promise<unknown>;
+  getOrders(): Promise<unknown>;
+  getOrderHistory(orderId: string): Promise<unknown>;
+  getInstruments(): Promise<unknown>;
+}
+
+export interface KiteApiOptions {
+  apiKey: string;
+  accessToken: string;
+  /** Base URL (Kite's, or an emulator's). */
+  root: string;
+  timeoutMs: number;
+  /** The dump is several megabytes, so its download gets a longer timeout than orders. */
+  instrumentsTimeoutMs: number;
+}
+
+type Client = InstanceType<typeof KiteConnect>;
+type PublishedPlaceParams = Parameters<Client["placeOrder"]>[1];
+
+/**
+ * The official kiteconnect client behind {@link KiteApi}. `debug` is never turned on: the client
+ * would print every request, Authorization header included.
+ */
+export function createKiteApi(options: KiteApiOptions): KiteApi {
+  const make = (timeout: number): Client =>
+    new KiteConnect({
+      api_key: options.apiKey,
+      access_token: options.accessToken,
+      root: options.root,
+      timeout,
+      debug: false,
+    });
+  const client = make(options.timeoutMs);
+  const dumpClient = make(options.instrumentsTimeoutMs);
+  return {
+    setAccessToken(token) {
+      client.setAccessToken(token);
+      dumpClient.setAccessToken(token);
+    },
+    getProfile: () => client.getProfile(),
+    // The published types lack `market_protection` and narrow `exchange` to a literal union;
+    // Kite takes the fields as sent, so our own params type is handed over as theirs here only.
+    placeOrder: (params) =>
+      client.placeOrder("regular", { ...params } as unknown as PublishedPlaceParams),
+    getOrders: () => client.getOrders(),
+    getOrderHistory: (orderId) => client.getOrderHistory(orderId),
+    getInstruments: () => dumpClient.getInstruments(),
+  };
+}

@@ -1,0 +1,324 @@
+import type { Clock, Logger } from "@engine/core";
+import type { z } from "zod";
+import { backoffDelay } from "../limits/backoff.js";
+import type { DailyOrderCap } from "../limits/daily-order-cap.js";
+import type { Permit, RateLimiter } from "../limits/rate-limiter.js";
+import type { SecretRedactor } from "../secret-redactor.js";
+import type { AccessTokenSource } from "./access-token-source.js";
+import type { KiteApi } from "./kite-api.js";
+import { classifyKiteError, type KiteFailure, resolvedError } from "./kite-errors.js";
+import type { KiteOrderParams } from "./order-params.js";
+import {
+  KiteOrderListSchema,
+  type KiteOrderState,
+  PlacementResponseSchema,
+  ProfileSchema,
+} from "./order-state.js";
+
+/** The value of a successful call, or why it failed. */
+export type KiteResult<T> = { ok: true; value: T } | { ok: false; failure: KiteFailure };
+
+/** What became of one placement request. */
+export type PlaceOutcome =
+  | { kind: "accepted"; orderId: string }
+  | KiteFailure
+  | { kind: "throttled"; reason: "daily-cap" | "deadline"; message: string };
+
+/**
+ * Bounds of a call: a deadline on the limiters' monotonic clock, an abort signal, and whether it
+ * goes ahead of routine requests in the rate limiter's queue.
+ */
+export interface CallBounds {
+  deadline?: number;
+  abort?: AbortSignal;
+  urgent?: boolean;
+}
+
+export interface KiteGatewayOptions {
+  api: KiteApi;
+  tokens: AccessTokenSource;
+  /** Order placements: per second and per minute. */
+  orderLimiter: RateLimiter;
+  dailyCap: DailyOrderCap;
+  /** Every other endpoint. */
+  requestLimiter: RateLimiter;
+  redactor: SecretRedactor;
+  /** Wall clock, for the IST day of the daily cap. */
+  clock: Clock;
+  logger: Logger;
+  /** How often a rejected token that did not change is tried again. */
+  reverifyMs?: number;
+  /** How often the token source is looked at while the token is rejected. */
+  watchMs?: number;
+  random?: () => number;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 8_000;
+const RETRY_VERIFY_AFTER_NETWORK_FAILURE_MS = 2_000;
+
+/**
+ * Every call to Kite goes through here: client-side rate limits (orders and other requests
+ * separately), the daily order cap, access-token rotation and session health, classification
+ * of failures, redaction of messages, and parsing of answers. Callers get values, never the
+ * client's raw rejection objects.
+ */
+export class KiteGateway {
+  readonly #o: KiteGatewayOptions;
+  readonly #random: () => number;
+  #tokenProblem: string | null = null;
+  #verifyDue = 0;
+  #syncing: Promise<void> | undefined;
+  #consecutive429 = 0;
+  #watcher: NodeJS.Timeout | undefined;
+
+  constructor(options: KiteGatewayOptions) {
+    this.#o = options;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Monotonic now, the clock of deadlines. */
+  now(): number {
+    return this.#o.requestLimiter.now();
+  }
+
+  /** Why the session is unusable (Kite rejected the token), or null while it is fine. */
+  tokenProblem(): string | null {
+    return this.#tokenProblem;
+  }
+
+  /** Checks the session with `getProfile`; clears or sets the token problem accordingly. */
+  async verifySession(bounds: CallBounds = {}): Promise<KiteResult<true>> {
+    const result = await this.#call("getProfile", (api) => api.getProfile(), ProfileSchema, {
+      urgent: true,
+      ...bounds,
+    });
+    if (result.ok) {
+      if (this.#tokenProblem !== null)
+        this.#o.logger.info({}, "Kite session verified: ready again");
+      this.#tokenProblem = null;
+      return { ok: true, value: true };
+    }
+    const retryIn =
+      result.failure.kind === "token"
+        ? (this.#o.reverifyMs ?? 60_000)
+        : RETRY_VERIFY_AFTER_NETWORK_FAILURE_MS;
+    this.#verifyDue = this.now() + retryIn;
+    return result;
+  }
+
+  /**
+   * Picks up a rotated token, and while the session is rejected, verifies a new token (or the
+   * same one, now and then) so health comes back without a restart.
+   */
+  syncToken(): Promise<void> {
+    this.#syncing ??= this.#sync().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  /** Looks at the token source periodically while the session is rejected. */
+  startWatching(): void {
+    this.stopWatching();
+    this.#watcher = setInterval(() => {
+      if (this.#tokenProblem !== null) void this.syncToken().catch(() => undefined);
+    }, this.#o.watchMs ?? 1_000);
+    this.#watcher.unref();
+  }
+
+  stopWatching(): void {
+    clearInterval(this.#watcher);
+    this.#watcher = undefined;
+  }
+
+  /**
+   * Places one order, after waiting for a slot. Refuses without sending when the token is known
+   * bad, when no slot frees before `latestStart`, or when the day's allowance is used up.
+   */
+  async placeOrder(params: KiteOrderParams, latestStart: number): Promise<PlaceOutcome> {
+    await this.syncToken();
+    if (this.#tokenProblem !== null) {
+      return { kind: "token", errorType: "TokenException", message: this.#tokenProblem };
+    }
+    const permit = await this.#o.orderLimiter.acquire({ deadline: latestStart });
+    if (permit === null) {
+      return {
+        kind: "throttled",
+        reason: "deadline",
+        message:
+          "order rate limit: no placement slot within the execution budget; no order was sent",
+      };
+    }
+    if (!this.#o.dailyCap.tryTake(this.#o.clock.now())) {
+      permit.release();
+      return {
+        kind: "throttled",
+        reason: "daily-cap",
+        message: `daily order limit reached (ZERODHA_ORDERS_PER_DAY=${this.#o.dailyCap.limit}); no order was sent`,
+      };
+    }
+    let failure: KiteFailure;
+    try {
+      const answer = await this.#o.api.placeOrder(params);
+      const parsed = resolvedError(answer) ? null : PlacementResponseSchema.safeParse(answer);
+      if (parsed?.success) {
+        this.#consecutive429 = 0;
+        return { kind: "accepted", orderId: parsed.data.order_id };
+      }
+      // A 200 that is not an order id (an HTML page, say): the order may exist all the same.
+      failure = parsed
+        ? ambiguous("unexpected answer", "DataException")
+        : classifyKiteError(answer);
+    } catch (reason) {
+      failure = classifyKiteError(reason);
+    } finally {
+      permit.release();
+    }
+    failure = this.#note("placeOrder", failure);
+    if (failure.kind === "ambiguous" && failure.rateLimited) {
+      this.#o.orderLimiter.pauseUntil(this.now() + this.#backoff());
+    }
+    return failure;
+  }
+
+  /** Today's order book. Urgent: it decides whether an order exists. */
+  orders(bounds: CallBounds = {}): Promise<KiteResult<KiteOrderState[]>> {
+    return this.#read("getOrders", (api) => api.getOrders(), KiteOrderListSchema, {
+      urgent: true,
+      ...bounds,
+    });
+  }
+
+  /** One order's states, oldest first. */
+  orderHistory(orderId: string, bounds: CallBounds = {}): Promise<KiteResult<KiteOrderState[]>> {
+    return this.#read(
+      "getOrderHistory",
+      (api) => api.getOrderHistory(orderId),
+      KiteOrderListSchema,
+      bounds,
+    );
+  }
+
+  /** The instrument dump, as the client returns it (parsed rows, or raw CSV text). */
+  async instruments(bounds: CallBounds = {}): Promise<KiteResult<unknown>> {
+    return this.#read("getInstruments", (api) => api.getInstruments(), undefined, bounds);
+  }
+
+  async #sync(): Promise<void> {
+    const rejected = this.#tokenProblem !== null;
+    const changed = await this.#o.tokens.poll({ force: rejected });
+    if (changed) {
+      const token = this.#o.tokens.current();
+      if (token !== null) {
+        this.#o.redactor.add(token);
+        this.#o.api.setAccessToken(token);
+        this.#o.logger.info({}, "Kite access token changed");
+      }
+    }
+    if (rejected && (changed || this.now() >= this.#verifyDue)) await this.verifySession();
+  }
+
+  /** A read: short-circuited while the token is known bad, so an outage costs no requests. */
+  async #read<S extends z.ZodType>(
+    operation: string,
+    call: (api: KiteApi) => Promise<unknown>,
+    schema: S | undefined,
+    bounds: CallBounds,
+  ): Promise<KiteResult<z.infer<S>>> {
+    await this.syncToken();
+    if (this.#tokenProblem !== null) {
+      return {
+        ok: false,
+        failure: { kind: "token", errorType: "TokenException", message: this.#tokenProblem },
+      };
+    }
+    return this.#call(operation, call, schema, bounds);
+  }
+
+  async #call<S extends z.ZodType>(
+    operation: string,
+    call: (api: KiteApi) => Promise<unknown>,
+    schema: S | undefined,
+    bounds: CallBounds,
+  ): Promise<KiteResult<z.infer<S>>> {
+    const permit = await this.#o.requestLimiter.acquire(bounds);
+    if (permit === null) {
+      return this.#fail(
+        ambiguous(bounds.abort?.aborted ? "aborted" : "no request slot before the deadline"),
+      );
+    }
+    let answer: unknown;
+    try {
+      answer = await withinDeadline(call(this.#o.api), bounds.deadline, this.now(), permit);
+    } catch (reason) {
+      const failure = this.#note(operation, classifyKiteError(reason));
+      if (failure.kind === "ambiguous" && failure.rateLimited) {
+        this.#o.requestLimiter.pauseUntil(this.now() + this.#backoff());
+      }
+      return this.#fail(failure);
+    }
+    if (resolvedError(answer)) return this.#fail(this.#note(operation, classifyKiteError(answer)));
+    if (schema === undefined) return { ok: true, value: answer as z.infer<S> };
+    const parsed = schema.safeParse(answer);
+    if (!parsed.success) {
+      return this.#fail(this.#note(operation, ambiguous("unexpected answer", "DataException")));
+    }
+    return { ok: true, value: parsed.data };
+  }
+
+  #fail(failure: KiteFailure): { ok: false; failure: KiteFailure } {
+    return { ok: false, failure };
+  }
+
+  /** Redacts the message, records a token rejection, and logs the failure without secrets. */
+  #note(operation: string, failure: KiteFailure): KiteFailure {
+    const message = this.#o.redactor.redact(failure.message);
+    const noted = { ...failure, message } as KiteFailure;
+    if (noted.kind === "token" && this.#tokenProblem === null) {
+      this.#tokenProblem = `Kite rejected the access token (${message}); waiting for a new one`;
+      this.#verifyDue = this.now() + (this.#o.reverifyMs ?? 60_000);
+      this.#o.logger.error({ operation, error_type: noted.errorType }, "Kite session unavailable");
+    } else if (noted.kind !== "token") {
+      this.#o.logger.warn(
+        { operation, error_type: noted.errorType, kind: noted.kind, message },
+        "Kite call failed",
+      );
+    }
+    return noted;
+  }
+
+  #backoff(): number {
+    this.#consecutive429 += 1;
+    return backoffDelay(this.#consecutive429 - 1, BACKOFF_BASE_MS, BACKOFF_CAP_MS, this.#random);
+  }
+}
+
+function ambiguous(message: string, errorType = "NetworkException"): KiteFailure {
+  return { kind: "ambiguous", errorType, message, rateLimited: false };
+}
+
+/**
+ * Stops waiting for an answer at the deadline; the late answer is dropped (reads only). The
+ * permit is released when the request really ends, since until then it may still reach Kite.
+ */
+function withinDeadline<T>(
+  promise: Promise<T>,
+  deadline: number | undefined,
+  now: number,
+  permit: Permit,
+): Promise<T> {
+  void promise.then(
+    () => permit.release(),
+    () => permit.release(),
+  );
+  if (deadline === undefined || !Number.isFinite(deadline)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject({ error_type: "NetworkException", message: "no answer before the deadline" }),
+      Math.max(0, deadline - now),
+    );
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

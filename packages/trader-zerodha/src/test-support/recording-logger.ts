@@ -1,0 +1,45 @@
+import type { Logger } from "@engine/core";
+
+/** One log call, with the bindings of every child logger merged in. */
+export interface LogRecord {
+  level: "debug" | "info" | "warn" | "error";
+  context: Record<string, unknown>;
+  message: string | undefined;
+}
+
+/** A Logger that keeps every line, so tests can read them (and scan them for secrets). */
+export class RecordingLogger implements Logger {
+  readonly records: LogRecord[];
+  readonly #bindings: Record<string, unknown>;
+
+  constructor(records: LogRecord[] = [], bindings: Record<string, unknown> = {}) {
+    this.records = records;
+    this.#bindings = bindings;
+  }
+
+  debug(context: object, message?: string): void {
+    this.#add("debug", context, message);
+  }
+  info(context: object, message?: string): void {
+    this.#add("info", context, message);
+  }
+  warn(context: object, message?: string): void {
+    this.#add("warn", context, message);
+  }
+  error(context: object, message?: string): void {
+    this.#add("error", context, message);
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new RecordingLogger(this.records, { ...this.#bindings, ...bindings });
+  }
+
+  /** Every record as one JSON text, for scanning. */
+  text(): string {
+    return this.records.map((record) => JSON.stringify(record)).join("\n");
+  }
+
+  #add(level: LogRecord["level"], context: object, message: string | undefined): void {
+    this.records.push({ level, context: { ...this.#bindings, ...context }, message });
+  }
+}
