@@ -40,6 +40,7 @@ program
         publish: (messages) => running.transport.publish(messages),
         clock: systemClock,
         signalTopic: running.topics.signals,
+        tickTopic: running.topics.ticks,
       });
       simulator.start();
       logger.info(

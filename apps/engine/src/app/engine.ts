@@ -9,7 +9,6 @@ import {
   envList,
   type Logger,
   loadAllSettings,
-  MARKET_TICKS_TOPIC,
   MarketHoursChecker,
   systemClock,
   TopicMap,
@@ -38,6 +37,8 @@ import {
   SHIPPED_PLUGINS,
   SIMULATOR_PLUGIN,
 } from "./plugins.js";
+
+const TRADER_RETRY_INTERVAL_MS = 15_000;
 
 const PluginModulesSchema = z.object({ ENGINE_PLUGIN_MODULES: envList() });
 
@@ -174,7 +175,7 @@ export class Engine {
     const dlq = (topic: string) => new TopicMap(settings.namespace, { prefix }).dlq(topic);
     const topics = {
       signals: input.signalsValidated(),
-      ticks: MARKET_TICKS_TOPIC,
+      ticks: settings.ticksTopic,
       output: outputTopics,
       dlq,
     };
@@ -206,6 +207,14 @@ export class Engine {
 
     await registry.initialize();
     this.#onStop("traders", () => registry.shutdown());
+    // A trader refused at start (a broker session whose token is rotated later) gets more tries.
+    const retryTraders = setInterval(() => {
+      void registry.retryFailed().then((ready) => {
+        if (ready.length > 0) logger.info({ namespaces: ready }, "traders ready after a retry");
+      });
+    }, TRADER_RETRY_INTERVAL_MS);
+    retryTraders.unref();
+    this.#onStop("trader retries", async () => clearInterval(retryTraders));
 
     const router = new ExecutionRouter({
       targets: plugins.map((plugin) => ({
@@ -224,6 +233,8 @@ export class Engine {
       // Long enough that a slow broker call is never taken over while it runs.
       leaseMs: settings.executionTimeoutMs * 2 + 5_000,
       clock,
+      // A shadow engine may share the database with a normal one: its executions are its own.
+      namespacePrefix: prefix,
     });
     const publish = (messages: readonly OutboundMessage[]) => transport.publish(messages);
     const follower = new OrderFollower({

@@ -2,13 +2,14 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PluginSettings, TraderPlugin } from "@engine/core";
 import { paperPlugin } from "@engine/trader-paper";
+import { zerodhaPlugin } from "@engine/trader-zerodha";
 
 /** Any plugin, whatever its settings. */
 // biome-ignore lint/suspicious/noExplicitAny: plugins are heterogeneous in their settings type
 export type AnyTraderPlugin = TraderPlugin<any>;
 
 /** The brokers this build of the engine ships. */
-export const SHIPPED_PLUGINS: readonly AnyTraderPlugin[] = [paperPlugin];
+export const SHIPPED_PLUGINS: readonly AnyTraderPlugin[] = [paperPlugin, zerodhaPlugin];
 
 /** The simulator that stands in for live brokers in shadow mode. */
 export const SIMULATOR_PLUGIN: TraderPlugin<PluginSettings> = paperPlugin;

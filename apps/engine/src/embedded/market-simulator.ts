@@ -17,6 +17,8 @@ export interface SimulatorOptions {
   clock: Clock;
   /** Where the demo strategy's validated signals go. */
   signalTopic: string;
+  /** Where ticks go. Default: `market.ticks`. */
+  tickTopic?: string;
   tickIntervalMs?: number;
   signalIntervalMs?: number;
   random?: () => number;
@@ -87,7 +89,8 @@ export class MarketSimulator {
           tradable: true,
         },
       };
-      return { topic: MARKET_TICKS_TOPIC, key: String(token), value: JSON.stringify(event) };
+      const topic = this.#o.tickTopic ?? MARKET_TICKS_TOPIC;
+      return { topic, key: String(token), value: JSON.stringify(event) };
     });
   }
 

@@ -67,6 +67,12 @@ export interface ExecutionJournalOptions {
   /** How long a claim is honoured before another instance may take it over. */
   leaseMs: number;
   clock: Clock;
+  /**
+   * Prepended to the namespace of every row this instance writes or reads (a shadow engine's
+   * prefix): a shadow engine sharing the database never takes a normal engine's executions for
+   * its own, nor the other way round.
+   */
+  namespacePrefix?: string;
 }
 
 /** Key of an execution in maps. */
@@ -81,14 +87,32 @@ export function executionKey(key: ExecutionKey): string {
 export class ExecutionJournal {
   readonly #db: DatabaseHandle;
   readonly #instanceId: string;
+  /**
+   * The owner the order follower claims under. Distinct from the pipeline's, so a pipeline that
+   * meets a claim the follower took over sees it busy instead of recovering it a second time.
+   */
+  readonly #followerId: string;
   readonly #leaseMs: number;
   readonly #clock: Clock;
+  readonly #prefix: string;
 
   constructor(db: DatabaseHandle, options: ExecutionJournalOptions) {
     this.#db = db;
     this.#instanceId = options.instanceId;
+    this.#followerId = `${options.instanceId}#follower`;
     this.#leaseMs = options.leaseMs;
     this.#clock = options.clock;
+    this.#prefix = options.namespacePrefix ?? "";
+  }
+
+  /** A key as read from a row: the namespace without this instance's prefix. */
+  #own<T extends ExecutionKey>(row: T): T {
+    return { ...row, namespace: row.namespace.slice(this.#prefix.length) };
+  }
+
+  /** `(signal_id, namespace) in (...)` for keys of this instance. */
+  #inKeys(keys: ExecutionKey[]) {
+    return inKeys(keys.map((key) => ({ ...key, namespace: this.#prefix + key.namespace })));
   }
 
   /**
@@ -136,7 +160,7 @@ export class ExecutionJournal {
       .values(
         requests.map((request) => ({
           signalId: request.signalId,
-          namespace: request.namespace,
+          namespace: this.#prefix + request.namespace,
           status: "in_flight" as const,
           shadow: request.shadow,
           claimedBy: this.#instanceId,
@@ -145,7 +169,7 @@ export class ExecutionJournal {
       )
       .onConflictDoNothing()
       .returning({ signalId: executionJournal.signalId, namespace: executionJournal.namespace });
-    for (const row of inserted) outcomes.set(executionKey(row), { kind: "fresh" });
+    for (const row of inserted) outcomes.set(executionKey(this.#own(row)), { kind: "fresh" });
 
     const conflicts = requests.filter((request) => !outcomes.has(executionKey(request)));
     if (conflicts.length === 0) return outcomes;
@@ -162,7 +186,7 @@ export class ExecutionJournal {
         and(
           eq(executionJournal.status, "in_flight"),
           sql`(${executionJournal.claimedBy} = ${this.#instanceId} or ${executionJournal.leaseUntil} < ${new Date(now)})`,
-          inKeys(conflicts),
+          this.#inKeys(conflicts),
         ),
       )
       .returning({
@@ -171,7 +195,7 @@ export class ExecutionJournal {
         attempts: executionJournal.attempts,
       });
     for (const row of takenOver) {
-      outcomes.set(executionKey(row), { kind: "interrupted", attempts: row.attempts });
+      outcomes.set(executionKey(this.#own(row)), { kind: "interrupted", attempts: row.attempts });
     }
 
     const remaining = conflicts.filter((request) => !outcomes.has(executionKey(request)));
@@ -184,10 +208,10 @@ export class ExecutionJournal {
         events: executionJournal.events,
       })
       .from(executionJournal)
-      .where(inKeys(remaining));
+      .where(this.#inKeys(remaining));
     for (const row of rows) {
       outcomes.set(
-        executionKey(row),
+        executionKey(this.#own(row)),
         row.status === "in_flight"
           ? { kind: "busy" }
           : { kind: "completed", events: (row.events ?? []) as JournaledEvent[] },
@@ -205,7 +229,7 @@ export class ExecutionJournal {
     if (completions.length === 0) return published;
     const rows = completions.map((completion) => ({
       signal_id: completion.signalId,
-      namespace: completion.namespace,
+      namespace: this.#prefix + completion.namespace,
       outcome: completion.outcome,
       error_code: completion.errorCode,
       order_id: completion.orderId,
@@ -223,7 +247,9 @@ export class ExecutionJournal {
       where j.signal_id = v.signal_id and j.namespace = v.namespace and j.status = 'in_flight'
       returning j.signal_id, j.namespace`);
     const ours = new Set(
-      updated.map((row) => executionKey({ signalId: row.signal_id, namespace: row.namespace })),
+      updated.map((row) =>
+        executionKey(this.#own({ signalId: row.signal_id, namespace: row.namespace })),
+      ),
     );
     const theirs: ExecutionKey[] = [];
     for (const completion of completions) {
@@ -241,9 +267,9 @@ export class ExecutionJournal {
           events: executionJournal.events,
         })
         .from(executionJournal)
-        .where(inKeys(theirs));
+        .where(this.#inKeys(theirs));
       for (const row of stored) {
-        published.set(executionKey(row), {
+        published.set(executionKey(this.#own(row)), {
           events: (row.events ?? []) as JournaledEvent[],
           ours: false,
         });
@@ -265,7 +291,7 @@ export class ExecutionJournal {
       values.length === 0
         ? sql`null`
         : sql.join(
-            values.map((value) => sql`${value}`),
+            values.map((value) => sql`${this.#prefix + value}`),
             sql`, `,
           );
     const now = this.#clock.now();
@@ -275,25 +301,30 @@ export class ExecutionJournal {
       status: OpenOrder["status"];
       events: JournaledEvent[] | null;
       envelope: JournaledSignal;
+      source_partition: number;
+      source_offset: string;
     }>(sql`
       update ${executionJournal} as j
-      set claimed_by = ${this.#instanceId}, lease_until = ${new Date(now + this.#leaseMs)}
+      set claimed_by = ${this.#followerId}, lease_until = ${new Date(now + this.#leaseMs)}
       from ${signalJournal} as s
       where s.signal_id = j.signal_id
         and (
           (j.status in ('placed', 'settled') and j.namespace in (${list(namespaces)})
-            and (j.claimed_by = ${this.#instanceId} or j.lease_until < ${new Date(now)}))
+            and (j.claimed_by in (${this.#instanceId}, ${this.#followerId})
+              or j.lease_until < ${new Date(now)}))
           -- Left in flight past its lease: the pipeline stopped waiting for it, or its engine died.
           or (j.status = 'in_flight' and j.namespace in (${list(recoverable)})
             and j.lease_until < ${new Date(now)})
         )
-      returning j.signal_id, j.namespace, j.status, j.events, s.envelope`);
+      returning j.signal_id, j.namespace, j.status, j.events, s.envelope,
+        s.source_partition, s.source_offset`);
     return rows.map((row) => ({
       signalId: row.signal_id,
-      namespace: row.namespace,
+      namespace: row.namespace.slice(this.#prefix.length),
       status: row.status,
       events: row.events ?? [],
       envelope: row.envelope,
+      source: { partition: row.source_partition, offset: BigInt(row.source_offset) },
     }));
   }
 
@@ -303,7 +334,12 @@ export class ExecutionJournal {
     await this.#db.db
       .update(executionJournal)
       .set({ leaseUntil: new Date(this.#clock.now() + this.#leaseMs) })
-      .where(and(eq(executionJournal.claimedBy, this.#instanceId), inKeys([...keys])));
+      .where(
+        and(
+          inArray(executionJournal.claimedBy, [this.#instanceId, this.#followerId]),
+          this.#inKeys([...keys]),
+        ),
+      );
   }
 
   /**
@@ -327,8 +363,8 @@ export class ExecutionJournal {
       .where(
         and(
           eq(executionJournal.status, "placed"),
-          eq(executionJournal.claimedBy, this.#instanceId),
-          inKeys([key]),
+          inArray(executionJournal.claimedBy, [this.#instanceId, this.#followerId]),
+          this.#inKeys([key]),
         ),
       )
       .returning({ signalId: executionJournal.signalId });
@@ -340,7 +376,7 @@ export class ExecutionJournal {
     await this.#db.db
       .update(executionJournal)
       .set({ status: "completed", completedAt: new Date(this.#clock.now()) })
-      .where(and(eq(executionJournal.status, "settled"), inKeys([key])));
+      .where(and(eq(executionJournal.status, "settled"), this.#inKeys([key])));
   }
 }
 
@@ -355,6 +391,8 @@ export interface OpenOrder extends ExecutionKey {
   status: "in_flight" | "placed" | "settled";
   events: JournaledEvent[];
   envelope: JournaledSignal;
+  /** Where the signal was read: its order among the signals of its key. */
+  source: { partition: number; offset: bigint };
 }
 
 /** `(signal_id, namespace) in ((...), ...)` for a list of keys. */

@@ -285,6 +285,13 @@ export class OrderFollower {
       this.#followingNamespaces(),
       this.#recoveringNamespaces(),
     );
+    // In the order the signals were read, so each key's results keep their signals' order.
+    open.sort((a, b) =>
+      a.source.partition !== b.source.partition
+        ? a.source.partition - b.source.partition
+        : Number(a.source.offset - b.source.offset),
+    );
+    const previousOfKey = new Map<string, Promise<void>>();
     for (const order of open) {
       if (this.#following.has(executionKey(order))) continue;
       const data = ValidatedSignalSchema.safeParse(order.envelope.data);
@@ -295,14 +302,21 @@ export class OrderFollower {
           { signal_id: order.signalId, namespace: order.namespace },
           "reconciling an execution left in flight",
         );
+        const recover = trader.recoverOrder.bind(trader);
         const signal = { id: order.envelope.id, data: data.data };
+        const original = data.data.original_signal;
+        const key = `${order.namespace}\u0000${original.strategy_id}:${original.instrument_token}`;
+        const previous = previousOfKey.get(key) ?? Promise.resolve();
         this.settleLater({
           signalId: order.signalId,
           namespace: order.namespace,
           signal,
           lineage: order.envelope,
-          attempt: trader.recoverOrder(signal, null),
+          // One after the other within a key: recovering them at once could publish out of order.
+          attempt: previous.then(() => recover(signal, null)),
         });
+        const settling = this.#following.get(executionKey(order))?.done;
+        if (settling) previousOfKey.set(key, settling);
         continue;
       }
       if (order.status === "settled") {

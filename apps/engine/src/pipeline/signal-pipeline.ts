@@ -135,20 +135,15 @@ export class SignalPipeline {
       });
     }
 
-    const republished =
-      accepted.length === 0
-        ? []
-        : await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch, startedAt));
-    await this.#o.publish([...dead, ...republished.map(toMessage)]);
+    if (accepted.length > 0) {
+      await this.#withDatabaseRetry(batch, () => this.#process(accepted, batch, startedAt));
+    }
+    await this.#o.publish(dead);
     if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
   }
 
-  /** Resolves with the stored results of redelivered signals, still to publish. */
-  async #process(
-    accepted: Accepted[],
-    batch: InboundBatch,
-    startedAt: number,
-  ): Promise<JournaledEvent[]> {
+  /** Journals, executes and publishes the accepted signals of a batch. */
+  async #process(accepted: Accepted[], batch: InboundBatch, startedAt: number): Promise<void> {
     const records = await this.#o.journal.recordSignals(
       await Promise.all(accepted.map((item) => this.#decide(item))),
     );
@@ -211,10 +206,12 @@ export class SignalPipeline {
       if (lane) lane.push(execution);
       else lanes.set(execution.namespace, [execution]);
     }
+    // Before the lanes: a redelivered batch's stored results belong to earlier signals than its
+    // new ones, so publishing them first keeps each key's results in signal order.
+    await this.#o.publish(republished.map(toMessage));
     // One lane per namespace, each publishing as soon as it is done: a slow broker never holds
     // back another namespace's results.
     await Promise.all([...lanes.values()].map((lane) => this.#runLane(lane, records, startedAt)));
-    return republished;
   }
 
   /** Executes one namespace's share of the batch, journals it, publishes it, follows its orders. */
@@ -280,6 +277,12 @@ export class SignalPipeline {
     });
     if (original.signal_type === "HOLD") return record("hold", [], "HOLD places no order");
     const decision = await this.#o.router.route(original.strategy_id);
+    // The configuration lives in the journal's database: unreadable, it is an outage like any
+    // other. Journaling the router's fail-closed decision would drop the live namespaces of a
+    // strategy that enables them for good, without a result; retrying holds the batch instead.
+    if (decision.strategy === "unavailable") {
+      throw new Error(`strategy configuration unavailable: ${decision.error}`);
+    }
     const detail = decision.error ? `strategy configuration unavailable: ${decision.error}` : null;
     if (decision.namespaces.length === 0) {
       return record(

@@ -32,6 +32,11 @@ export interface KafkaTransportOptions {
   signalGroupId: string;
   /** This instance's own tick group, so it sees every tick. */
   tickGroupId: string;
+  /**
+   * Read the tick topic from its first retained tick rather than the latest (replays and
+   * benchmarks; every start then reads the whole history into the price cache).
+   */
+  ticksFromBeginning?: boolean;
   topicPartitions: number;
   replicationFactor: number;
   /** Signal partitions handled at once by this instance. */
@@ -159,27 +164,36 @@ export class KafkaTransport implements MessageTransport {
     const joined = Promise.all(this.#consumers.map((consumer) => onceJoined(consumer)));
     await Promise.all(this.#consumers.map((consumer) => consumer.connect()));
     await signals.subscribe({ topics: [subscriptions.signals.topic], fromBeginning: false });
-    await ticks.subscribe({ topics: [subscriptions.ticks.topic], fromBeginning: false });
+    await ticks.subscribe({
+      topics: [subscriptions.ticks.topic],
+      fromBeginning: this.#o.ticksFromBeginning ?? false,
+    });
 
     await signals.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
-      eachBatch: (payload) => this.#handle(signals, subscriptions.signals, payload, true),
+      eachBatch: (payload) => this.#handle(subscriptions.signals, payload, true),
     });
     await ticks.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.#handle(ticks, subscriptions.ticks, payload, false),
+      eachBatch: (payload) => this.#handle(subscriptions.ticks, payload, false),
     });
     await joined;
   }
 
   async #handle(
-    consumer: Consumer,
     subscription: Subscription,
-    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    {
+      batch,
+      resolveOffset,
+      heartbeat,
+      commitOffsetsIfNecessary,
+      isRunning,
+      isStale,
+    }: EachBatchPayload,
     commit: boolean,
   ): Promise<void> {
     if (batch.isEmpty()) return;
@@ -205,9 +219,18 @@ export class KafkaTransport implements MessageTransport {
     const last = batch.lastOffset();
     resolveOffset(last);
     if (commit) {
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      // Not `consumer.commitOffsets`: once the consumer is stopping it silently skips the commit,
+      // and the batch that `stop()` waits for would be redelivered (or, on a partition without a
+      // committed offset, later messages skipped). The batch's own commit goes through while the
+      // consumer is still in the group.
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+          },
+        ],
+      });
     }
     this.#o.metrics.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },

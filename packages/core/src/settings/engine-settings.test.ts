@@ -26,6 +26,7 @@ describe("EngineSettingsSchema", () => {
   it("runs embedded on defaults from an empty environment", () => {
     expect(load({})).toEqual({
       kafka: null,
+      ticksTopic: "market.ticks",
       groupIdPrefix: "engine",
       databaseUrl: null,
       namespace: "paper",
@@ -72,6 +73,7 @@ describe("EngineSettingsSchema", () => {
       sasl: { mechanism: "scram-sha-512", username: "engine", password: "pw" },
       topicPartitions: 6,
       replicationFactor: 3,
+      ticksFromBeginning: false,
     });
     expect(settings).toMatchObject({
       databaseUrl: "postgres://engine@db/engine",
@@ -82,6 +84,19 @@ describe("EngineSettingsSchema", () => {
       httpPort: 9090,
       logLevel: "debug",
     });
+  });
+
+  it("reads another tick topic, consumed from its first retained tick (replays, benchmarks)", () => {
+    const settings = load({
+      KAFKA_BROKERS: "127.0.0.1:9092",
+      KAFKA_TICKS_FROM_BEGINNING: "true",
+      MARKET_TICKS_TOPIC: "bench.market.ticks",
+    });
+    expect(settings.ticksTopic).toBe("bench.market.ticks");
+    expect(settings.kafka?.ticksFromBeginning).toBe(true);
+    expect(settingsError({ MARKET_TICKS_TOPIC: "market ticks" }).issues).toEqual([
+      expect.objectContaining({ variable: "MARKET_TICKS_TOPIC" }),
+    ]);
   });
 
   it("names every bad variable at once", () => {

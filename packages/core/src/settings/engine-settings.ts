@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertNamespace } from "../topics/topic-map.js";
+import { assertNamespace, MARKET_TICKS_TOPIC } from "../topics/topic-map.js";
 import { envBoolean, envEnum, envInteger, envList, envOptional } from "./env.js";
 
 const namespace = z
@@ -40,6 +40,11 @@ export const EngineSettingsSchema = z
     KAFKA_SASL_PASSWORD: envOptional(),
     KAFKA_TOPIC_PARTITIONS: envInteger(3, { min: 1, max: 1000 }),
     KAFKA_REPLICATION_FACTOR: envInteger(-1, { min: -1, max: 10 }),
+    KAFKA_TICKS_FROM_BEGINNING: envBoolean(false),
+    MARKET_TICKS_TOPIC: envOptional().refine(
+      (topic) => topic === undefined || /^[A-Za-z0-9._-]{1,249}$/.test(topic),
+      "expected a Kafka topic name: letters, digits, '.', '_' or '-'",
+    ),
     DATABASE_URL: envOptional(),
     BROKER_NAMESPACE: namespace,
     ENGINE_MODE: envEnum(["normal", "shadow"], "normal"),
@@ -91,7 +96,9 @@ export const EngineSettingsSchema = z
                 : null,
             topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
             replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+            ticksFromBeginning: env.KAFKA_TICKS_FROM_BEGINNING,
           },
+    ticksTopic: env.MARKET_TICKS_TOPIC ?? MARKET_TICKS_TOPIC,
     groupIdPrefix: env.KAFKA_GROUP_ID_PREFIX ?? "engine",
     databaseUrl: env.DATABASE_URL ?? null,
     namespace: env.BROKER_NAMESPACE,

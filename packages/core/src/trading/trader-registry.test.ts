@@ -266,3 +266,31 @@ describe("TraderRegistry.shutdown", () => {
     for (const trader of Object.values(traders)) expect(trader.shutdownCalls).toBe(1);
   });
 });
+
+describe("TraderRegistry.retryFailed", () => {
+  it("makes a trader ready once its initialise succeeds, leaving the ready ones alone", async () => {
+    let tokenRotated = false;
+    const registry = new TraderRegistry({ timeoutMs: TIMEOUT_MS });
+    const good = fakeTrader("paper");
+    const live = fakeTrader("zerodha", { initialize: async () => tokenRotated });
+    registry.register(good);
+    registry.register(live);
+    await registry.initialize();
+    expect(() => registry.get("zerodha")).toThrow(TraderUnavailableError);
+
+    expect(await registry.retryFailed()).toEqual([]);
+    tokenRotated = true;
+    expect(await registry.retryFailed()).toEqual(["zerodha"]);
+    expect(registry.get("zerodha")).toBe(live);
+    expect(good.initCalls).toBe(1);
+    expect(live.initCalls).toBe(3);
+  });
+
+  it("does nothing before initialize", async () => {
+    const registry = new TraderRegistry({ timeoutMs: TIMEOUT_MS });
+    const trader = fakeTrader("paper", { initialize: async () => false });
+    registry.register(trader);
+    expect(await registry.retryFailed()).toEqual([]);
+    expect(trader.initCalls).toBe(0);
+  });
+});

@@ -47,20 +47,37 @@ export class TraderRegistry {
   /** Initialises every trader concurrently. Never rejects: failures become health. */
   async initialize(): Promise<Record<string, TraderHealth>> {
     this.#initFailures.clear();
+    await this.#initializeEach([...this.#traders.keys()]);
+    this.#initialized = true;
+    return this.health();
+  }
+
+  /**
+   * Tries again to initialise the traders that failed to (a broker session that was refused
+   * until its token was rotated). Resolves with the namespaces that became ready.
+   */
+  async retryFailed(): Promise<string[]> {
+    if (!this.#initialized) return [];
+    const failed = [...this.#initFailures.keys()];
+    await this.#initializeEach(failed);
+    return failed.filter((namespace) => !this.#initFailures.has(namespace));
+  }
+
+  async #initializeEach(namespaces: string[]): Promise<void> {
     await Promise.all(
-      [...this.#traders].map(async ([namespace, trader]) => {
+      namespaces.map(async (namespace) => {
+        const trader = this.#traders.get(namespace);
+        if (!trader) return;
         const failure = await this.#attempt(namespace, "initialise", () => trader.initialize());
-        const reason = failure ?? null;
-        if (reason !== null) {
-          this.#initFailures.set(namespace, reason);
-          this.#logger.error({ namespace, reason }, "trader unavailable");
+        if (failure !== undefined) {
+          this.#initFailures.set(namespace, failure);
+          this.#logger.error({ namespace, reason: failure }, "trader unavailable");
         } else {
+          this.#initFailures.delete(namespace);
           this.#logger.info({ namespace }, "trader ready");
         }
       }),
     );
-    this.#initialized = true;
-    return this.health();
   }
 
   /**

@@ -261,18 +261,20 @@ export class EngineProcess {
   }
 }
 
-/** Spawns `node dist/main.js <args>`. */
+/** Spawns `node <main> <args>` (the built CLI, `start` by default). */
 export function spawnEngine(options: {
   name: string;
   env: ProcessEnv;
   logDir: string;
   args?: string[];
+  /** The script, absolute or relative to `cwd` (default: the built CLI's absolute path). */
+  main?: string;
   cwd?: string;
 }): EngineProcess {
   const port = options.env.HTTP_PORT ? Number(options.env.HTTP_PORT) : null;
   return new EngineProcess({
     name: options.name,
-    args: [ENGINE_MAIN, ...(options.args ?? ["start"])],
+    args: [options.main ?? ENGINE_MAIN, ...(options.args ?? ["start"])],
     env: options.env,
     logDir: options.logDir,
     httpPort: port,

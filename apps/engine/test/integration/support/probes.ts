@@ -10,9 +10,7 @@ import { asMessage, marketTick } from "./messages.js";
 
 /** The three result topics of an execution namespace, optionally under a prefix (shadow mode). */
 export function resultTopics(namespace: string, prefix = ""): string[] {
-  return ["submitted", "filled", "failed"].map(
-    (kind) => `${prefix}${namespace}.orders.${kind}`,
-  );
+  return ["submitted", "filled", "failed"].map((kind) => `${prefix}${namespace}.orders.${kind}`);
 }
 
 /** Every result a recorder saw for one signal on one namespace's result topics. */
@@ -47,7 +45,10 @@ export async function primePrice(
   while ((await engine.ticksApplied()) === before) {
     if (Date.now() > deadline) throw new Error(`no tick applied within ${timeoutMs} ms`);
     if (Date.now() - sentAt > 2_000) {
-      await producer.send({ topic: "market.ticks", messages: [asMessage(marketTick(token, price))] });
+      await producer.send({
+        topic: "market.ticks",
+        messages: [asMessage(marketTick(token, price))],
+      });
       sentAt = Date.now();
     }
     await sleep(50);

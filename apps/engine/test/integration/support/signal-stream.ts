@@ -113,6 +113,27 @@ export async function ensureTopic(admin: Admin, topic: string, partitions: numbe
   });
 }
 
+/**
+ * Creates the topic and commits the group's offsets at its beginning before any engine joins.
+ * The engine's consumer starts a partition without a committed offset at its latest offset,
+ * resolved only at its first fetch, a little after it reports ready: a signal produced in between
+ * would be skipped. With offsets committed, where it starts does not depend on timing.
+ */
+export async function prepareSignalTopic(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  groupId: string,
+): Promise<void> {
+  await ensureTopic(admin, topic, partitions);
+  const starts = await admin.fetchTopicOffsets(topic);
+  await admin.setOffsets({
+    groupId,
+    topic,
+    partitions: starts.map(({ partition, low }) => ({ partition, offset: low })),
+  });
+}
+
 /** Per partition of `topic`: the group's committed offset and the end (high watermark). */
 export async function committedAndEnd(
   admin: Admin,

@@ -1,0 +1,82 @@
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  childEnv,
+  dumpOnFailure,
+  ENGINE_APP_DIR,
+  type EngineProcess,
+  freePort,
+  scratchDir,
+  spawnEngine,
+} from "./support/engine-process.js";
+
+/** `engine_results_total` samples with these labels, whatever their order. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const matches = Object.entries(labels).every(([label, value]) =>
+      line.includes(`${label}="${value}"`),
+    );
+    if (matches) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
+
+describe("the README's run command on its embedded default", () => {
+  const dir = scratchDir("engine-embedded");
+  let engine: EngineProcess | undefined;
+
+  afterEach((context) => {
+    dumpOnFailure(context.task.result?.state, [engine]);
+  });
+
+  afterAll(async () => {
+    await engine?.dispose();
+  });
+
+  it("streams paper fills without Kafka or PostgreSQL, counts them in /metrics and stops on SIGTERM", async () => {
+    // No KAFKA_BROKERS, no DATABASE_URL: in-process bus, PGlite and the market simulator.
+    const env = childEnv({ HTTP_PORT: String(await freePort()), LOG_LEVEL: "info" });
+    expect(env.KAFKA_BROKERS).toBeUndefined();
+    expect(env.DATABASE_URL).toBeUndefined();
+    engine = spawnEngine({
+      name: "engine-embedded",
+      logDir: dir,
+      cwd: ENGINE_APP_DIR,
+      main: "dist/main.js",
+      args: ["start"],
+      env,
+    });
+    await engine.waitReady();
+    expect(engine.logLines()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          msg: "starting trading engine",
+          transport: "in-process",
+          database: "embedded pglite",
+        }),
+      ]),
+    );
+
+    const fills = await engine.waitForLogs(
+      (line) => line.msg === "order filled" && line.namespace === "paper",
+      3,
+      60_000,
+      'msg "order filled" on paper',
+    );
+    for (const fill of fills) {
+      expect(fill).toMatchObject({ outcome: "filled", strategy_id: "demo_random_walk" });
+      expect(typeof fill.fill_price).toBe("number");
+    }
+
+    const metrics = await engine.http("/metrics");
+    expect(metrics.status).toBe(200);
+    expect(
+      metricValue(metrics.body, "engine_results_total", { namespace: "paper", outcome: "filled" }),
+    ).toBeGreaterThan(0);
+
+    const exit = await engine.stop("SIGTERM");
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.durationMs).toBeLessThan(10_000);
+  });
+});

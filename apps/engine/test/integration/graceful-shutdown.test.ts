@@ -1,0 +1,232 @@
+import { join } from "node:path";
+import type { Admin, Producer } from "kafkajs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import {
+  dumpOnFailure,
+  type EngineProcess,
+  engineEnv,
+  freePort,
+  type ProcessEnv,
+  scratchDir,
+  signalGroupId,
+  spawnEngine,
+} from "./support/engine-process.js";
+import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { asMessage } from "./support/messages.js";
+import {
+  liveRecordProblems,
+  ResultLedger,
+  readLiveRecord,
+  resultTopics,
+} from "./support/result-ledger.js";
+import {
+  committedAndEnd,
+  connectAdmin,
+  eventually,
+  prepareSignalTopic,
+  produceStream,
+  sendTicks,
+  signalSeries,
+  tokensCoveringPartitions,
+} from "./support/signal-stream.js";
+
+const NAMESPACES = ["paper", "livesim"];
+const PARTITIONS = 3;
+/** main.ts exits with an error when stopping takes longer. */
+const STOP_DEADLINE_MS = 10_000;
+
+describe("SIGTERM stops the engine process cleanly", () => {
+  const dir = scratchDir("engine-shutdown");
+  let db: TestDatabase;
+  let producer: Producer;
+  let admin: Admin;
+  let recorder: TopicRecorder;
+  let ledger: ResultLedger;
+  const engines: EngineProcess[] = [];
+
+  /** A namespace and consumer group of its own for one scenario. */
+  function scenario(label: string) {
+    const namespace = uniqueName(label);
+    const groupIdPrefix = uniqueName(`it-${label}-`);
+    const recordFile = join(dir, `${namespace}-livesim.jsonl`);
+    return {
+      namespace,
+      groupId: signalGroupId(groupIdPrefix),
+      signalTopic: `${namespace}.signals.validated`,
+      recordFile,
+      async start(name: string, extra: ProcessEnv = {}): Promise<EngineProcess> {
+        const engine = spawnEngine({
+          name,
+          logDir: dir,
+          env: engineEnv({
+            databaseUrl: db.url,
+            namespace,
+            groupIdPrefix,
+            httpPort: await freePort(),
+            recordFile,
+            extra,
+          }),
+        });
+        engines.push(engine);
+        return engine;
+      },
+    };
+  }
+
+  /** Journaled results whose event ids were never seen on their topics. */
+  async function journaledButUnpublished(ids: readonly string[]): Promise<string[]> {
+    const rows = await db.query<{ signal_id: string; namespace: string; events: unknown }>(
+      "select signal_id, namespace, events from engine_execution_journal where signal_id = any($1)",
+      [ids],
+    );
+    const seen = new Set(ledger.results().map((m) => String(m.json.id)));
+    const missing: string[] = [];
+    for (const row of rows) {
+      const events = (row.events ?? []) as { event: { id: string } }[];
+      for (const { event } of events) {
+        if (!seen.has(event.id)) missing.push(`${row.signal_id}/${row.namespace}: ${event.id}`);
+      }
+    }
+    return missing;
+  }
+
+  async function journalStatuses(ids: readonly string[]): Promise<Record<string, number>> {
+    const rows = await db.query<{ status: string; count: string }>(
+      `select status, count(*)::text as count from engine_execution_journal
+       where signal_id = any($1) group by status`,
+      [ids],
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    producer = await connectProducer();
+    admin = await connectAdmin();
+    recorder = await new TopicRecorder(resultTopics(NAMESPACES)).start();
+    ledger = new ResultLedger(recorder, NAMESPACES);
+  });
+
+  afterEach((context) => {
+    dumpOnFailure(context.task.result?.state, engines, () =>
+      ledger ? `results: ${ledger.describe()}` : "",
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(engines.map((engine) => engine.dispose()));
+    await recorder?.stop();
+    await producer?.disconnect();
+    await admin?.disconnect();
+    await db?.drop();
+  });
+
+  it("exits 0 within 10 s with every handled signal published and its offset committed", async () => {
+    const s = scenario("stop");
+    await prepareSignalTopic(admin, s.signalTopic, PARTITIONS, s.groupId);
+    const engine = await s.start("engine-stop");
+    await engine.waitReady();
+    const strategyId = "stop_live";
+    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
+    const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
+    await sendTicks(producer, tokens);
+
+    const { signals } = signalSeries(strategyId, tokens, 120);
+    const ids = signals.map((signal) => signal.id);
+    ledger.expect(ids);
+    await produceStream(producer, s.signalTopic, signals, { durationMs: 1_000 });
+    // Nothing more is produced: once every result is out, nothing is left to handle.
+    await ledger.waitForAll(30_000, ids);
+
+    const exit = await engine.stop("SIGTERM");
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.durationMs).toBeLessThan(STOP_DEADLINE_MS);
+    expect(engine.logLines().some((line) => line.msg === "stopped")).toBe(true);
+
+    // The last batch's offset was committed before the consumer left.
+    const offsets = await committedAndEnd(admin, s.groupId, s.signalTopic);
+    expect(offsets).toHaveLength(PARTITIONS);
+    for (const { partition, committed, end } of offsets) {
+      expect({ partition, committed }).toEqual({ partition, committed: end });
+    }
+    expect(offsets.reduce((sum, p) => sum + Number(p.end), 0)).toBe(ids.length);
+
+    expect(await journalStatuses(ids)).toEqual({ completed: ids.length * 2 });
+    expect(await journaledButUnpublished(ids)).toEqual([]);
+    expect(ledger.problems(ids)).toEqual([]);
+    expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
+  });
+
+  it("finishes the batch in flight, exits 0 within 10 s, and a restart leaves exactly one result per signal", async () => {
+    const s = scenario("midflight");
+    await prepareSignalTopic(admin, s.signalTopic, PARTITIONS, s.groupId);
+    const slow = { LIVESIM_DELAY_MS: "300" };
+    const engine = await s.start("engine-midflight", slow);
+    await engine.waitReady();
+    const strategyId = "midflight_live";
+    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
+    // One key a partition: a partition's batch is one key's signals, executed one after another
+    // (about 3 s for 10 at 300 ms), well inside the stop deadline.
+    const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 1);
+    await sendTicks(producer, tokens);
+
+    const { signals } = signalSeries(strategyId, tokens, 30);
+    const ids = signals.map((signal) => signal.id);
+    ledger.expect(ids);
+    await producer.send({ topic: s.signalTopic, acks: -1, messages: signals.map(asMessage) });
+
+    // Mid-flight: the stand-in has placed some orders of the batch, not all.
+    await eventually(
+      () => readLiveRecord(s.recordFile).length >= 1,
+      30_000,
+      () => `a first live order: ${ledger.describe()}`,
+      5,
+    );
+    const placedAtStop = readLiveRecord(s.recordFile).length;
+    const exit = await engine.stop("SIGTERM");
+    expect(placedAtStop).toBeLessThan(ids.length);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.durationMs).toBeLessThan(STOP_DEADLINE_MS);
+
+    // Whatever it started, it finished, published and committed before it exited.
+    const statuses = await journalStatuses(ids);
+    expect(Object.keys(statuses)).toEqual(["completed"]);
+    const handled = await db.query<{ partition: number; next: string }>(
+      `select source_partition as partition, (max(source_offset::bigint) + 1)::text as next
+       from engine_signal_journal where signal_id = any($1) group by source_partition`,
+      [ids],
+    );
+    expect(handled.length).toBeGreaterThan(0);
+    const offsets = await committedAndEnd(admin, s.groupId, s.signalTopic);
+    for (const { partition, next } of handled) {
+      const committed = offsets.find((p) => p.partition === partition)?.committed;
+      expect({ partition, committed }).toEqual({ partition, committed: next });
+    }
+    // The recorder may still be reading what was published just before the exit.
+    await eventually(
+      async () => (await journaledButUnpublished(ids)).length === 0,
+      10_000,
+      async () => `published results: ${(await journaledButUnpublished(ids)).join(", ")}`,
+    );
+
+    const restarted = await s.start("engine-midflight-restarted", slow);
+    await restarted.waitReady();
+    await ledger.waitForAll(45_000, ids);
+    await eventually(
+      async () =>
+        (await committedAndEnd(admin, s.groupId, s.signalTopic)).every(
+          (p) => p.committed === p.end || (p.end === "0" && p.committed === "-1"),
+        ),
+      30_000,
+      async () =>
+        `committed = end offsets: ${JSON.stringify(await committedAndEnd(admin, s.groupId, s.signalTopic))}`,
+    );
+    expect(ledger.problems(ids)).toEqual([]);
+    expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
+    expect(await journalStatuses(ids)).toEqual({ completed: ids.length * 2 });
+
+    const restartedExit = await restarted.stop("SIGTERM");
+    expect(restartedExit).toMatchObject({ code: 0, signal: null });
+  });
+});

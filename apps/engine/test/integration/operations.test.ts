@@ -1,0 +1,385 @@
+import type { Trader } from "@engine/core";
+import { PaperTrader, paperPlugin } from "@engine/trader-paper";
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Engine } from "../../src/app/engine.js";
+import type { AnyTraderPlugin } from "../../src/app/plugins.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import {
+  baseEnv,
+  LIVE_STANDIN_PLUGIN,
+  startEngine,
+  type TestEngine,
+} from "./support/in-process-engine.js";
+import { connectProducer, kafka, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { asMessage, validatedSignal } from "./support/messages.js";
+import {
+  eventually,
+  httpGet,
+  metricValue,
+  primePrice,
+  randomToken,
+  recordFile,
+  resultsOf,
+  resultTopics,
+} from "./support/probes.js";
+
+const EXECUTION_TIMEOUT_MS = 1_000;
+
+/** A non-live plugin (it takes every signal) building the trader `build` returns. */
+function scriptedPlugin(
+  namespace: string,
+  build: (namespace: string) => Trader,
+  enabled = true,
+): AnyTraderPlugin {
+  return {
+    namespace,
+    live: false,
+    settingsSchema: z.object({}).transform(() => ({ enabled })),
+    enabledFor: () => true,
+    create: ({ namespace: ns }) => build(ns),
+  };
+}
+
+/** A trader whose initialisation says it cannot trade. */
+function brokenTrader(namespace: string): Trader {
+  return {
+    executionMode: namespace,
+    initialize: async () => false,
+    shutdown: async () => {},
+    executeOrder: async () => {
+      throw new Error("an uninitialised trader was asked to trade");
+    },
+  };
+}
+
+/** A paper trader that throws for one strategy and never answers for another. */
+function faultyTrader(namespace: string): Trader {
+  const paper = new PaperTrader({ namespace });
+  return {
+    executionMode: namespace,
+    initialize: () => paper.initialize(),
+    shutdown: () => paper.shutdown(),
+    executeOrder: async (signal, price) => {
+      const strategy = signal.data.original_signal.strategy_id;
+      if (strategy === "ops_throws") throw new Error("broker client exploded");
+      if (strategy === "ops_hangs") return new Promise(() => {});
+      return paper.executeOrder(signal, price);
+    },
+  };
+}
+
+describe("operating the engine: topics, HTTP endpoints, metrics and failing traders", () => {
+  const namespace = uniqueName("ops");
+  const brokenNamespace = uniqueName("opsbroken");
+  const faultyNamespace = uniqueName("opsfaulty");
+  const disabledNamespace = uniqueName("opsoff");
+  const token = randomToken();
+  const record = recordFile();
+  let db: TestDatabase;
+  let engine: TestEngine;
+  /** paper, livesim and the failing traders, on an input namespace of its own. */
+  let custom: TestEngine | undefined;
+  let producer: Producer;
+  let recorder: TopicRecorder;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngine(
+      baseEnv(db.url, namespace, {
+        LIVESIM_ENABLED: "true",
+        LIVESIM_RECORD_FILE: record.path,
+        KAFKA_TOPIC_PARTITIONS: "2",
+        LOG_LEVEL: "error",
+      }),
+    );
+    producer = await connectProducer();
+    await putStrategy(db, { id: "ops_live", zerodhaTradingEnabled: true });
+    await primePrice(engine, producer, token, 47.25);
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await producer?.disconnect();
+    await custom?.stop();
+    await engine?.stop();
+    await db?.drop();
+    record.remove();
+  });
+
+  it("creates the topics it consumes and writes at start, with KAFKA_TOPIC_PARTITIONS partitions", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = new Set(await admin.listTopics());
+      const wanted = [
+        `${namespace}.signals.validated`,
+        `${namespace}.signals.validated.dlq`,
+        "market.ticks",
+        "market.ticks.dlq",
+        ...resultTopics("paper"),
+        ...resultTopics("livesim"),
+      ];
+      for (const topic of wanted) expect(topics, topic).toContain(topic);
+      const metadata = await admin.fetchTopicMetadata({
+        topics: [`${namespace}.signals.validated`, `${namespace}.signals.validated.dlq`],
+      });
+      for (const topic of metadata.topics) expect(topic.partitions, topic.name).toHaveLength(2);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it("answers /health, and /ready with every check passing", async () => {
+    const health = await httpGet(engine, "/health");
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toEqual({ status: "ok" });
+
+    const ready = await httpGet(engine, "/ready");
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toEqual({
+      ready: true,
+      checks: {
+        kafka: { ok: true },
+        database: { ok: true },
+        "trader:paper": { ok: true },
+        "trader:livesim": { ok: true },
+      },
+    });
+  });
+
+  it("exposes Prometheus metrics of signals, results, latency, ticks, dead letters and lag after traffic", async () => {
+    recorder = await new TopicRecorder([
+      ...resultTopics("paper"),
+      ...resultTopics("livesim"),
+      `${namespace}.signals.validated.dlq`,
+    ]).start();
+    const signal = validatedSignal({ strategyId: "ops_live", instrumentToken: token });
+    const hold = validatedSignal({
+      strategyId: "ops_live",
+      instrumentToken: token,
+      signalType: "HOLD",
+    });
+    await producer.send({
+      topic: `${namespace}.signals.validated`,
+      messages: [
+        asMessage(signal),
+        asMessage(hold),
+        { key: "ops_live:bad", value: "not json at all" },
+      ],
+    });
+    await recorder.waitFor(
+      () =>
+        recorder.causedBy("paper.orders.filled", signal.id).length === 1 &&
+        recorder.causedBy("livesim.orders.filled", signal.id).length === 1 &&
+        recorder.messages.some((m) => m.topic === `${namespace}.signals.validated.dlq`),
+      30_000,
+      "fills and a dead letter",
+    );
+
+    const metrics = await eventually(
+      () => httpGet(engine, "/metrics"),
+      ({ text }) => text.includes("engine_consumer_lag{"),
+      "engine_consumer_lag after a batch",
+      10_000,
+    );
+    expect(metrics.status).toBe(200);
+    expect(metrics.contentType).toMatch(/^text\/plain/);
+    const { text } = metrics;
+    for (const name of [
+      "engine_signals_total",
+      "engine_results_total",
+      "engine_execution_seconds",
+      "engine_ticks_total",
+      "engine_dead_letters_total",
+      "engine_consumer_lag",
+    ]) {
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
+    }
+    expect(text).toMatch(/^# TYPE engine_execution_seconds histogram$/m);
+    expect(
+      metricValue(text, "engine_signals_total", { disposition: "routed" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(text, "engine_signals_total", { disposition: "hold" }),
+    ).toBeGreaterThanOrEqual(1);
+    for (const ns of ["paper", "livesim"]) {
+      expect(
+        metricValue(text, "engine_results_total", {
+          namespace: ns,
+          outcome: "filled",
+          error_code: "",
+        }),
+        ns,
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(text, "engine_execution_seconds_count", { namespace: ns }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(text, "engine_execution_seconds_bucket", { namespace: ns, le: "+Inf" }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(metricValue(text, "engine_execution_seconds_sum", { namespace: ns })).toBeGreaterThan(
+        0,
+      );
+    }
+    expect(metricValue(text, "engine_ticks_total")).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(text, "engine_dead_letters_total", { topic: `${namespace}.signals.validated` }),
+    ).toBe(1);
+    expect(text).toMatch(
+      new RegExp(
+        `^engine_consumer_lag\\{topic="${namespace}\\.signals\\.validated",partition="\\d+"\\} \\d+$`,
+        "m",
+      ),
+    );
+  });
+
+  describe("with traders that fail", () => {
+    beforeAll(async () => {
+      const customNamespace = uniqueName("opsx");
+      const engineInstance = new Engine({
+        env: baseEnv(db.url, customNamespace, {
+          EXECUTION_TIMEOUT_MS: String(EXECUTION_TIMEOUT_MS),
+          // The failures below are logged as errors: expected here.
+          LOG_LEVEL: "fatal",
+        }),
+        logger: createLogger({ level: "fatal", pretty: false }),
+        plugins: [
+          paperPlugin,
+          LIVE_STANDIN_PLUGIN,
+          scriptedPlugin(brokenNamespace, brokenTrader),
+          scriptedPlugin(faultyNamespace, faultyTrader),
+          scriptedPlugin(disabledNamespace, brokenTrader, false),
+        ],
+      });
+      const running = await engineInstance.start();
+      custom = {
+        engine: engineInstance,
+        running,
+        stop: () => engineInstance.stop(),
+        ticksApplied: async () => (await running.metrics.ticks.get()).values[0]?.value ?? 0,
+      };
+      await recorder.stop();
+      recorder = await new TopicRecorder([
+        ...resultTopics("paper"),
+        ...resultTopics(brokenNamespace),
+        ...resultTopics(faultyNamespace),
+      ]).start();
+      await primePrice(custom, producer, token, 47.25);
+    });
+
+    const customEngine = (): TestEngine => {
+      if (!custom) throw new Error("the engine with failing traders did not start");
+      return custom;
+    };
+
+    async function send(strategyId: string) {
+      const signal = validatedSignal({ strategyId, instrumentToken: token });
+      await producer.send({
+        topic: customEngine().running.topics.signals,
+        messages: [asMessage(signal)],
+      });
+      return signal;
+    }
+
+    const failureOf = (signalId: string, ns: string) =>
+      recorder.causedBy(`${ns}.orders.failed`, signalId)[0]?.json.data;
+
+    it("creates output topics for enabled namespaces only", async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      const topics = new Set(await admin.listTopics());
+      await admin.disconnect();
+      for (const topic of [...resultTopics(brokenNamespace), ...resultTopics(faultyNamespace)])
+        expect(topics, topic).toContain(topic);
+      for (const topic of resultTopics(disabledNamespace))
+        expect(topics, topic).not.toContain(topic);
+      expect(customEngine().running.namespaces).toEqual([
+        "paper",
+        brokenNamespace,
+        faultyNamespace,
+      ]);
+    });
+
+    it("fails every signal on a namespace whose trader did not initialise with TRADER_UNAVAILABLE, leaving paper unaffected, and reports it in /ready", async () => {
+      const signal = await send("ops_any");
+      await recorder.waitFor(
+        () =>
+          recorder.causedBy("paper.orders.filled", signal.id).length === 1 &&
+          recorder.causedBy(`${brokenNamespace}.orders.failed`, signal.id).length === 1 &&
+          recorder.causedBy(`${faultyNamespace}.orders.filled`, signal.id).length === 1,
+        30_000,
+        "paper and faulty fills, broken failure",
+      );
+      expect(failureOf(signal.id, brokenNamespace)).toMatchObject({
+        error_code: "TRADER_UNAVAILABLE",
+        order_id: "N/A",
+        execution_mode: brokenNamespace,
+      });
+      expect(resultsOf(recorder, signal.id, brokenNamespace)).toHaveLength(1);
+
+      const ready = await httpGet(customEngine(), "/ready");
+      expect(ready.status).toBe(503);
+      const body = JSON.parse(ready.text) as {
+        ready: boolean;
+        checks: Record<string, { ok: boolean; reason?: string }>;
+      };
+      expect(body.ready).toBe(false);
+      expect(body.checks[`trader:${brokenNamespace}`]).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/initialise returned false/),
+      });
+      expect(body.checks["trader:paper"]).toEqual({ ok: true });
+      expect(body.checks[`trader:${faultyNamespace}`]).toEqual({ ok: true });
+      expect(body.checks.database).toEqual({ ok: true });
+      expect(body.checks.kafka).toEqual({ ok: true });
+
+      const metrics = (await httpGet(customEngine(), "/metrics")).text;
+      expect(
+        metricValue(metrics, "engine_results_total", {
+          namespace: brokenNamespace,
+          outcome: "failed",
+          error_code: "TRADER_UNAVAILABLE",
+        }),
+      ).toBe(1);
+    });
+
+    it("fails a signal with TRADER_UNAVAILABLE when the trader throws, other namespaces unaffected", async () => {
+      const signal = await send("ops_throws");
+      await recorder.waitFor(
+        () =>
+          recorder.causedBy(`${faultyNamespace}.orders.failed`, signal.id).length === 1 &&
+          recorder.causedBy("paper.orders.filled", signal.id).length === 1,
+        30_000,
+        "the faulty namespace's failure and the paper fill",
+      );
+      expect(failureOf(signal.id, faultyNamespace)).toMatchObject({
+        error_code: "TRADER_UNAVAILABLE",
+        error_message: expect.stringMatching(/broker client exploded/),
+      });
+      expect(resultsOf(recorder, signal.id, faultyNamespace)).toHaveLength(1);
+    });
+
+    it("fails a signal with TRADER_UNAVAILABLE when the trader does not answer within EXECUTION_TIMEOUT_MS", async () => {
+      const signal = await send("ops_hangs");
+      const sentAt = Date.now();
+      await recorder.waitFor(
+        () => recorder.causedBy(`${faultyNamespace}.orders.failed`, signal.id).length === 1,
+        30_000,
+        "the timeout failure",
+      );
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(EXECUTION_TIMEOUT_MS - 50);
+      expect(failureOf(signal.id, faultyNamespace)).toMatchObject({
+        error_code: "TRADER_UNAVAILABLE",
+        error_message: expect.stringMatching(new RegExp(`${EXECUTION_TIMEOUT_MS} ms`)),
+      });
+      await recorder.waitFor(
+        () => recorder.causedBy("paper.orders.filled", signal.id).length === 1,
+        30_000,
+        "the paper fill beside the hanging trader",
+      );
+    });
+  });
+});
