@@ -74,7 +74,7 @@ export class ZerodhaTrader implements Trader {
   constructor(options: ZerodhaTraderOptions) {
     this.executionMode = options.namespace ?? "zerodha";
     this.#settings = options.settings;
-    this.#logger = (options.logger ?? silentLogger).child({ namespace: this.executionMode });
+    this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#sql = options.sql;
     this.#tuning = options.tuning ?? {};

@@ -61,7 +61,7 @@ export class OrderPlacer {
           break;
       }
       log.warn(
-        { tag: spec.tag, attempt, error_type: outcome.errorType, message: outcome.message },
+        { attempt, error_type: outcome.errorType, message: outcome.message },
         "placement got no clear answer: looking the order up by its tag",
       );
       let lookup = await reconciler.afterAmbiguity(spec.tag, deadline, abort);
@@ -71,10 +71,7 @@ export class OrderPlacer {
         lookup = await reconciler.afterAmbiguity(spec.tag, deadline, abort);
       }
       if (lookup.kind === "found") {
-        log.info(
-          { tag: spec.tag, order_id: lookup.order.order_id },
-          "adopting the order found by its tag",
-        );
+        log.info({ order_id: lookup.order.order_id }, "adopting the order found by its tag");
         return { kind: "placed", orderId: lookup.order.order_id, adopted: true };
       }
       if (lookup.kind === "unknown") {
@@ -91,7 +88,7 @@ export class OrderPlacer {
           message: `Kite did not take the order after ${attempt} attempt(s) (last: ${outcome.message}); its order book confirms that no order was created`,
         };
       }
-      log.info({ tag: spec.tag, attempt }, "Kite confirms no order exists: placing again");
+      log.info({ attempt }, "Kite confirms no order exists: placing again");
     }
   }
 }

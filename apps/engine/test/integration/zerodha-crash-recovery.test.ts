@@ -1,0 +1,219 @@
+import type { KiteEmulator } from "@engine/kite-emulator";
+import { orderTag } from "@engine/trader-zerodha";
+import type { Admin, Producer } from "kafkajs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import {
+  dumpOnFailure,
+  type EngineProcess,
+  freePort,
+  scratchDir,
+  signalGroupId,
+  spawnEngine,
+} from "./support/engine-process.js";
+import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { eventually, sleep } from "./support/probes.js";
+import {
+  committedAndEnd,
+  connectAdmin,
+  produceStream,
+  sendTicks,
+  signalSeries,
+} from "./support/signal-stream.js";
+import {
+  connectSql,
+  NSE_EQUITIES,
+  PAPER_RESULT_TOPICS,
+  prepareSignals,
+  putZerodhaStrategy,
+  startKiteEmulator,
+  type TestSql,
+  ZERODHA_RESULT_TOPICS,
+  zerodhaProcessEnv,
+} from "./support/zerodha-harness.js";
+import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
+
+const SIGNALS = 60;
+const ACCESS_TOKEN = "zdcrash_token";
+const FINAL = new Set(["COMPLETE", "REJECTED", "CANCELLED"]);
+
+describe("zerodha: the engine process killed with SIGKILL while orders are open at Kite", () => {
+  const namespace = uniqueName("zdcrash");
+  const groupIdPrefix = uniqueName("it-zdcrash-");
+  const signalTopic = `${namespace}.signals.validated`;
+  const strategyId = "zd_crash";
+  const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);
+  const dir = scratchDir("zerodha-crash");
+  const engines: EngineProcess[] = [];
+  let emulator: KiteEmulator;
+  let db: TestDatabase;
+  let sql: TestSql;
+  let producer: Producer;
+  let admin: Admin;
+  let recorder: TopicRecorder;
+  let ledger: ZerodhaLedger;
+  let ids: string[] = [];
+
+  async function startEngine(name: string): Promise<EngineProcess> {
+    const engine = spawnEngine({
+      name,
+      logDir: dir,
+      env: zerodhaProcessEnv({
+        databaseUrl: db.url,
+        namespace,
+        groupIdPrefix,
+        httpPort: await freePort(),
+        emulatorUrl: emulator.url,
+        extra: {
+          KITE_ACCESS_TOKEN: ACCESS_TOKEN,
+          KITE_TIMEOUT_MS: "1500",
+          ZERODHA_EXECUTION_BUDGET_MS: "4500",
+          // A dead instance's claims are taken over after twice this plus 5 s.
+          EXECUTION_TIMEOUT_MS: "5000",
+        },
+      }),
+    });
+    engines.push(engine);
+    return engine;
+  }
+
+  /** Signals whose order_placed is out and whose order Kite has not finished. */
+  function openAndFollowed(): string[] {
+    const openTags = new Set(
+      emulator
+        .orders()
+        .filter((order) => !FINAL.has(order.status))
+        .map((order) => order.tag),
+    );
+    return ids.filter((id) => {
+      const outcome = ledger.of(id);
+      return (
+        outcome.placed.length > 0 &&
+        outcome.filled.length + outcome.failed.length === 0 &&
+        openTags.has(orderTag(id))
+      );
+    });
+  }
+
+  /** Signals whose execution is claimed but unfinished in the journal while Kite holds their order. */
+  async function inFlightAtKite(): Promise<string[]> {
+    const rows = await sql.query<{ signal_id: string }>(
+      "select signal_id from engine_execution_journal where status = 'in_flight' and namespace = 'zerodha'",
+    );
+    const tags = emulator.stats().ordersByTag;
+    return rows.map((row) => row.signal_id).filter((id) => (tags[orderTag(id)] ?? 0) > 0);
+  }
+
+  beforeAll(async () => {
+    // Orders stay open 1.5 s, and every answer takes 150 ms: a kill finds orders at every stage.
+    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 1_500 });
+    emulator.setFaults({ latencyMs: 150 });
+    db = await createTestDatabase();
+    sql = await connectSql(db.url);
+    producer = await connectProducer();
+    admin = await connectAdmin();
+    await prepareSignals(admin, signalTopic, groupIdPrefix);
+    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
+    ledger = new ZerodhaLedger(recorder);
+  });
+
+  afterEach((context) => {
+    dumpOnFailure(
+      context.task.result?.state,
+      engines,
+      () =>
+        `emulator stats: ${JSON.stringify(emulator?.stats())}\nproblems:\n  ${ledger
+          ?.problems(ids, emulator)
+          .slice(0, 30)
+          .join("\n  ")}`,
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(engines.map((engine) => engine.dispose()));
+    await recorder?.stop();
+    await producer?.disconnect();
+    await admin?.disconnect();
+    await emulator?.stop();
+    await sql?.close();
+    await db?.drop();
+  });
+
+  it("gives every signal exactly one order at Kite, one order_placed and one end on zerodha after a restart", async () => {
+    const { signals } = signalSeries(strategyId, tokens, SIGNALS);
+    ids = signals.map((signal) => signal.id);
+
+    const first = await startEngine("zerodha-engine-1");
+    await first.waitReady();
+    await putZerodhaStrategy(sql, strategyId);
+    await sendTicks(producer, tokens);
+
+    let sent = 0;
+    const streaming = produceStream(producer, signalTopic, signals, {
+      durationMs: 4_000,
+      chunk: 6,
+      onSent: (count) => {
+        sent = count;
+      },
+    });
+    // Kill while the engine follows open orders, preferably also while a placement Kite took is
+    // not journaled yet; bounded: after the deadline, open followed orders are enough.
+    // Mid-stream: some signals ended, some orders open, some signals not even sent.
+    await eventually(
+      async () => ({ ended: ledger.ended(ids), open: openAndFollowed().length }),
+      ({ ended, open }) => ended >= 3 && open >= 2,
+      "signals ended and orders followed by the engine still open at Kite",
+      60_000,
+    );
+    const preferBoth = Date.now() + 10_000;
+    while (Date.now() < preferBoth) {
+      if ((await inFlightAtKite()).length > 0 && openAndFollowed().length > 0) break;
+      await sleep(20);
+    }
+    const killed = await first.stop("SIGKILL");
+    expect(killed.signal).toBe("SIGKILL");
+    const sentAtKill = sent;
+    const inFlight = await inFlightAtKite();
+    const ordersAtKill = emulator.stats().placements;
+    // What was published before the kill reaches the recorder; nothing new can come.
+    await sleep(1_000);
+    const openAtKill = openAndFollowed().length;
+    const endedAtKill = ledger.ended(ids);
+    // Orders Kite holds whose end the killed engine never published.
+    const placedNotEnded = ids.filter((id) => {
+      const outcome = ledger.of(id);
+      return outcome.placed.length > 0 && outcome.filled.length + outcome.failed.length === 0;
+    }).length;
+    expect(placedNotEnded, "the kill caught no open order").toBeGreaterThan(0);
+    expect(endedAtKill).toBeLessThan(SIGNALS);
+
+    const second = await startEngine("zerodha-engine-2");
+    await streaming;
+    // Joining waits for the dead member's session (30 s) to expire.
+    await second.waitReady(90_000);
+    await sendTicks(producer, tokens);
+    await ledger.waitForEnds(ids, 120_000);
+    await eventually(
+      () => committedAndEnd(admin, signalGroupId(groupIdPrefix), signalTopic),
+      (partitions) => partitions.every((p) => p.committed === p.end),
+      "every signal committed",
+      30_000,
+    );
+    // Anything the restarted engine might still publish (a second end, a second order) would
+    // come within this.
+    await sleep(1_500);
+
+    process.stdout.write(
+      `zerodha-crash-recovery: killed with ${sentAtKill}/${SIGNALS} sent, ${endedAtKill} ended, ${ordersAtKill} orders at Kite, ${placedNotEnded} placed without an end (${openAtKill} still open at Kite), ${inFlight.length} in flight in the journal with an order at Kite\n`,
+    );
+    expect(ledger.problems(ids, emulator, { end: "filled" })).toEqual([]);
+    expect(emulator.stats().placements).toBe(SIGNALS);
+    const journal = await sql.query<{ namespace: string; status: string; count: string }>(
+      "select namespace, status, count(*)::text as count from engine_execution_journal group by namespace, status order by namespace",
+    );
+    expect(journal).toEqual([
+      { namespace: "paper", status: "completed", count: String(SIGNALS) },
+      { namespace: "zerodha", status: "completed", count: String(SIGNALS) },
+    ]);
+  });
+});

@@ -1,0 +1,272 @@
+import {
+  OrderFailedEventSchema,
+  OrderFilledEventSchema,
+  OrderPlacedEventSchema,
+} from "@engine/core";
+import type { KiteEmulator } from "@engine/kite-emulator";
+import { orderTag } from "@engine/trader-zerodha";
+import type { Admin, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import { baseEnv, type TestEngine } from "./support/in-process-engine.js";
+import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { asMessage, validatedSignal } from "./support/messages.js";
+import { connectAdmin } from "./support/signal-stream.js";
+import {
+  connectSql,
+  PAPER_RESULT_TOPICS,
+  prepareSignals,
+  primePrices,
+  putZerodhaStrategy,
+  startKiteEmulator,
+  startZerodhaEngine,
+  type TestSql,
+  ZERODHA_RESULT_TOPICS,
+  zerodhaVariables,
+} from "./support/zerodha-harness.js";
+import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
+
+const RELIANCE = 738561;
+const INFY = 408065;
+const ACCESS_TOKEN = "zdflow_access_token";
+
+describe("zerodha: a validated signal becomes one Kite order, followed to its end", () => {
+  const namespace = uniqueName("zdflow");
+  const signalTopic = `${namespace}.signals.validated`;
+  const strategyId = "zd_flow";
+  let emulator: KiteEmulator;
+  let db: TestDatabase;
+  let sql: TestSql;
+  let engine: TestEngine;
+  let producer: Producer;
+  let admin: Admin;
+  let recorder: TopicRecorder;
+  let ledger: ZerodhaLedger;
+
+  beforeAll(async () => {
+    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 100 });
+    db = await createTestDatabase();
+    sql = await connectSql(db.url);
+    admin = await connectAdmin();
+    await prepareSignals(admin, signalTopic, `it-${namespace}`);
+    engine = await startZerodhaEngine(
+      baseEnv(
+        db.url,
+        namespace,
+        zerodhaVariables(emulator.url, { KITE_ACCESS_TOKEN: ACCESS_TOKEN }),
+      ),
+    );
+    await putZerodhaStrategy(sql, strategyId);
+    producer = await connectProducer();
+    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
+    ledger = new ZerodhaLedger(recorder);
+    await primePrices(engine, producer, [RELIANCE, INFY]);
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await producer?.disconnect();
+    await admin?.disconnect();
+    await engine?.stop();
+    await emulator?.stop();
+    await sql?.close();
+    await db?.drop();
+  });
+
+  async function send(signal: ReturnType<typeof validatedSignal>): Promise<void> {
+    await producer.send({ topic: signalTopic, acks: -1, messages: [asMessage(signal)] });
+  }
+
+  it.each([
+    { side: "BUY" as const, token: RELIANCE, symbol: "RELIANCE", quantity: 7, price: 1431.85 },
+    { side: "SELL" as const, token: INFY, symbol: "INFY", quantity: 3, price: 1528.4 },
+  ])(
+    "places one MARKET $side order for $symbol with market protection and the signal's tag, then publishes order_placed and order_filled at Kite's average price",
+    async ({ side, token, symbol, quantity, price }) => {
+      emulator.setPrice("NSE", symbol, price);
+      const signal = validatedSignal({
+        strategyId,
+        instrumentToken: token,
+        signalType: side,
+        quantity,
+      });
+      const tag = orderTag(signal.id);
+      await send(signal);
+      await ledger.waitForEnds([signal.id], 30_000);
+
+      // Exactly one order at Kite, as the trader built it.
+      const orders = emulator.orders().filter((order) => order.tag === tag);
+      expect(orders).toHaveLength(1);
+      const order = orders[0];
+      expect(order).toMatchObject({
+        variety: "regular",
+        exchange: "NSE",
+        tradingsymbol: symbol,
+        instrument_token: token,
+        transaction_type: side,
+        quantity,
+        product: "MIS",
+        order_type: "MARKET",
+        market_protection: -1,
+        validity: "DAY",
+        status: "COMPLETE",
+        filled_quantity: quantity,
+        average_price: price,
+        tag,
+      });
+      const placements = emulator
+        .requests()
+        .filter((r) => r.method === "POST" && r.route === "/orders/:variety" && r.body.tag === tag);
+      expect(placements).toHaveLength(1);
+      expect(placements[0]?.body).toMatchObject({
+        exchange: "NSE",
+        tradingsymbol: symbol,
+        transaction_type: side,
+        quantity: String(quantity),
+        product: "MIS",
+        order_type: "MARKET",
+        market_protection: "-1",
+        tag,
+      });
+      expect(placements[0]?.status).toBe(200);
+
+      const outcome = ledger.of(signal.id);
+      expect(outcome.placed).toHaveLength(1);
+      expect(outcome.filled).toHaveLength(1);
+      expect(outcome.failed).toHaveLength(0);
+      const lineage = {
+        source: "trading_engine",
+        broker: "zerodha",
+        version: 1,
+        key: `${strategyId}:${token}`,
+        correlation_id: signal.correlation_id,
+        causation_id: signal.id,
+        trace_id: signal.trace_id,
+        parent_trace_id: signal.id,
+      };
+      const placedMessage = outcome.placed[0];
+      expect(placedMessage?.key).toBe(`${strategyId}:${token}`);
+      const placed = OrderPlacedEventSchema.parse(placedMessage?.json);
+      expect(placed).toMatchObject({
+        type: "order_placed",
+        ...lineage,
+        data: {
+          order_id: order?.order_id,
+          instrument_token: token,
+          signal_type: side,
+          quantity,
+          // MARKET: Kite prices it within the protection; the contract's price is the limit.
+          price: null,
+          broker: "zerodha",
+          status: "PLACED",
+          strategy_id: strategyId,
+          execution_mode: "zerodha",
+        },
+      });
+
+      const filledMessage = outcome.filled[0];
+      expect(filledMessage?.key).toBe(`${strategyId}:${token}`);
+      const filled = OrderFilledEventSchema.parse(filledMessage?.json);
+      expect(filled).toMatchObject({
+        type: "order_filled",
+        ...lineage,
+        data: {
+          order_id: order?.order_id,
+          instrument_token: token,
+          quantity,
+          fill_price: price,
+          broker: "zerodha",
+          side,
+          strategy_id: strategyId,
+          signal_type: side,
+          execution_mode: "zerodha",
+          fees: null,
+        },
+      });
+      expect(filled.id).not.toBe(placed.id);
+      // The end of an order never precedes its placement.
+      expect(Date.parse(filled.ts)).toBeGreaterThanOrEqual(Date.parse(placed.ts));
+
+      // Paper trades the same signal on its own namespace.
+      expect(outcome.paper).toHaveLength(1);
+      expect(outcome.paper[0]).toMatchObject({
+        topic: "paper.orders.filled",
+        json: { type: "order_filled", broker: "paper", causation_id: signal.id },
+      });
+    },
+  );
+
+  it("publishes order_failed BROKER_REJECTED with Kite's status message when the margin is short", async () => {
+    emulator.setAvailableMargin(500);
+    try {
+      const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 5 });
+      const tag = orderTag(signal.id);
+      await send(signal);
+      await ledger.waitForEnds([signal.id], 30_000);
+
+      // Kite gives the order an id and rejects it afterwards, as it does for margin.
+      const orders = emulator.orders().filter((order) => order.tag === tag);
+      expect(orders).toHaveLength(1);
+      const order = orders[0];
+      expect(order?.status).toBe("REJECTED");
+      expect(order?.status_message).toMatch(/Insufficient funds/);
+
+      const outcome = ledger.of(signal.id);
+      expect(outcome.placed).toHaveLength(1);
+      expect(outcome.filled).toHaveLength(0);
+      expect(outcome.failed).toHaveLength(1);
+      const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
+      expect(failed).toMatchObject({
+        type: "order_failed",
+        broker: "zerodha",
+        causation_id: signal.id,
+        correlation_id: signal.correlation_id,
+        trace_id: signal.trace_id,
+        parent_trace_id: signal.id,
+        data: {
+          order_id: order?.order_id,
+          error_code: "BROKER_REJECTED",
+          execution_mode: "zerodha",
+          strategy_id: strategyId,
+          instrument_token: RELIANCE,
+          signal_type: "BUY",
+          quantity: 5,
+        },
+      });
+      expect(failed.data.error_message).toContain(order?.status_message ?? "no status message");
+      expect(outcome.paper[0]?.topic).toBe("paper.orders.filled");
+    } finally {
+      emulator.setAvailableMargin(10_000_000);
+    }
+  });
+
+  it("publishes order_failed INSTRUMENT_NOT_FOUND for a token Kite does not list, without a request to Kite", async () => {
+    const unknownToken = 987_654_321;
+    const placementsBefore = emulator.stats().placementRequests;
+    const signal = validatedSignal({ strategyId, instrumentToken: unknownToken, quantity: 2 });
+    const tag = orderTag(signal.id);
+    await send(signal);
+    await ledger.waitForEnds([signal.id], 30_000);
+
+    const outcome = ledger.of(signal.id);
+    expect(outcome.placed).toHaveLength(0);
+    expect(outcome.filled).toHaveLength(0);
+    expect(outcome.failed).toHaveLength(1);
+    const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
+    expect(failed).toMatchObject({
+      broker: "zerodha",
+      causation_id: signal.id,
+      key: `${strategyId}:${unknownToken}`,
+      data: {
+        error_code: "INSTRUMENT_NOT_FOUND",
+        order_id: "N/A",
+        instrument_token: unknownToken,
+        execution_mode: "zerodha",
+      },
+    });
+    // Nothing reached Kite for it: no request carries its tag, and no placement was attempted.
+    expect(emulator.requests().filter((r) => r.body.tag === tag)).toEqual([]);
+    expect(emulator.stats().placementRequests).toBe(placementsBefore);
+    expect(emulator.stats().ordersByTag[tag]).toBeUndefined();
+  });
+});
