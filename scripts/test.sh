@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/services/up.sh
 pnpm exec biome check .
-pnpm exec turbo run build typecheck test --output-logs=new-only
+pnpm exec turbo run build typecheck --output-logs=errors-only
+# One package's tests at a time: the integration suites share the broker, the database and two
+# cores with the Kite emulator's and the traders' suites.
+pnpm exec turbo run test --concurrency=1 --output-logs=new-only

@@ -1,4 +1,5 @@
 import { type DecodeResult, EventDecodeError, parseJson } from "./decode.js";
+import { scanMarketTick } from "./tick-scanner.js";
 
 /** What the engine keeps of a market tick: the price, and the top of the book when present. */
 export interface MarketQuote {
@@ -12,14 +13,31 @@ export interface MarketQuote {
   timestamp: string | null;
 }
 
+const encoder = new TextEncoder();
+
 /**
  * Decodes a `market_tick` envelope reading only the fields the engine uses.
  *
  * Ticks are by far the most frequent message, so this skips schema validation of everything else
  * the feed sends (OHLC, five depth levels, open interest...): those fields are tolerated, never
- * walked. What it does read is checked as strictly as the schema would.
+ * materialised. What it does read is checked as strictly as the schema would.
+ *
+ * A well-formed tick is read by {@link scanMarketTick} straight from the bytes, without building
+ * the JSON tree; anything the scanner is not certain of (a rejection, malformed JSON, non-ASCII
+ * text, escapes where it reads) is decoded with `JSON.parse` as before, so both paths give the same
+ * answer for every input.
  */
 export function decodeMarketTick(raw: string | Uint8Array): DecodeResult<MarketQuote> {
+  const quote = scanMarketTick(typeof raw === "string" ? encoder.encode(raw) : raw);
+  if (quote !== null) return { ok: true, value: quote };
+  return decodeMarketTickParsed(raw);
+}
+
+/**
+ * The reference decoder: `JSON.parse`, then the checks. Exported for the differential tests and
+ * the benchmark; the engine calls {@link decodeMarketTick}.
+ */
+export function decodeMarketTickParsed(raw: string | Uint8Array): DecodeResult<MarketQuote> {
   const json = parseJson(raw);
   if (!json.ok) return json;
   const envelope = json.value as { type?: unknown; data?: unknown } | null;

@@ -1,0 +1,152 @@
+// The engine as the deployment runs it, `node apps/engine/dist/main.js start`, in a process of its
+// own: the load generator and the measuring client never share its event loop or its heap.
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sleep } from "./stats.mjs";
+
+const ENGINE_MAIN = fileURLToPath(new URL("../../apps/engine/dist/main.js", import.meta.url));
+export const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Only what the engine needs: nothing of the caller's environment changes what it does. */
+function childEnv(vars) {
+  const env = {};
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "TZ"]) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return { ...env, ...vars };
+}
+
+export class EngineProcess {
+  /**
+   * @param {object} options
+   * @param {string} options.name log file name
+   * @param {Record<string, string>} options.env engine settings
+   * @param {boolean} [options.cpuProfile] run under `--cpu-prof`, profile in bench/results/profiles
+   */
+  constructor({ name, env, cpuProfile = false, port }) {
+    this.name = name;
+    this.port = port;
+    mkdirSync(join(RESULTS_DIR, "logs"), { recursive: true });
+    const args = [];
+    if (cpuProfile) {
+      const dir = join(RESULTS_DIR, "profiles");
+      mkdirSync(dir, { recursive: true });
+      args.push("--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`);
+    }
+    args.push(ENGINE_MAIN, "start");
+    this.log = join(RESULTS_DIR, "logs", `${name}.log`);
+    const out = createWriteStream(this.log);
+    this.child = spawn(process.execPath, args, {
+      env: childEnv({ ...env, HTTP_PORT: String(port) }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout.pipe(out);
+    this.child.stderr.pipe(out);
+    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
+    this.exitCode = undefined;
+    this.exited.then((code) => {
+      this.exitCode = code;
+    });
+  }
+
+  static async start(options) {
+    const engine = new EngineProcess({ ...options, port: await freePort() });
+    await engine.waitReady();
+    return engine;
+  }
+
+  get pid() {
+    return this.child.pid;
+  }
+
+  async waitReady(timeoutMs = 90_000) {
+    const deadline = performance.now() + timeoutMs;
+    let last = "no answer";
+    while (performance.now() < deadline) {
+      if (this.exitCode !== undefined) {
+        throw new Error(`engine ${this.name} exited (${this.exitCode}); see ${this.log}`);
+      }
+      try {
+        const response = await fetch(`http://127.0.0.1:${this.port}/ready`);
+        if (response.status === 200) return;
+        last = await response.text();
+      } catch (error) {
+        last = error.message;
+      }
+      await sleep(200);
+    }
+    throw new Error(`engine ${this.name} not ready in ${timeoutMs} ms (${last}); see ${this.log}`);
+  }
+
+  /** The engine's counters from /metrics, summed over labels: `{ name: value }`. */
+  async metrics() {
+    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    const text = await response.text();
+    const values = {};
+    for (const line of text.split("\n")) {
+      if (line.startsWith("#") || line.length === 0) continue;
+      const space = line.lastIndexOf(" ");
+      const name = line.slice(0, space).replace(/\{.*$/, "");
+      values[name] = (values[name] ?? 0) + Number(line.slice(space + 1));
+    }
+    return values;
+  }
+
+  async ticks() {
+    return (await this.metrics()).engine_ticks_total ?? 0;
+  }
+
+  /** Resident set size in MB, from /proc (Linux). */
+  rssMb() {
+    const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return kb / 1024;
+  }
+
+  /** Stops it as an operator would (SIGTERM, graceful); kills it after 20 s. */
+  async stop() {
+    if (this.exitCode !== undefined) return this.exitCode;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+/** The settings of an engine on the bench's Kafka and database. */
+export function engineEnv({
+  brokers,
+  databaseUrl,
+  namespace,
+  groupPrefix,
+  ticksTopic,
+  extra = {},
+}) {
+  return {
+    KAFKA_BROKERS: brokers,
+    KAFKA_CLIENT_ID: `engine-bench-${namespace}`,
+    KAFKA_GROUP_ID_PREFIX: groupPrefix,
+    DATABASE_URL: databaseUrl,
+    BROKER_NAMESPACE: namespace,
+    MARKET_TICKS_TOPIC: ticksTopic,
+    KAFKA_TICKS_FROM_BEGINNING: "true",
+    MARKET_HOURS_MODE: "always_open",
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+}

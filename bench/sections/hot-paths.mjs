@@ -1,0 +1,239 @@
+// 3. In-process hot paths, no Kafka: tick decoding into the price cache, and signal routing plus
+// paper execution through the engine's SignalPipeline with its journal on PGlite and on
+// PostgreSQL, in batches of 100 with a publish that does nothing.
+
+import {
+  EngineMetrics,
+  ExecutionJournal,
+  openDatabase,
+  PriceCache,
+  SignalPipeline,
+  tickSubscription,
+} from "../../apps/engine/dist/index.js";
+// The JSON.parse decoder the scanner replaced (package internals, for comparison only).
+import { decodeMarketTickParsed } from "../../packages/core/dist/events/market-tick-decoder.js";
+import {
+  decodeMarketTick,
+  ExecutionRouter,
+  MarketHoursChecker,
+  silentLogger,
+  systemClock,
+  TopicMap,
+  TraderRegistry,
+} from "../../packages/core/dist/index.js";
+import { PaperTrader } from "../../packages/trader-paper/dist/index.js";
+import { instrumentTokens, tickPool, validatedSignal } from "../lib/messages.mjs";
+import { createDatabase } from "../lib/services.mjs";
+import { round } from "../lib/stats.mjs";
+
+const INSTRUMENTS = 2_000;
+const BATCH = 100;
+
+/** Calls `step` (which handles `per` items) for `ms` after a warm-up; items per second. */
+async function rate(step, per, { warmupMs, ms }) {
+  const until = async (duration) => {
+    let items = 0;
+    const start = performance.now();
+    while (performance.now() - start < duration) {
+      await step();
+      items += per;
+    }
+    return items / ((performance.now() - start) / 1000);
+  };
+  await until(warmupMs);
+  globalThis.gc?.();
+  return until(ms);
+}
+
+/** Synchronous version, for paths that never wait. */
+function rateSync(step, per, { warmupMs, ms }) {
+  const until = (duration) => {
+    let items = 0;
+    const start = performance.now();
+    while (performance.now() - start < duration) {
+      for (let i = 0; i < 10; i += 1) step();
+      items += 10 * per;
+    }
+    return items / ((performance.now() - start) / 1000);
+  };
+  until(warmupMs);
+  globalThis.gc?.();
+  return until(ms);
+}
+
+export async function runHotPaths(ctx) {
+  const timing = ctx.quick ? { warmupMs: 500, ms: 1_500 } : { warmupMs: 1_000, ms: 4_000 };
+  const pool = tickPool(INSTRUMENTS, INSTRUMENTS, 5).map((message) => message.value);
+  const bytes = pool.reduce((sum, value) => sum + value.length, 0) / pool.length;
+
+  // decodeMarketTick and a Map of quotes, as the engine's price cache keeps them.
+  const prices = new PriceCache();
+  let index = 0;
+  const decodeRate = rateSync(
+    () => {
+      const decoded = decodeMarketTick(pool[index]);
+      if (decoded.ok) prices.set(decoded.value);
+      index = index + 1 === pool.length ? 0 : index + 1;
+    },
+    1,
+    timing,
+  );
+  ctx.log(`hot: decodeMarketTick + price cache ${Math.round(decodeRate).toLocaleString()}/s`);
+
+  const parsedPrices = new PriceCache();
+  const parsedRate = rateSync(
+    () => {
+      const decoded = decodeMarketTickParsed(pool[index]);
+      if (decoded.ok) parsedPrices.set(decoded.value);
+      index = index + 1 === pool.length ? 0 : index + 1;
+    },
+    1,
+    timing,
+  );
+  ctx.log(`hot: JSON.parse decoder + price cache ${Math.round(parsedRate).toLocaleString()}/s`);
+
+  // The engine's tick handler on batches of 500, as the Kafka transport hands them over.
+  const handler = tickSubscription({
+    prices: new PriceCache(),
+    topic: "market.ticks",
+    dlqTopic: "market.ticks.dlq",
+    clock: systemClock,
+    metrics: new EngineMetrics(),
+    publish: async () => {},
+  });
+  const batches = Array.from({ length: 4 }, (_, b) => ({
+    topic: "market.ticks",
+    partition: 0,
+    messages: Array.from({ length: 500 }, (_, i) => ({
+      topic: "market.ticks",
+      partition: 0,
+      offset: String(b * 500 + i),
+      key: null,
+      value: pool[(b * 500 + i) % pool.length],
+    })),
+    heartbeat: async () => {},
+    isActive: () => true,
+  }));
+  let batchIndex = 0;
+  const handlerRate = await rate(
+    () => handler.handle(batches[batchIndex++ % batches.length]),
+    500,
+    timing,
+  );
+  ctx.log(`hot: tick handler (batches of 500) ${Math.round(handlerRate).toLocaleString()}/s`);
+
+  const pipeline = {};
+  for (const kind of ["pglite", "postgres"]) {
+    const url = kind === "postgres" ? await createDatabase(`bench_${ctx.runId}_hot`) : null;
+    const result = await pipelineRate(
+      url,
+      ctx.quick ? { warmupMs: 1_000, ms: 2_000 } : { warmupMs: 2_000, ms: 5_000 },
+    );
+    pipeline[kind] = result;
+    ctx.log(
+      `hot: signal pipeline on ${kind} ${Math.round(result.per_s).toLocaleString()} signals/s`,
+    );
+  }
+
+  return {
+    tick_decode_per_s: Math.round(decodeRate),
+    hot_paths: {
+      mean_tick_bytes: Math.round(bytes),
+      instruments: INSTRUMENTS,
+      tick_decode_per_s: Math.round(decodeRate),
+      tick_decode_json_parse_per_s: Math.round(parsedRate),
+      tick_handler_per_s: Math.round(handlerRate),
+      signal_pipeline_pglite_per_s: Math.round(pipeline.pglite.per_s),
+      signal_pipeline_postgres_per_s: Math.round(pipeline.postgres.per_s),
+      signal_pipeline: pipeline,
+      batch: BATCH,
+    },
+  };
+}
+
+/** Signals per second through the SignalPipeline, journal on `url` (PGlite when null). */
+async function pipelineRate(url, timing) {
+  const database = openDatabase(url, silentLogger);
+  await database.migrate();
+  const clock = systemClock;
+  const registry = new TraderRegistry({ logger: silentLogger });
+  registry.register(new PaperTrader({ namespace: "paper", clock }));
+  await registry.initialize();
+  const prices = new PriceCache();
+  const tokens = instrumentTokens(200);
+  for (const token of tokens) {
+    prices.set({
+      instrumentToken: token,
+      lastPrice: 100,
+      bestBid: 99.95,
+      bestAsk: 100.05,
+      timestamp: null,
+    });
+  }
+  const signalTopic = "bench.signals.validated";
+  let filled = 0;
+  let other = 0;
+  const pipeline = new SignalPipeline({
+    router: new ExecutionRouter({
+      targets: [{ namespace: "paper", live: false, enabled: true, enabledFor: () => true }],
+      strategies: { get: async () => null },
+      cacheTtlMs: 5_000,
+      clock,
+      logger: silentLogger,
+    }),
+    registry,
+    marketHours: new MarketHoursChecker({ mode: "always_open", clock }),
+    prices,
+    journal: new ExecutionJournal(database, { instanceId: "bench", leaseMs: 35_000, clock }),
+    signalTopic,
+    dlqTopic: `${signalTopic}.dlq`,
+    outputTopics: (namespace) => new TopicMap(namespace),
+    liveNamespaces: new Set(),
+    shadow: false,
+    executionTimeoutMs: 15_000,
+    clock,
+    logger: silentLogger,
+    metrics: new EngineMetrics(),
+    publish: async (messages) => {
+      for (const message of messages) {
+        if (message.topic === "paper.orders.filled") filled += 1;
+        else other += 1;
+      }
+    },
+  });
+  let offset = 0;
+  const step = () => {
+    const messages = [];
+    for (let i = 0; i < BATCH; i += 1) {
+      const signal = validatedSignal({
+        strategyId: `bench-strategy-${offset % 10}`,
+        token: tokens[offset % tokens.length],
+        side: offset % 2 === 0 ? "BUY" : "SELL",
+      });
+      messages.push({
+        topic: signalTopic,
+        partition: 0,
+        offset: String(offset),
+        key: Buffer.from(signal.key),
+        value: Buffer.from(signal.value),
+      });
+      offset += 1;
+    }
+    return pipeline.handle({
+      topic: signalTopic,
+      partition: 0,
+      messages,
+      heartbeat: async () => {},
+      isActive: () => true,
+    });
+  };
+  try {
+    const perS = await rate(step, BATCH, timing);
+    if (other > 0 || filled === 0)
+      throw new Error(`pipeline: ${filled} fills, ${other} other results`);
+    return { per_s: round(perS, 1), fills: filled, journal: url ? "postgresql" : "pglite" };
+  } finally {
+    await registry.shutdown();
+    await database.close();
+  }
+}

@@ -1,0 +1,296 @@
+// 2. Signal latency, end to end: validated signals produced at a fixed rate, paper trading, the
+// PostgreSQL journal; from the moment a signal is handed to the producer to the moment a client
+// consumer reads its `order_filled`. The engine runs in a process of its own; the producer and the
+// client share this one (they are light, and one clock times both ends).
+
+import { Partitioners } from "../lib/deps.mjs";
+import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
+import { instrumentTokens, tickFactory, validatedSignal } from "../lib/messages.mjs";
+import { createTopics, fill, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.mjs";
+import { sleep, summarize, waitFor } from "../lib/stats.mjs";
+import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.mjs";
+
+const INSTRUMENTS = 200;
+const STRATEGIES = 10;
+
+/**
+ * A rate is sustained when every result arrives within the window plus 2 s, the generator kept
+ * the rate, and the latency does not grow: the p99 of the last third of the window is at most
+ * twice the first third's (or within 5 ms of it, below which the difference is noise).
+ */
+export const SUSTAINED_RULE =
+  "every fill within window + 2 s, generator at >= 95 % of the rate, and p99 of the last third <= max(2 x p99 of the first third, p99 of the first third + 5 ms)";
+
+/** A running engine with a producer of signals and a client reading their results. */
+export class SignalRig {
+  static async start(ctx, { name, namespace, ticksTopic, cpuProfile = false }) {
+    const rig = new SignalRig(ctx, namespace, ticksTopic);
+    await createTopics([ticksTopic], 3);
+    ownTopics(engineTopics(namespace, ticksTopic));
+    rig.engine = await EngineProcess.start({
+      name,
+      cpuProfile,
+      env: engineEnv({
+        brokers: KAFKA_BROKERS,
+        databaseUrl: ctx.databaseUrl,
+        namespace,
+        groupPrefix: `bench-${ctx.runId}-${namespace}`,
+        ticksTopic,
+      }),
+    });
+    try {
+      await rig.#connect();
+    } catch (error) {
+      await rig.stop();
+      throw error;
+    }
+    return rig;
+  }
+
+  constructor(ctx, namespace, ticksTopic) {
+    this.ctx = ctx;
+    this.namespace = namespace;
+    this.ticksTopic = ticksTopic;
+    this.tokens = instrumentTokens(INSTRUMENTS);
+    this.tick = tickFactory(7);
+    /** signal id -> { at, phase } */
+    this.pending = new Map();
+    this.phases = [];
+    this.sendErrors = 0;
+    this.counter = 0;
+  }
+
+  async #connect() {
+    // A price for every instrument the signals trade: paper fills at the last price.
+    await fill(
+      this.ticksTopic,
+      this.tokens.map((token) => ({ key: String(token), value: this.tick(token) })),
+      this.tokens.length,
+    );
+    await waitFor(async () => (await this.engine.ticks()) >= this.tokens.length, {
+      timeoutMs: 60_000,
+      what: "engine priced every instrument",
+    });
+    const client = kafka("engine-bench-client");
+    this.consumer = client.consumer({
+      groupId: `bench-${this.ctx.runId}-${this.namespace}-client`,
+      maxWaitTimeInMs: 100,
+    });
+    this.producer = client.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await this.producer.connect();
+    await this.consumer.connect();
+    // Paper results of every engine on the broker land there: this run's are told apart by
+    // their causation id, the signal's own id. From the latest: the warm-up covers the join.
+    const filled = PAPER_FILLED;
+    await this.consumer.subscribe({ topics: [PAPER_FILLED, PAPER_FAILED], fromBeginning: false });
+    const joined = new Promise((resolve) => {
+      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        const now = performance.now();
+        for (const message of batch.messages) {
+          const event = parseOrNull(message.value);
+          const sent = event && this.pending.get(event.causation_id);
+          if (!sent) continue;
+          this.pending.delete(event.causation_id);
+          const phase = sent.phase;
+          phase.received += 1;
+          phase.lastAt = now;
+          if (batch.topic === filled) phase.samples.push(sent.at - phase.startedAt, now - sent.at);
+          else phase.failed += 1;
+        }
+      },
+    });
+    await joined;
+    // The group has its partitions; give it the moment it takes to fetch their latest offsets.
+    await sleep(1_000);
+  }
+
+  /** Produces signals at `rate` per second for `seconds`, then waits for their results. */
+  async phase(label, rate, seconds, { drainMs = 10_000 } = {}) {
+    const phase = {
+      label,
+      rate,
+      seconds,
+      sent: 0,
+      received: 0,
+      failed: 0,
+      samples: [],
+      startedAt: performance.now(),
+      lastAt: 0,
+    };
+    this.phases.push(phase);
+    const total = Math.round(rate * seconds);
+    const topic = `${this.namespace}.signals.validated`;
+    const start = performance.now();
+    while (phase.sent < total) {
+      const elapsed = (performance.now() - start) / 1000;
+      const due = Math.min(total, Math.floor(elapsed * rate) + 1);
+      if (due > phase.sent) {
+        const messages = [];
+        const at = performance.now();
+        for (; phase.sent < due; phase.sent += 1) {
+          this.counter += 1;
+          const signal = validatedSignal({
+            strategyId: `bench-strategy-${this.counter % STRATEGIES}`,
+            token: this.tokens[this.counter % this.tokens.length],
+            side: this.counter % 2 === 0 ? "BUY" : "SELL",
+          });
+          this.pending.set(signal.id, { at, phase });
+          messages.push({ key: signal.key, value: signal.value });
+        }
+        this.producer.send({ topic, acks: -1, messages }).catch(() => {
+          this.sendErrors += 1;
+        });
+      }
+      const nextDue = start + ((phase.sent + 0) / rate) * 1000;
+      await sleep(Math.max(0, Math.min(5, nextDue - performance.now())));
+    }
+    phase.producedIn = (performance.now() - start) / 1000;
+    const windowEnd = start + seconds * 1000;
+    await waitFor(() => phase.received >= phase.sent || performance.now() > windowEnd + drainMs, {
+      timeoutMs: drainMs + seconds * 1000 + 5_000,
+      everyMs: 20,
+      what: "results",
+    }).catch(() => {});
+    return this.#report(phase, windowEnd);
+  }
+
+  #report(phase, windowEnd) {
+    const latencies = [];
+    const offsets = [];
+    for (let i = 0; i < phase.samples.length; i += 2) {
+      offsets.push(phase.samples[i]);
+      latencies.push(phase.samples[i + 1]);
+    }
+    const third = (phase.seconds * 1000) / 3;
+    const firstThird = latencies.filter((_, i) => offsets[i] < third);
+    const lastThird = latencies.filter((_, i) => offsets[i] >= 2 * third);
+    const achieved = phase.sent / phase.producedIn;
+    const summary = summarize(latencies);
+    const p99First = summarize(firstThird).p99;
+    const p99Last = summarize(lastThird).p99;
+    const inTime = phase.received === phase.sent && phase.lastAt <= windowEnd + 2_000;
+    const generatorKept = achieved >= phase.rate * 0.95;
+    const notGrowing =
+      p99First !== null && p99Last !== null && p99Last <= Math.max(2 * p99First, p99First + 5);
+    return {
+      label: phase.label,
+      rate: phase.rate,
+      seconds: phase.seconds,
+      sent: phase.sent,
+      filled: phase.received - phase.failed,
+      failed: phase.failed,
+      missing: phase.sent - phase.received,
+      achieved_rate: Math.round(achieved),
+      ...summary,
+      p99_first_third: p99First,
+      p99_last_third: p99Last,
+      last_result_after_window_ms: Math.round(phase.lastAt - windowEnd),
+      sustained: inTime && generatorKept && notGrowing && phase.failed === 0,
+      generator_limited: !generatorKept,
+      latencies,
+    };
+  }
+
+  async stop() {
+    await this.consumer?.disconnect().catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+    return this.engine?.stop();
+  }
+}
+
+export async function runLatency(ctx) {
+  const rig = await SignalRig.start(ctx, {
+    name: "latency",
+    namespace: `bench${ctx.runId}l`,
+    ticksTopic: `bench.${ctx.runId}.ticks.latency`,
+    cpuProfile: ctx.cpuProfile,
+  });
+  try {
+    ctx.log("latency: warm-up");
+    await rig.phase("warm-up", 100, ctx.quick ? 2 : 5);
+    const seconds = ctx.quick ? 5 : 20;
+    const fixed = [];
+    for (const rate of [100, 500]) {
+      const result = await rig.phase(`fixed ${rate}/s`, rate, seconds);
+      ctx.log(
+        `latency: ${rate}/s for ${seconds} s: p50 ${result.p50} ms, p99 ${result.p99} ms, p99.9 ${result.p999} ms, max ${result.max} ms (${result.filled}/${result.sent} filled)`,
+      );
+      fixed.push(result);
+      await sleep(1_000);
+    }
+
+    const stepSeconds = ctx.quick ? 4 : 10;
+    const steps = [];
+    let passed = null;
+    let failedAt = null;
+    for (const rate of ctx.quick ? [500, 1_000, 2_000, 4_000] : [500, 1_000, 2_000, 4_000, 8_000]) {
+      const result = await rig.phase(`step ${rate}/s`, rate, stepSeconds, { drainMs: 15_000 });
+      steps.push(result);
+      ctx.log(
+        `latency: step ${rate}/s: ${result.sustained ? "sustained" : "NOT sustained"} (achieved ${result.achieved_rate}/s, p99 ${result.p99_first_third} -> ${result.p99_last_third} ms, ${result.missing} missing)`,
+      );
+      await sleep(2_000);
+      if (!result.sustained) {
+        failedAt = rate;
+        break;
+      }
+      passed = rate;
+    }
+    // One more point between the last rate sustained and the first that was not.
+    if (passed !== null && failedAt !== null) {
+      const rate = Math.round((passed + failedAt) / 2);
+      const result = await rig.phase(`step ${rate}/s`, rate, stepSeconds, { drainMs: 15_000 });
+      steps.push(result);
+      ctx.log(`latency: step ${rate}/s: ${result.sustained ? "sustained" : "NOT sustained"}`);
+      if (result.sustained) passed = rate;
+    }
+    const at100 = fixed[0];
+    const strip = ({ latencies, ...rest }) => rest;
+    return {
+      signal_latency_ms: {
+        rate: at100.rate,
+        p50: at100.p50,
+        p99: at100.p99,
+        p999: at100.p999,
+        max: at100.max,
+      },
+      max_sustained_signals_per_s: passed,
+      latency: {
+        fixed: fixed.map(strip),
+        steps: steps.map(strip),
+        sustained_rule: SUSTAINED_RULE,
+        send_errors: rig.sendErrors,
+        engine_metrics: await engineCounters(rig.engine),
+      },
+      distributions: fixed.map((result) => ({ label: result.label, latencies: result.latencies })),
+    };
+  } finally {
+    await rig.stop();
+  }
+}
+
+function parseOrNull(value) {
+  try {
+    return JSON.parse(value.toString("utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** The engine's own counts, to check against what the client saw. */
+export async function engineCounters(engine) {
+  const metrics = await engine.metrics().catch(() => ({}));
+  const pick = ["engine_signals_total", "engine_results_total", "engine_ticks_total"];
+  return Object.fromEntries(pick.map((name) => [name, metrics[name] ?? null]));
+}

@@ -1,0 +1,902 @@
+import type { MarketQuote } from "./market-tick-decoder.js";
+
+/**
+ * A single-pass scanner for market tick envelopes, working on the raw bytes.
+ *
+ * `JSON.parse` builds an object for every depth level, every OHLC field and every string of a tick,
+ * only for the engine to read five of them. This walks the bytes once instead, checking that the
+ * whole message is valid JSON but materialising nothing except what the engine keeps: top-level
+ * `type` and `data`, and in `data` the `instrument_token`, `last_price`, `timestamp` and the first
+ * price of `depth.buy` and `depth.sell`.
+ *
+ * It only ever *accepts*: it returns a quote when it is certain that `JSON.parse` followed by the
+ * decoder's checks would accept the message with exactly these values, and `null` for everything
+ * else: a tick the decoder rejects, malformed JSON, a byte above 0x7f in a string (valid only as
+ * UTF-8, which the strict decoder of the `JSON.parse` path checks), an escape in a key or in a
+ * string it reads, nesting deeper than {@link MAX_DEPTH}, a message over {@link MAX_SCAN_BYTES}.
+ * The caller then decodes with `JSON.parse`, so `null` costs time, never a different answer.
+ * Duplicate keys resolve as in `JSON.parse`: the last one wins.
+ *
+ * Not re-entrant (it scans in a module-level buffer): call it synchronously, as the decoder does.
+ */
+export function scanMarketTick(raw: string | Uint8Array): MarketQuote | null {
+  const n = load(raw);
+  if (n < 0) return null;
+  if (matchShapes(n) === MISSED) {
+    walks += 1;
+    if (!walk(n)) return null;
+    learn(n);
+  } else {
+    shapeMatches += 1;
+  }
+  // The decoder's checks: a positive safe-integer token, a finite price.
+  if (!(Number.isSafeInteger(token) && token > 0) || !Number.isFinite(price)) return null;
+  return {
+    instrumentToken: token,
+    lastPrice: price,
+    bestBid: bid,
+    bestAsk: ask,
+    timestamp: tsStart < 0 ? null : textOf(raw, tsStart, tsEnd),
+  };
+}
+
+/** Forgets the learnt shapes and zeroes the counters (tests). */
+export function resetTickScanner(): void {
+  shapes.length = 0;
+  acceptedSinceLearning = 0;
+  shapeMatches = 0;
+  walks = 0;
+}
+
+/** Shapes known, messages matched by a shape, messages walked in full (tests, benchmarks). */
+export function tickScannerStats(): { shapes: number; matched: number; walked: number } {
+  return { shapes: shapes.length, matched: shapeMatches, walked: walks };
+}
+
+/**
+ * Copies the message into the scan buffer, followed by zeros; returns its length in bytes, or -1
+ * when it is not for the scanner.
+ */
+function load(raw: string | Uint8Array): number {
+  let n: number;
+  if (typeof raw === "string") {
+    // Any character above 0x7f makes the scan give up, so the UTF-8 bytes of an accepted string
+    // are its characters one for one, and offsets into them are offsets into the string.
+    if (raw.length > MAX_SCAN_BYTES) return -1;
+    const { read, written } = encoder.encodeInto(raw, B);
+    if (read !== raw.length || written > MAX_SCAN_BYTES) return -1;
+    n = written;
+  } else {
+    n = raw.length;
+    if (n > MAX_SCAN_BYTES) return -1;
+    B.set(raw);
+  }
+  // A control character is invalid in every JSON token, so every loop stops at the end without a
+  // bounds check, and a truncated message fails like a malformed one.
+  V.setInt32(n, 0);
+  V.setInt32(n + 4, 0);
+  return n;
+}
+
+/** The full walk: true when the message is a valid JSON object with `type` and `data` as read. */
+function walk(n: number): boolean {
+  typeSeen = false;
+  dataSeen = false;
+  let i = skipSpace(0);
+  if (B[i] !== LBRACE) return false;
+  i = walkEnvelope(i + 1);
+  return i >= 0 && skipSpace(i) === n && typeSeen && dataSeen;
+}
+
+/** Longer messages go to `JSON.parse` (ticks are about 1 KB). */
+export const MAX_SCAN_BYTES = 64 * 1024;
+
+/** Nesting deeper than this goes to `JSON.parse` (which has no such limit) instead of recursing. */
+export const MAX_DEPTH = 64;
+
+/** The message being scanned, followed by at least 8 zero bytes. */
+const B = new Uint8Array(MAX_SCAN_BYTES + 8);
+const V = new DataView(B.buffer);
+const encoder = new TextEncoder();
+
+const FAIL = -1;
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const COLON = 0x3a;
+const UPPER_E = 0x45;
+const LBRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const RBRACKET = 0x5d;
+const LOWER_E = 0x65;
+const LOWER_F = 0x66;
+const LOWER_N = 0x6e;
+const LOWER_T = 0x74;
+const LOWER_U = 0x75;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+
+/** Four ASCII characters as the little-endian 32-bit word they make in memory. */
+const word = (text: string) =>
+  text.charCodeAt(0) |
+  (text.charCodeAt(1) << 8) |
+  (text.charCodeAt(2) << 16) |
+  (text.charCodeAt(3) << 24);
+const TRUE = word("true");
+const NULL = word("null");
+const FALS = word("fals");
+const TYPE = word("type");
+const DATA = word("data");
+const SELL = word("sell");
+const ascii = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+const KEY_TOKEN = ascii("instrument_token");
+const KEY_PRICE = ascii("last_price");
+const KEY_TIMESTAMP = ascii("timestamp");
+const KEY_DEPTH = ascii("depth");
+const KEY_BUY = ascii("buy");
+const KEY_LEVEL_PRICE = ascii("price");
+const MARKET_TICK = ascii("market_tick");
+
+/** Powers of ten that are exact doubles, for the exact fast path of `numberAt`. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * 1 for the characters JSON allows after a backslash (`"\/bfnrt`; `u` is handled apart), 2 for
+ * hexadecimal digits.
+ */
+const ESCAPE = new Uint8Array(256);
+for (const char of '"\\/bfnrt') ESCAPE[char.charCodeAt(0)] = 1;
+for (const char of "0123456789abcdefABCDEF") ESCAPE[char.charCodeAt(0)] = 2;
+
+// What the walk found, in module slots rather than objects so a tick allocates nothing but its
+// quote. The scan is synchronous and never re-entered, so one set of slots is enough.
+let typeSeen = false;
+let dataSeen = false;
+let token = Number.NaN;
+let price = Number.NaN;
+let tsStart = -1;
+let tsEnd = -1;
+let bid: number | null = null;
+let ask: number | null = null;
+/** The price of the depth level just walked (NaN when absent or not a number). */
+let levelPrice = Number.NaN;
+/** The top price of the depth side just walked. */
+let sidePrice: number | null = null;
+/** Bounds of the key `member` just read: `[keyStart, keyEnd)`. */
+let keyStart = 0;
+let keyEnd = 0;
+/** Index past the value `numberValue` just read. */
+let valueEnd = 0;
+
+/** Skips JSON whitespace (space, tab, line feed, carriage return). */
+function skipSpace(i: number): number {
+  for (;;) {
+    const c = B[i] as number;
+    if (c > SPACE || (c !== SPACE && c !== LF && c !== CR && c !== TAB)) return i;
+    i += 1;
+  }
+}
+
+/**
+ * A mask with the top bit set in each byte of `w` that is a quote, a backslash, a control
+ * character or above 0x7f: four bytes of a string checked at once. Borrows only carry upwards from
+ * a flagged byte, so the lowest flagged byte is always a real one.
+ */
+function specialBytes(w: number): number {
+  return (
+    ((w - 0x20202020) | ((w ^ 0x22222222) - 0x01010101) | ((w ^ 0x5c5c5c5c) - 0x01010101) | w) &
+    0x80808080
+  );
+}
+
+/** Index of the lowest flagged byte of a non-zero `specialBytes` mask. */
+function firstFlagged(mask: number): number {
+  return (31 - Math.clz32(mask & -mask)) >>> 3;
+}
+
+/**
+ * Skips a string whose opening quote is at `i - 1`; returns the index past its closing quote.
+ * Rejects control characters (invalid JSON) and bytes above 0x7f.
+ */
+function skipString(i: number): number {
+  for (;;) {
+    const mask = specialBytes(V.getInt32(i, true));
+    if (mask === 0) {
+      i += 4;
+      continue;
+    }
+    i += firstFlagged(mask);
+    const c = B[i];
+    if (c === QUOTE) return i + 1;
+    if (c !== BACKSLASH) return FAIL;
+    i = skipEscape(i + 1);
+    if (i < 0) return FAIL;
+  }
+}
+
+/** Skips the escape after a backslash at `i - 1`. */
+function skipEscape(i: number): number {
+  const c = B[i] as number;
+  if (c === LOWER_U) {
+    return ESCAPE[B[i + 1] as number] === 2 &&
+      ESCAPE[B[i + 2] as number] === 2 &&
+      ESCAPE[B[i + 3] as number] === 2 &&
+      ESCAPE[B[i + 4] as number] === 2
+      ? i + 5
+      : FAIL;
+  }
+  return ESCAPE[c] === 1 ? i + 1 : FAIL;
+}
+
+/**
+ * Skips a string with no escape, opening quote at `i - 1` (a key, or a value the walk reads: an
+ * escape there is for `JSON.parse` to decode); returns the index of its closing quote.
+ */
+function plainString(i: number): number {
+  for (;;) {
+    const mask = specialBytes(V.getInt32(i, true));
+    if (mask === 0) {
+      i += 4;
+      continue;
+    }
+    i += firstFlagged(mask);
+    return B[i] === QUOTE ? i : FAIL;
+  }
+}
+
+/** Whether bytes `[start, end)` are exactly `text`. */
+function bytesAre(start: number, end: number, text: Uint8Array): boolean {
+  if (end - start !== text.length) return false;
+  for (let k = 0; k < text.length; k += 1) if (B[start + k] !== text[k]) return false;
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= NINE;
+}
+
+/**
+ * Skips a number starting at `i` (a minus sign or a digit), as JSON's grammar has it: `-?`, then
+ * `0` or a digit run not starting with 0, then optionally `.` and digits, `e` or `E`, a sign and
+ * digits. A digit after a leading `0` is left for the caller to reject, as any other byte.
+ */
+function skipNumber(i: number): number {
+  if (B[i] === MINUS) i += 1;
+  const first = B[i] as number;
+  if (first === ZERO) i += 1;
+  else if (first > ZERO && first <= NINE) i = skipDigits(i + 1);
+  else return FAIL;
+  if (B[i] === DOT) {
+    if (!isDigit(B[i + 1] as number)) return FAIL;
+    i = skipDigits(i + 2);
+  }
+  const e = B[i];
+  if (e === LOWER_E || e === UPPER_E) {
+    i += 1;
+    if (B[i] === PLUS || B[i] === MINUS) i += 1;
+    if (!isDigit(B[i] as number)) return FAIL;
+    i = skipDigits(i + 1);
+  }
+  return i;
+}
+
+/**
+ * Index of the first byte from `i` that is not a decimal digit, four bytes at a time: a byte is
+ * flagged when below `0` or above `9`, and borrows only carry upwards from a flagged byte.
+ */
+function skipDigits(i: number): number {
+  for (;;) {
+    const w = V.getInt32(i, true);
+    const mask = ((w - 0x30303030) | (0x39393939 - w)) & 0x80808080;
+    if (mask !== 0) return i + firstFlagged(mask);
+    i += 4;
+  }
+}
+
+/**
+ * The value of the number at `[start, end)` (already checked by `skipNumber`), exactly as
+ * `JSON.parse` reads it. With at most 15 significant digits and no exponent, mantissa and power of
+ * ten are both exact doubles, so one division is correctly rounded (Clinger's fast path); anything
+ * else goes through the engine's own string-to-number conversion, the one `JSON.parse` uses.
+ */
+function numberAt(start: number, end: number): number {
+  let i = start;
+  const negative = B[i] === MINUS;
+  if (negative) i += 1;
+  let mantissa = 0;
+  let c = B[i] as number;
+  for (; isDigit(c); c = B[i] as number) {
+    mantissa = mantissa * 10 + (c - ZERO);
+    i += 1;
+  }
+  let fraction = 0;
+  if (c === DOT) {
+    const from = i + 1;
+    for (i = from, c = B[i] as number; isDigit(c); c = B[i] as number) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      i += 1;
+    }
+    fraction = i - from;
+  }
+  // An exponent, or more than 15 digits (sign and point aside): not exact in a double here.
+  if (i !== end || end - start - (negative ? 1 : 0) - (fraction > 0 ? 1 : 0) > 15) {
+    return Number(asciiOf(start, end));
+  }
+  const value = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
+  return negative ? -value : value;
+}
+
+/** Scratch bytes `[start, end)`, all below 0x80, as a string. */
+function asciiOf(start: number, end: number): string {
+  let text = "";
+  for (let k = start; k < end; k += 1) text += String.fromCharCode(B[k] as number);
+  return text;
+}
+
+/** Input `[start, end)`, known to be ASCII, as a string. */
+function textOf(raw: string | Uint8Array, start: number, end: number): string {
+  if (typeof raw === "string") return raw.slice(start, end);
+  // Node's Buffer has a native one; a plain Uint8Array is copied from the scratch bytes.
+  const latin1Slice = (raw as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+  return typeof latin1Slice === "function"
+    ? latin1Slice.call(raw, start, end)
+    : asciiOf(start, end);
+}
+
+/** Skips any JSON value starting at `i` (not whitespace); `depth` counts enclosing containers. */
+function skipValue(i: number, depth: number): number {
+  const c = B[i] as number;
+  if (c === QUOTE) return skipString(i + 1);
+  if (c === MINUS || isDigit(c)) return skipNumber(i);
+  if (c === LBRACE) return skipObject(i + 1, depth + 1);
+  if (c === LBRACKET) return skipArray(i + 1, depth + 1);
+  if (c === LOWER_T) return V.getInt32(i, true) === TRUE ? i + 4 : FAIL;
+  if (c === LOWER_N) return V.getInt32(i, true) === NULL ? i + 4 : FAIL;
+  if (c === LOWER_F) return V.getInt32(i, true) === FALS && B[i + 4] === LOWER_E ? i + 5 : FAIL;
+  return FAIL;
+}
+
+/** Skips an object whose `{` is at `i - 1`; returns the index past the `}`. */
+function skipObject(i: number, depth: number): number {
+  if (depth > MAX_DEPTH) return FAIL;
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    if (B[i] !== QUOTE) return FAIL;
+    i = skipString(i + 1);
+    if (i < 0) return FAIL;
+    if (B[i] !== COLON) {
+      i = skipSpace(i);
+      if (B[i] !== COLON) return FAIL;
+    }
+    i = skipSpace(i + 1);
+    i = skipValue(i, depth);
+    if (i < 0) return FAIL;
+    let c = B[i];
+    if (c !== COMMA && c !== RBRACE) {
+      i = skipSpace(i);
+      c = B[i];
+    }
+    if (c === RBRACE) return i + 1;
+    if (c !== COMMA) return FAIL;
+    i = skipSpace(i + 1);
+  }
+}
+
+/** Skips an array whose `[` is at `i - 1`; returns the index past the `]`. */
+function skipArray(i: number, depth: number): number {
+  if (depth > MAX_DEPTH) return FAIL;
+  i = skipSpace(i);
+  if (B[i] === RBRACKET) return i + 1;
+  return skipElements(i, depth);
+}
+
+/** Skips the elements of an array from `i` (at an element); returns the index past the `]`. */
+function skipElements(i: number, depth: number): number {
+  for (;;) {
+    i = skipValue(i, depth);
+    if (i < 0) return FAIL;
+    let c = B[i];
+    if (c !== COMMA && c !== RBRACKET) {
+      i = skipSpace(i);
+      c = B[i];
+    }
+    if (c === RBRACKET) return i + 1;
+    if (c !== COMMA) return FAIL;
+    i = skipSpace(i + 1);
+  }
+}
+
+/**
+ * Reads `"key":` at `i` (at the opening quote) and returns the index of the value after it, the
+ * key being `[keyStart, keyEnd)`.
+ */
+function member(i: number): number {
+  if (B[i] !== QUOTE) return FAIL;
+  keyStart = i + 1;
+  keyEnd = plainString(keyStart);
+  if (keyEnd < 0) return FAIL;
+  i = keyEnd + 1;
+  if (B[i] !== COLON) {
+    i = skipSpace(i);
+    if (B[i] !== COLON) return FAIL;
+  }
+  return skipSpace(i + 1);
+}
+
+/**
+ * After a member's value at `i`: the index of the next member, or, past the object's closing `}`
+ * at index `j`, `-2 - j` (any other outcome is FAIL). `closed` turns that back into `j + 1`.
+ */
+function nextMember(i: number): number {
+  let c = B[i];
+  if (c !== COMMA && c !== RBRACE) {
+    i = skipSpace(i);
+    c = B[i];
+  }
+  if (c === COMMA) return skipSpace(i + 1);
+  return c === RBRACE ? -2 - i : FAIL;
+}
+
+function closed(next: number): number {
+  return -1 - next;
+}
+
+/** Whether the key just read is the four characters of `text` (as a `word`). */
+function keyIs4(text: number): boolean {
+  return keyEnd - keyStart === 4 && V.getInt32(keyStart, true) === text;
+}
+
+/** The top-level object, `{` at `i - 1`: reads `type` and `data`, skips the rest. */
+function walkEnvelope(i: number): number {
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    i = member(i);
+    if (i < 0) return FAIL;
+    if (keyIs4(TYPE)) {
+      // Anything but the plain string "market_tick" is a rejection, or for JSON.parse to read.
+      if (B[i] !== QUOTE) return FAIL;
+      const end = plainString(i + 1);
+      if (end < 0 || !bytesAre(i + 1, end, MARKET_TICK)) return FAIL;
+      typeSeen = true;
+      i = end + 1;
+    } else if (keyIs4(DATA)) {
+      if (B[i] !== LBRACE) return FAIL;
+      i = walkData(i + 1);
+      dataSeen = true;
+    } else {
+      i = skipValue(i, 1);
+    }
+    if (i < 0) return FAIL;
+    i = nextMember(i);
+    if (i === FAIL) return FAIL;
+    if (i < FAIL) return closed(i);
+  }
+}
+
+/** The number at `i` when there is one, else NaN; the index past the value in `valueEnd`. */
+function numberValue(i: number, depth: number): number {
+  const c = B[i] as number;
+  valueEnd = skipValue(i, depth);
+  return valueEnd >= 0 && (c === MINUS || isDigit(c)) ? numberAt(i, valueEnd) : Number.NaN;
+}
+
+/** The tick's payload, `{` at `i - 1`. */
+function walkData(i: number): number {
+  token = Number.NaN;
+  price = Number.NaN;
+  tsStart = -1;
+  tsEnd = -1;
+  bid = null;
+  ask = null;
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    i = member(i);
+    if (i < 0) return FAIL;
+    const length = keyEnd - keyStart;
+    if (length === 16 && bytesAre(keyStart, keyEnd, KEY_TOKEN)) {
+      token = numberValue(i, 2);
+      i = valueEnd;
+    } else if (length === 10 && bytesAre(keyStart, keyEnd, KEY_PRICE)) {
+      price = numberValue(i, 2);
+      i = valueEnd;
+    } else if (length === 9 && bytesAre(keyStart, keyEnd, KEY_TIMESTAMP)) {
+      if (B[i] === QUOTE) {
+        tsStart = i + 1;
+        tsEnd = plainString(tsStart);
+        i = tsEnd < 0 ? FAIL : tsEnd + 1;
+      } else {
+        // Not a string: no timestamp.
+        tsStart = -1;
+        i = skipValue(i, 2);
+      }
+    } else if (length === 5 && bytesAre(keyStart, keyEnd, KEY_DEPTH)) {
+      bid = null;
+      ask = null;
+      // Only an object has sides; any other value, even a truthy one, gives no quote.
+      i = B[i] === LBRACE ? walkDepth(i + 1) : skipValue(i, 2);
+    } else {
+      i = skipValue(i, 2);
+    }
+    if (i < 0) return FAIL;
+    i = nextMember(i);
+    if (i === FAIL) return FAIL;
+    if (i < FAIL) return closed(i);
+  }
+}
+
+/** `data.depth`, `{` at `i - 1`: the top price of `buy` and of `sell`. */
+function walkDepth(i: number): number {
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    i = member(i);
+    if (i < 0) return FAIL;
+    const buy = bytesAre(keyStart, keyEnd, KEY_BUY);
+    if (buy || keyIs4(SELL)) {
+      sidePrice = null;
+      // Only an array has levels.
+      i = B[i] === LBRACKET ? walkSide(i + 1) : skipValue(i, 3);
+      if (buy) bid = sidePrice;
+      else ask = sidePrice;
+    } else {
+      i = skipValue(i, 3);
+    }
+    if (i < 0) return FAIL;
+    i = nextMember(i);
+    if (i === FAIL) return FAIL;
+    if (i < FAIL) return closed(i);
+  }
+}
+
+/** A depth side, `[` at `i - 1`: the price of its first level when that level is an object. */
+function walkSide(i: number): number {
+  i = skipSpace(i);
+  if (B[i] === RBRACKET) return i + 1;
+  if (B[i] !== LBRACE) return skipElements(i, 4);
+  i = walkLevel(i + 1);
+  if (i < 0) return FAIL;
+  // The feed pads empty depth levels with zeros; a zero is no quote.
+  sidePrice = Number.isFinite(levelPrice) && levelPrice > 0 ? levelPrice : null;
+  let c = B[i];
+  if (c !== COMMA && c !== RBRACKET) {
+    i = skipSpace(i);
+    c = B[i];
+  }
+  if (c === RBRACKET) return i + 1;
+  if (c !== COMMA) return FAIL;
+  return skipElements(skipSpace(i + 1), 4);
+}
+
+/** A depth level, `{` at `i - 1`: its `price` when that is a number. */
+function walkLevel(i: number): number {
+  levelPrice = Number.NaN;
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    i = member(i);
+    if (i < 0) return FAIL;
+    if (bytesAre(keyStart, keyEnd, KEY_LEVEL_PRICE)) {
+      levelPrice = numberValue(i, 5);
+      i = valueEnd;
+    } else {
+      i = skipValue(i, 5);
+    }
+    if (i < 0) return FAIL;
+    i = nextMember(i);
+    if (i === FAIL) return FAIL;
+    if (i < FAIL) return closed(i);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes. A feed writes every tick of a mode with the same keys in the same order; only values
+// change. Once a message has been walked and accepted, its shape is learnt: the bytes between its
+// string and number values (braces, keys, colons, commas, whitespace, literals, and the `type`
+// value) as fixed runs, and, for each value, its kind and what the engine reads from it. A message
+// of a known shape is then checked run by run, four bytes at a time, and only its values are
+// scanned: no key is looked up, no structure decided again.
+//
+// Why that is exact: a message that matches a shape is the learnt message (valid JSON, accepted)
+// with each string replaced by a valid string and each number by a valid number, so it is valid
+// JSON too, with the same keys at the same places; the values the engine reads sit in the slots
+// the learnt walk marked. Shapes with duplicate keys the engine reads are never learnt (the last
+// occurrence wins there, which the slots would not capture).
+
+/** What the engine reads from a value of a shape. */
+const SLOT_NONE = 0;
+const SLOT_TOKEN = 1;
+const SLOT_PRICE = 2;
+const SLOT_TIMESTAMP = 3;
+const SLOT_BID = 4;
+const SLOT_ASK = 5;
+/** Value kinds, or-ed with the slot. */
+const STRING_VALUE = 0;
+const NUMBER_VALUE = 8;
+
+interface Shape {
+  /**
+   * The fixed runs' bytes, eight at a time, as the doubles they spell. Every byte of a run is
+   * printable ASCII (the walk rejects anything else), so no word is a NaN or a zero and comparing
+   * doubles compares the bytes exactly.
+   */
+  eights: Float64Array;
+  /** The rest of each run (0 to 7 bytes) as one or two little-endian words, the last one masked. */
+  tails: Int32Array;
+  /** Byte length of each fixed run: one more than there are values. */
+  runs: Int32Array;
+  /** Per value, its kind or-ed with its slot. */
+  values: Uint8Array;
+}
+
+/** Shapes tried before a full walk, the last one matched first. */
+const MAX_SHAPES = 4;
+/** With every slot taken, a new shape is learnt from one accepted walk in this many. */
+const RELEARN_EVERY = 64;
+const shapes: Shape[] = [];
+let acceptedSinceLearning = 0;
+let shapeMatches = 0;
+let walks = 0;
+
+const MATCHED = 1;
+const MISSED = 0;
+
+/** Tries the known shapes: MATCHED (slots read) or MISSED (walk the message). */
+function matchShapes(n: number): number {
+  for (let k = 0; k < shapes.length; k += 1) {
+    const shape = shapes[k] as Shape;
+    const result = matchShape(shape, n);
+    if (result === MISSED) continue;
+    if (k > 0) {
+      shapes.splice(k, 1);
+      shapes.unshift(shape);
+    }
+    return result;
+  }
+  return MISSED;
+}
+
+function matchShape(shape: Shape, n: number): number {
+  const { eights, tails, runs, values } = shape;
+  const count = values.length;
+  token = Number.NaN;
+  price = Number.NaN;
+  tsStart = -1;
+  bid = null;
+  ask = null;
+  let p = 0;
+  let e = 0;
+  let t = 0;
+  for (let k = 0; ; k += 1) {
+    const end = p + (runs[k] as number);
+    for (; p + 8 <= end; p += 8, e += 1) if (V.getFloat64(p, true) !== eights[e]) return MISSED;
+    if (p + 4 <= end) {
+      if (V.getInt32(p, true) !== tails[t]) return MISSED;
+      t += 1;
+      p += 4;
+    }
+    if (p < end) {
+      // The run's last 1 to 3 bytes: the word's low bytes.
+      if ((V.getInt32(p, true) & (-1 >>> ((4 + p - end) << 3))) !== tails[t]) return MISSED;
+      t += 1;
+      p = end;
+    }
+    if (k === count) return p === n ? MATCHED : MISSED;
+    const value = values[k] as number;
+    const start = p;
+    if (value >= NUMBER_VALUE) {
+      p = skipNumber(p);
+      if (p < 0) return MISSED;
+      if (value !== NUMBER_VALUE) readSlot(value - NUMBER_VALUE, numberAt(start, p));
+    } else if (value === STRING_VALUE + SLOT_TIMESTAMP) {
+      // The opening quote is in the run before; a timestamp with escapes needs JSON.parse.
+      const close = plainString(p);
+      if (close < 0) return MISSED;
+      tsStart = start;
+      tsEnd = close;
+      p = close + 1;
+    } else {
+      p = skipString(p);
+      if (p < 0) return MISSED;
+    }
+  }
+}
+
+function readSlot(slot: number, value: number): void {
+  if (slot === SLOT_TOKEN) token = value;
+  else if (slot === SLOT_PRICE) price = value;
+  // The feed pads empty depth levels with zeros; a zero is no quote.
+  else if (slot === SLOT_BID) bid = Number.isFinite(value) && value > 0 ? value : null;
+  else if (slot === SLOT_ASK) ask = Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** After an accepted walk: learns the message's shape when a slot is free, or now and then. */
+function learn(n: number): void {
+  if (shapes.length >= MAX_SHAPES) {
+    acceptedSinceLearning += 1;
+    if (acceptedSinceLearning < RELEARN_EVERY) return;
+  }
+  acceptedSinceLearning = 0;
+  const shape = learnShape(n);
+  if (shape === null) return;
+  shapes.unshift(shape);
+  if (shapes.length > MAX_SHAPES) shapes.pop();
+}
+
+// Where a value sits, as far as the engine is concerned.
+const AT_OTHER = 0;
+const AT_ROOT = 1;
+const AT_TYPE = 2;
+const AT_DATA = 3;
+const AT_TOKEN = 4;
+const AT_PRICE = 5;
+const AT_TIMESTAMP = 6;
+const AT_DEPTH = 7;
+const AT_BUY = 8;
+const AT_SELL = 9;
+const AT_BUY_LEVEL = 10;
+const AT_SELL_LEVEL = 11;
+const AT_BID = 12;
+const AT_ASK = 13;
+
+/** The members the engine reads, by object: [object, key, where the member's value sits]. */
+const MEMBERS: [number, Uint8Array, number][] = [
+  [AT_ROOT, ascii("type"), AT_TYPE],
+  [AT_ROOT, ascii("data"), AT_DATA],
+  [AT_DATA, KEY_TOKEN, AT_TOKEN],
+  [AT_DATA, KEY_PRICE, AT_PRICE],
+  [AT_DATA, KEY_TIMESTAMP, AT_TIMESTAMP],
+  [AT_DATA, KEY_DEPTH, AT_DEPTH],
+  [AT_DEPTH, KEY_BUY, AT_BUY],
+  [AT_DEPTH, ascii("sell"), AT_SELL],
+  [AT_BUY_LEVEL, KEY_LEVEL_PRICE, AT_BID],
+  [AT_SELL_LEVEL, KEY_LEVEL_PRICE, AT_ASK],
+];
+
+const SLOT_AT: Record<number, number> = {
+  [AT_TOKEN]: SLOT_TOKEN,
+  [AT_PRICE]: SLOT_PRICE,
+  [AT_TIMESTAMP]: SLOT_TIMESTAMP,
+  [AT_BID]: SLOT_BID,
+  [AT_ASK]: SLOT_ASK,
+};
+
+/** The shape being learnt: run lengths, values, and the bytes of every run. */
+let learnt: { runs: number[]; values: number[]; bytes: number[][]; runStart: number } = {
+  runs: [],
+  values: [],
+  bytes: [],
+  runStart: 0,
+};
+
+/** Learns the shape of the accepted message in the scan buffer; null when it has none to keep. */
+function learnShape(n: number): Shape | null {
+  learnt = { runs: [], values: [], bytes: [], runStart: 0 };
+  const end = learnValue(skipSpace(0), AT_ROOT);
+  if (end < 0 || skipSpace(end) !== n) return null;
+  closeRun(n);
+  const eights: number[] = [];
+  const tails: number[] = [];
+  const scratch = new DataView(new ArrayBuffer(8));
+  for (const run of learnt.bytes) {
+    let k = 0;
+    for (; k + 8 <= run.length; k += 8) {
+      for (let j = 0; j < 8; j += 1) scratch.setUint8(j, run[k + j] as number);
+      const eight = scratch.getFloat64(0, true);
+      // Never with ASCII bytes; were it so, equal doubles would not mean equal bytes.
+      if (Number.isNaN(eight) || eight === 0) return null;
+      eights.push(eight);
+    }
+    for (; k < run.length; k += 4) {
+      scratch.setInt32(0, 0);
+      for (let j = 0; j < 4 && k + j < run.length; j += 1) {
+        scratch.setUint8(j, run[k + j] as number);
+      }
+      tails.push(scratch.getInt32(0, true));
+    }
+  }
+  return {
+    eights: Float64Array.from(eights),
+    tails: Int32Array.from(tails),
+    runs: Int32Array.from(learnt.runs),
+    values: Uint8Array.from(learnt.values),
+  };
+}
+
+/** Ends the fixed run at `end`. */
+function closeRun(end: number): void {
+  learnt.runs.push(end - learnt.runStart);
+  learnt.bytes.push(Array.from(B.subarray(learnt.runStart, end)));
+}
+
+/** A value at `[start, end)` of a kind, or-ed with its slot. */
+function learnVariable(start: number, end: number, kindAndSlot: number): void {
+  closeRun(start);
+  learnt.values.push(kindAndSlot);
+  learnt.runStart = end;
+}
+
+/** Learns the value at `i` (sitting at `at`); returns the index past it, or FAIL. */
+function learnValue(i: number, at: number): number {
+  const c = B[i] as number;
+  if (c === QUOTE) {
+    const end = skipString(i + 1);
+    if (end < 0) return FAIL;
+    // The type is part of the shape: a message of another type does not match it.
+    if (at === AT_TYPE) return end;
+    if (at === AT_TIMESTAMP) {
+      if (plainString(i + 1) !== end - 1) return FAIL;
+      learnVariable(i + 1, end, STRING_VALUE + SLOT_TIMESTAMP);
+    } else {
+      learnVariable(i + 1, end, STRING_VALUE);
+    }
+    return end;
+  }
+  if (c === MINUS || isDigit(c)) {
+    const end = skipNumber(i);
+    if (end < 0) return FAIL;
+    learnVariable(i, end, NUMBER_VALUE + (SLOT_AT[at] ?? SLOT_NONE));
+    return end;
+  }
+  if (c === LBRACE) return learnObject(i + 1, at);
+  if (c === LBRACKET) return learnArray(i + 1, at);
+  // true, false, null: fixed.
+  return skipValue(i, 0);
+}
+
+function learnObject(i: number, at: number): number {
+  let seen = 0;
+  i = skipSpace(i);
+  if (B[i] === RBRACE) return i + 1;
+  for (;;) {
+    if (B[i] !== QUOTE) return FAIL;
+    const keyFrom = i + 1;
+    i = skipString(keyFrom);
+    if (i < 0) return FAIL;
+    let child = AT_OTHER;
+    for (let m = 0; m < MEMBERS.length; m += 1) {
+      const [object, key, where] = MEMBERS[m] as [number, Uint8Array, number];
+      if (object === at && bytesAre(keyFrom, i - 1, key)) {
+        // A key the engine reads, twice: the last wins, which slots cannot say.
+        if (seen & (1 << m)) return FAIL;
+        seen |= 1 << m;
+        child = where;
+      }
+    }
+    i = skipSpace(i);
+    if (B[i] !== COLON) return FAIL;
+    i = learnValue(skipSpace(i + 1), child);
+    if (i < 0) return FAIL;
+    i = skipSpace(i);
+    if (B[i] === RBRACE) return i + 1;
+    if (B[i] !== COMMA) return FAIL;
+    i = skipSpace(i + 1);
+  }
+}
+
+function learnArray(i: number, at: number): number {
+  // Only the first level of a depth side is read.
+  let child = at === AT_BUY ? AT_BUY_LEVEL : at === AT_SELL ? AT_SELL_LEVEL : AT_OTHER;
+  i = skipSpace(i);
+  if (B[i] === RBRACKET) return i + 1;
+  for (;;) {
+    i = learnValue(i, child);
+    if (i < 0) return FAIL;
+    child = AT_OTHER;
+    i = skipSpace(i);
+    if (B[i] === RBRACKET) return i + 1;
+    if (B[i] !== COMMA) return FAIL;
+    i = skipSpace(i + 1);
+  }
+}
