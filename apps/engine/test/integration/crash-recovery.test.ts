@@ -103,7 +103,7 @@ describe("engine process killed with SIGKILL mid-stream", () => {
 
     let sent = 0;
     const streaming = produceStream(producer, signalTopic, signals, {
-      durationMs: 3_000,
+      durationMs: 8_000,
       chunk: 20,
       onSent: (count) => {
         sent = count;

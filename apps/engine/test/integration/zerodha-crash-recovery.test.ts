@@ -106,7 +106,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
 
   beforeAll(async () => {
     // Orders stay open 1.5 s, and every answer takes 150 ms: a kill finds orders at every stage.
-    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 1_500 });
+    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 4_000 });
     emulator.setFaults({ latencyMs: 150 });
     db = await createTestDatabase();
     sql = await connectSql(db.url);

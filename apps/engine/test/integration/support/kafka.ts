@@ -27,11 +27,12 @@ export class TopicRecorder {
   readonly messages: Recorded[] = [];
   readonly #consumer: Consumer;
   readonly #topics: string[];
+  readonly #groupId = `engine-it-recorder-${randomBytes(4).toString("hex")}`;
 
   constructor(topics: string[]) {
     this.#topics = topics;
     this.#consumer = kafka.consumer({
-      groupId: `engine-it-recorder-${randomBytes(4).toString("hex")}`,
+      groupId: this.#groupId,
       maxWaitTimeInMs: 50,
     });
   }
@@ -43,6 +44,16 @@ export class TopicRecorder {
       topics: this.#topics.map((topic) => ({ topic, numPartitions: 3 })),
       waitForLeaders: true,
     });
+    // Start at the current end: the shared result topics keep every earlier run's messages, and
+    // reading them all first would make every test slower than the one before.
+    for (const topic of this.#topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: this.#groupId,
+        topic,
+        partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+    }
     await admin.disconnect();
     const joined = new Promise<void>((resolve) => {
       const remove = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
