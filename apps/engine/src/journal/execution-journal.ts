@@ -124,19 +124,7 @@ export class ExecutionJournal {
     if (records.length === 0) return stored;
     // One constant statement with the batch as a single JSON parameter, rather than drizzle's
     // builder: building a multi-row insert cost more CPU than the database spent on it.
-    const rows = records.map((record) => ({
-      signal_id: record.signalId,
-      strategy_id: record.strategyId,
-      instrument_token: record.instrumentToken,
-      signal_type: record.signalType,
-      disposition: record.disposition,
-      targets: record.targets,
-      detail: record.detail,
-      envelope: record.envelope,
-      source_topic: record.sourceTopic,
-      source_partition: record.sourcePartition,
-      source_offset: record.sourceOffset,
-    }));
+    const rows = records.map(signalRow);
     const inserted = await this.#db.rows<{ signal_id: string }>(sql`
       insert into ${signalJournal} (signal_id, strategy_id, instrument_token, signal_type,
         disposition, targets, detail, envelope, source_topic, source_partition, source_offset)
@@ -169,6 +157,97 @@ export class ExecutionJournal {
     return stored;
   }
 
+  /**
+   * The first write of a batch, in one statement (one round trip, one commit): records its
+   * signals and, when every one of them is new, also claims `claims` and stores `completions`
+   * (results reached before journaling, which only a trader placing no real order may give).
+   *
+   * When a signal was seen before, its stored decision rules, so nothing but the new signal
+   * records is written (`allFresh` false): the caller reads the stored records and claims anew.
+   * A claim or completion that met an existing row is in neither set: the caller claims it.
+   */
+  async recordAndClaim(
+    records: SignalRecord[],
+    claims: ClaimRequest[],
+    completions: Completion[],
+  ): Promise<FirstWrite> {
+    const result: FirstWrite = { allFresh: true, claimed: new Set(), completed: new Set() };
+    if (records.length === 0) return result;
+    const leaseUntil = new Date(this.#clock.now() + this.#leaseMs);
+    const rows = await this.#db.rows<{ kind: string; signal_id: string; namespace: string }>(sql`
+      with fresh as (
+        insert into ${signalJournal} (signal_id, strategy_id, instrument_token, signal_type,
+          disposition, targets, detail, envelope, source_topic, source_partition, source_offset)
+        select signal_id, strategy_id, instrument_token, signal_type, disposition, targets, detail,
+          envelope, source_topic, source_partition, source_offset
+        from jsonb_to_recordset(${JSON.stringify(records.map(signalRow))}::jsonb)
+          as v(signal_id text, strategy_id text, instrument_token bigint, signal_type text,
+               disposition text, targets jsonb, detail text, envelope jsonb, source_topic text,
+               source_partition integer, source_offset text)
+        on conflict do nothing
+        returning signal_id
+      ),
+      all_fresh as (select count(*) = ${records.length} as yes from fresh),
+      claimed as (
+        insert into ${executionJournal} (signal_id, namespace, status, shadow, claimed_by,
+          lease_until)
+        select signal_id, namespace, 'in_flight', shadow, ${this.#instanceId}::text,
+          ${leaseUntil}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(claims.map((c) => this.#claimRow(c)))}::jsonb)
+          as c(signal_id text, namespace text, shadow boolean)
+        where (select yes from all_fresh)
+        on conflict do nothing
+        returning signal_id, namespace
+      ),
+      completed as (
+        insert into ${executionJournal} (signal_id, namespace, status, shadow, claimed_by,
+          lease_until, outcome, error_code, order_id, events, completed_at)
+        select signal_id, namespace, status, false, ${this.#instanceId}::text,
+          ${leaseUntil}::timestamptz, outcome, error_code, order_id, events,
+          case when status = 'completed' then now() end
+        from jsonb_to_recordset(${JSON.stringify(completions.map((c) => this.#completionRow(c)))}::jsonb)
+          as d(signal_id text, namespace text, outcome text, error_code text, order_id text,
+               events jsonb, status text)
+        where (select yes from all_fresh)
+        on conflict do nothing
+        returning signal_id, namespace
+      )
+      select 'signal' as kind, signal_id, '' as namespace from fresh
+      union all select 'claimed', signal_id, namespace from claimed
+      union all select 'completed', signal_id, namespace from completed`);
+    let fresh = 0;
+    for (const row of rows) {
+      if (row.kind === "signal") {
+        fresh += 1;
+        continue;
+      }
+      const key = executionKey(this.#own({ signalId: row.signal_id, namespace: row.namespace }));
+      (row.kind === "claimed" ? result.claimed : result.completed).add(key);
+    }
+    result.allFresh = fresh === records.length;
+    return result;
+  }
+
+  #claimRow(request: ClaimRequest) {
+    return {
+      signal_id: request.signalId,
+      namespace: this.#prefix + request.namespace,
+      shadow: request.shadow,
+    };
+  }
+
+  #completionRow(completion: Completion) {
+    return {
+      signal_id: completion.signalId,
+      namespace: this.#prefix + completion.namespace,
+      outcome: completion.outcome,
+      error_code: completion.errorCode,
+      order_id: completion.orderId,
+      events: completion.events,
+      status: completion.follow ? "placed" : "completed",
+    };
+  }
+
   /** Claims executions for this instance; see `ClaimOutcome`. */
   async claim(requests: ClaimRequest[]): Promise<Map<string, ClaimOutcome>> {
     const outcomes = new Map<string, ClaimOutcome>();
@@ -177,11 +256,7 @@ export class ExecutionJournal {
     const leaseUntil = new Date(now + this.#leaseMs);
 
     // As in `recordSignals`: one constant statement, the batch as one JSON parameter.
-    const claims = requests.map((request) => ({
-      signal_id: request.signalId,
-      namespace: this.#prefix + request.namespace,
-      shadow: request.shadow,
-    }));
+    const claims = requests.map((request) => this.#claimRow(request));
     const inserted = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
       insert into ${executionJournal} (signal_id, namespace, status, shadow, claimed_by, lease_until)
       select signal_id, namespace, 'in_flight', shadow, ${this.#instanceId}::text,
@@ -251,15 +326,7 @@ export class ExecutionJournal {
   async complete(completions: Completion[]): Promise<Map<string, StoredResult>> {
     const published = new Map<string, StoredResult>();
     if (completions.length === 0) return published;
-    const rows = completions.map((completion) => ({
-      signal_id: completion.signalId,
-      namespace: this.#prefix + completion.namespace,
-      outcome: completion.outcome,
-      error_code: completion.errorCode,
-      order_id: completion.orderId,
-      events: completion.events,
-      status: completion.follow ? "placed" : "completed",
-    }));
+    const rows = completions.map((completion) => this.#completionRow(completion));
     const updated = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
       update ${executionJournal} as j
       set status = v.status, outcome = v.outcome, error_code = v.error_code,
@@ -402,6 +469,30 @@ export class ExecutionJournal {
       .set({ status: "completed", completedAt: new Date(this.#clock.now()) })
       .where(and(eq(executionJournal.status, "settled"), this.#inKeys([key])));
   }
+}
+
+/** What the first write of a batch stored; keys as `executionKey` makes them. */
+export interface FirstWrite {
+  allFresh: boolean;
+  claimed: Set<string>;
+  completed: Set<string>;
+}
+
+/** A signal record as a row of the signal journal. */
+function signalRow(record: SignalRecord) {
+  return {
+    signal_id: record.signalId,
+    strategy_id: record.strategyId,
+    instrument_token: record.instrumentToken,
+    signal_type: record.signalType,
+    disposition: record.disposition,
+    targets: record.targets,
+    detail: record.detail,
+    envelope: record.envelope,
+    source_topic: record.sourceTopic,
+    source_partition: record.sourcePartition,
+    source_offset: record.sourceOffset,
+  };
 }
 
 /** The events stored for an execution, and whether this instance's result is the one stored. */

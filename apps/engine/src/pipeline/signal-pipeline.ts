@@ -73,10 +73,19 @@ interface Accepted {
   orderingKey: string;
 }
 
-interface Execution {
+/** An execution a signal's record calls for. */
+interface Planned {
   accepted: Accepted;
   namespace: string;
-  outcome: ClaimOutcome;
+}
+
+/** What the journal says of an execution: a claim outcome, or stored with the signal. */
+type ExecutionState = ClaimOutcome | { kind: "journaled"; completion: Completion };
+
+interface Execution extends Planned {
+  outcome: ExecutionState;
+  /** A simulated result reached before the claim, to journal instead of executing again. */
+  early?: Completion | undefined;
 }
 
 const BUSY_POLL_MS = 200;
@@ -96,6 +105,7 @@ interface Deferred {
 export class SignalPipeline {
   readonly #o: SignalPipelineOptions;
   readonly #retry: { initial: number; max: number };
+  readonly #unreported = new WeakMap<Completion, () => void>();
   #databaseDown = false;
 
   constructor(options: SignalPipelineOptions) {
@@ -142,14 +152,47 @@ export class SignalPipeline {
     if (dead.length > 0) this.#o.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
   }
 
-  /** Journals, executes and publishes the accepted signals of a batch. */
+  /**
+   * Journals, executes and publishes the accepted signals of a batch.
+   *
+   * Simulated namespaces (no real order) are executed before anything is written: running one
+   * twice costs nothing, so their results are stored together with the signals and the live
+   * claims in one statement, and a paper-only batch costs a single round trip to the database.
+   * Live namespaces are claimed before their trader is called, so they never trade twice.
+   */
   async #process(accepted: Accepted[], batch: InboundBatch, startedAt: number): Promise<void> {
-    const records = await this.#o.journal.recordSignals(
-      await Promise.all(accepted.map((item) => this.#decide(item))),
+    const decided = await Promise.all(accepted.map((item) => this.#decide(item)));
+    const ours = new Map(decided.map((record) => [record.signalId, record]));
+    const planned = this.#planExecutions(accepted, ours);
+    const simulated = planned.filter((item) => !this.#o.liveNamespaces.has(item.namespace));
+    const early = await this.#executeInKeyOrder(
+      simulated.map((item) => ({ ...item, outcome: { kind: "fresh" as const } })),
+      ours,
+    );
+    const first = await this.#o.journal.recordAndClaim(
+      decided,
+      planned
+        .filter((item) => this.#o.liveNamespaces.has(item.namespace))
+        .map((item) => this.#claimRequest(item)),
+      early,
     );
 
-    const claims: ClaimRequest[] = [];
-    const wanted: { accepted: Accepted; namespace: string }[] = [];
+    let records = ours;
+    let wanted = planned;
+    const outcomes = new Map<string, ExecutionState>();
+    if (first.allFresh) {
+      for (const key of first.claimed) outcomes.set(key, { kind: "fresh" });
+      for (const completion of early) {
+        const key = executionKey(completion);
+        if (first.completed.has(key)) {
+          outcomes.set(key, { kind: "journaled", completion: this.#reported(completion) });
+        }
+      }
+    } else {
+      // Seen before: the decision stored when it first came rules, not ours.
+      records = await this.#o.journal.recordSignals(decided);
+      wanted = this.#planExecutions(accepted, records);
+    }
     for (const item of accepted) {
       const record = records.get(item.event.id);
       if (!record) throw new Error(`signal ${item.event.id} missing from the journal`);
@@ -159,35 +202,25 @@ export class SignalPipeline {
           { ...signalContext(item), disposition: record.disposition, detail: record.detail },
           "signal recorded, nothing to execute",
         );
-        continue;
-      }
-      for (const namespace of record.targets) {
-        const shadow = this.#o.shadow && this.#o.liveNamespaces.has(namespace);
-        claims.push({ signalId: item.event.id, namespace, shadow });
-        wanted.push({ accepted: item, namespace });
       }
     }
 
-    let outcomes = await this.#o.journal.claim(claims);
-    // Another instance holds some: wait until it finishes them or its lease runs out.
-    for (;;) {
-      const busy = claims.filter((claim) => outcomes.get(executionKey(claim))?.kind === "busy");
-      if (busy.length === 0) break;
-      await sleep(BUSY_POLL_MS);
-      await batch.heartbeat();
-      if (!batch.isActive())
-        throw new BatchAbandonedError("stopping while another instance held signals");
-      const retried = await this.#o.journal.claim(busy);
-      outcomes = new Map([...outcomes, ...retried]);
+    const unclaimed = wanted.filter((item) => !outcomes.has(itemKey(item)));
+    for (const [key, outcome] of await this.#claimAll(
+      unclaimed.map((item) => this.#claimRequest(item)),
+      batch,
+    )) {
+      outcomes.set(key, outcome);
     }
-
+    // A simulated result reached before a claim this instance then made fresh is still valid.
+    const reusable = new Map(early.map((completion) => [executionKey(completion), completion]));
     const executions: Execution[] = wanted.map((item) => {
-      const outcome = outcomes.get(
-        executionKey({ signalId: item.accepted.event.id, namespace: item.namespace }),
-      );
+      const key = itemKey(item);
+      const outcome = outcomes.get(key);
       if (!outcome)
         throw new Error(`no claim outcome for ${item.accepted.event.id}/${item.namespace}`);
-      return { ...item, outcome };
+      const completion = reusable.get(key);
+      return { ...item, outcome, early: outcome.kind === "fresh" ? completion : undefined };
     });
 
     const republished: JournaledEvent[] = [];
@@ -214,27 +247,73 @@ export class SignalPipeline {
     await Promise.all([...lanes.values()].map((lane) => this.#runLane(lane, records, startedAt)));
   }
 
+  /** The executions the records call for: every target of a routed or market-closed signal. */
+  #planExecutions(accepted: Accepted[], records: Map<string, SignalRecord>): Planned[] {
+    const planned: Planned[] = [];
+    for (const item of accepted) {
+      const record = records.get(item.event.id);
+      if (!record || record.disposition === "hold" || record.disposition === "no_target") continue;
+      for (const namespace of record.targets) planned.push({ accepted: item, namespace });
+    }
+    return planned;
+  }
+
+  #claimRequest(item: Planned): ClaimRequest {
+    const shadow = this.#o.shadow && this.#o.liveNamespaces.has(item.namespace);
+    return { signalId: item.accepted.event.id, namespace: item.namespace, shadow };
+  }
+
+  /** Claims; while another instance holds some, waits until it finishes or its lease runs out. */
+  async #claimAll(claims: ClaimRequest[], batch: InboundBatch): Promise<Map<string, ClaimOutcome>> {
+    let outcomes = await this.#o.journal.claim(claims);
+    for (;;) {
+      const busy = claims.filter((claim) => outcomes.get(executionKey(claim))?.kind === "busy");
+      if (busy.length === 0) return outcomes;
+      await sleep(BUSY_POLL_MS);
+      await batch.heartbeat();
+      if (!batch.isActive())
+        throw new BatchAbandonedError("stopping while another instance held signals");
+      const retried = await this.#o.journal.claim(busy);
+      outcomes = new Map([...outcomes, ...retried]);
+    }
+  }
+
   /** Executes one namespace's share of the batch, journals it, publishes it, follows its orders. */
   async #runLane(
     lane: Execution[],
     records: Map<string, SignalRecord>,
     startedAt: number,
   ): Promise<void> {
-    const completions = await this.#executeInKeyOrder(lane, records);
+    const journaled: Completion[] = [];
+    const ready: Completion[] = [];
+    const toRun: Execution[] = [];
+    for (const execution of lane) {
+      if (execution.outcome.kind === "journaled") journaled.push(execution.outcome.completion);
+      else if (execution.early) ready.push(this.#reported(execution.early));
+      else toRun.push(execution);
+    }
+    const executed = await this.#executeInKeyOrder(toRun, records);
+    const completions = [...ready, ...executed.map((completion) => this.#reported(completion))];
     const stored = await this.#o.journal.complete(completions);
+    for (const completion of journaled) {
+      stored.set(executionKey(completion), { events: completion.events, ours: true });
+    }
+    const byKey = new Map(
+      [...journaled, ...completions].map((completion) => [executionKey(completion), completion]),
+    );
     const events: JournaledEvent[] = [];
     const placed: PlacedOrder[] = [];
-    for (const completion of completions) {
-      const result = stored.get(executionKey(completion));
-      if (!result) continue;
+    // In the lane's order, which is the batch's: each key's results go out in signal order.
+    for (const execution of lane) {
+      const key = itemKey(execution);
+      const completion = byKey.get(key);
+      const result = stored.get(key);
+      if (!completion || !result) continue;
       events.push(...result.events);
       const placement = result.ours
         ? result.events.find((e) => e.event.type === "order_placed")
         : undefined;
-      const execution = lane.find(
-        (e) => e.accepted.event.id === completion.signalId && e.namespace === completion.namespace,
-      );
-      if (placement && completion.follow && execution) {
+      if (placement && completion.follow) {
         placed.push({
           signalId: completion.signalId,
           namespace: completion.namespace,
@@ -247,7 +326,7 @@ export class SignalPipeline {
     await this.#o.publish(events.map(toMessage));
     const seconds = (performance.now() - startedAt) / 1000;
     const namespace = lane[0]?.namespace ?? "unknown";
-    for (let i = 0; i < completions.length; i += 1) {
+    for (let i = 0; i < byKey.size; i += 1) {
       this.#o.metrics.executionSeconds.observe({ namespace }, seconds);
     }
     // Only once `order_placed` is out: the end of an order never precedes its placement.
@@ -351,6 +430,34 @@ export class SignalPipeline {
       this.#o.clock,
     );
     const errorCode = result.kind === "failed" ? result.payload.error_code : null;
+    const completion: Completion = {
+      signalId: accepted.event.id,
+      namespace,
+      follow: result.kind === "placed" && this.#followsOrders(namespace),
+      outcome: result.kind,
+      errorCode,
+      orderId: result.payload.order_id === "N/A" ? null : result.payload.order_id,
+      events: [event],
+    };
+    const report = () => this.#report(accepted, namespace, result);
+    // A simulated result reached before journaling may yet be discarded: reported once kept.
+    if (execution.outcome.kind === "fresh" && !this.#o.liveNamespaces.has(namespace)) {
+      this.#unreported.set(completion, report);
+    } else {
+      report();
+    }
+    return completion;
+  }
+
+  /** Logs and counts a result once it is the one journaled. */
+  #reported(completion: Completion): Completion {
+    this.#unreported.get(completion)?.();
+    this.#unreported.delete(completion);
+    return completion;
+  }
+
+  #report(accepted: Accepted, namespace: string, result: ExecutionResult): void {
+    const errorCode = result.kind === "failed" ? result.payload.error_code : null;
     this.#o.metrics.results.inc({ namespace, outcome: result.kind, error_code: errorCode ?? "" });
     const log = result.kind === "failed" ? this.#o.logger.warn : this.#o.logger.info;
     log.call(
@@ -369,15 +476,6 @@ export class SignalPipeline {
       },
       `order ${result.kind}`,
     );
-    return {
-      signalId: accepted.event.id,
-      namespace,
-      follow: result.kind === "placed" && this.#followsOrders(namespace),
-      outcome: result.kind,
-      errorCode,
-      orderId: result.payload.order_id === "N/A" ? null : result.payload.order_id,
-      events: [event],
-    };
   }
 
   /**
@@ -514,6 +612,10 @@ export class SignalPipeline {
       }
     }
   }
+}
+
+function itemKey(item: Planned): string {
+  return executionKey({ signalId: item.accepted.event.id, namespace: item.namespace });
 }
 
 function toMessage(event: JournaledEvent): OutboundMessage {
