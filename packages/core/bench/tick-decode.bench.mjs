@@ -5,6 +5,7 @@
 // decoder (`toText`), so the ratios compare parsing and validation only.
 
 import { performance } from "node:perf_hooks";
+import { tickPool } from "../../../bench/lib/messages.mjs";
 // The JSON.parse decoder the scanner falls back to (not public API: the package's internals).
 import { decodeMarketTickParsed } from "../dist/events/market-tick-decoder.js";
 import { scanMarketTick } from "../dist/events/tick-scanner.js";
@@ -16,79 +17,8 @@ const RUN_MS = 2_000;
 /** How many ticks between clock reads, so reading the clock does not dominate. */
 const BATCH = 1_000;
 
-/** A deterministic pseudo-random generator, so every run decodes the same messages. */
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = mulberry32(42);
-const round = (value, step = 0.05) => Number((Math.round(value / step) * step).toFixed(2));
-const hex = (length) =>
-  Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join("");
-const uuid7 = () => `0193a2c4-${hex(4)}-7${hex(3)}-8${hex(3)}-${hex(12)}`;
-
-/** A full-mode tick as the market feed writes it: OHLC, five depth levels a side, OI. */
-function fullModeTick(token, index) {
-  const last = round(100 + random() * 4900);
-  const ts = new Date(Date.UTC(2026, 10, 23, 3, 59, 59) + index).toISOString();
-  const level = (side, i) => ({
-    price: round(side === "buy" ? last - 0.05 * (i + 1) : last + 0.05 * (i + 1)),
-    quantity: 1 + Math.floor(random() * 5000),
-    orders: 1 + Math.floor(random() * 40),
-  });
-  const id = uuid7();
-  return {
-    id,
-    type: "market_tick",
-    ts: ts.replace("Z", "+00:00"),
-    key: String(token),
-    source: "market_feed",
-    broker: "shared",
-    version: 1,
-    correlation_id: id,
-    causation_id: null,
-    trace_id: uuid7(),
-    parent_trace_id: null,
-    data: {
-      instrument_token: token,
-      last_price: last,
-      timestamp: ts,
-      volume_traded: Math.floor(random() * 5e6),
-      last_traded_quantity: 1 + Math.floor(random() * 500),
-      average_traded_price: round(last * (0.99 + random() * 0.02)),
-      total_buy_quantity: Math.floor(random() * 1e6),
-      total_sell_quantity: Math.floor(random() * 1e6),
-      ohlc: {
-        open: round(last * 0.99),
-        high: round(last * 1.01),
-        low: round(last * 0.98),
-        close: round(last * 0.995),
-      },
-      change: Math.round((random() * 4 - 2) * 1e4) / 1e4,
-      last_trade_time: ts,
-      oi: 0,
-      oi_day_high: 0,
-      oi_day_low: 0,
-      exchange_timestamp: ts,
-      depth: {
-        buy: Array.from({ length: 5 }, (_, i) => level("buy", i)),
-        sell: Array.from({ length: 5 }, (_, i) => level("sell", i)),
-      },
-      mode: "full",
-      tradable: true,
-    },
-  };
-}
-
-const tokens = Array.from({ length: INSTRUMENTS }, (_, i) => 100_000 + i * 257);
-const messages = tokens.map((token, i) => Buffer.from(JSON.stringify(fullModeTick(token, i))));
+// The same full-mode ticks the end-to-end benchmarks send, as Kafka hands them over: Buffers.
+const messages = tickPool(INSTRUMENTS, INSTRUMENTS).map((message) => message.value);
 const meanBytes = messages.reduce((sum, message) => sum + message.length, 0) / messages.length;
 
 // Every path must accept every message with the same values, or the comparison means nothing;

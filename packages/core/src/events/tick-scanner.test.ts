@@ -465,6 +465,97 @@ describe("scanMarketTick", () => {
   });
 });
 
+describe("scanMarketTick on a learnt shape", () => {
+  beforeEach(() => resetTickScanner());
+
+  /** The example, compact, with an array whose separators are fixed runs shorter than 8 bytes. */
+  const compact = () => {
+    const message = JSON.parse(EXAMPLE.toString("utf8"));
+    message.data.extra = [1, 22, "ab", 3, "c", -4.5, true, "", 0];
+    return JSON.stringify(message);
+  };
+  const learn = (text: string) => {
+    expect(expectSameAsJsonParse(Buffer.from(text)).ok).toBe(true);
+    expect(tickScannerStats().shapes).toBe(1);
+  };
+
+  it("decides as JSON.parse does whatever byte of a learnt tick is overwritten", () => {
+    const base = Buffer.from(compact());
+    const replacements = '"\\/\u0000\u001f\u007f0.eE+- ,:}]tn'
+      .split("")
+      .map((c) => c.charCodeAt(0))
+      .concat([0x80, 0xc3, 0xff]);
+    for (let at = 0; at < base.length; at += 1) {
+      for (const byte of replacements) {
+        resetTickScanner();
+        learn(base.toString("latin1"));
+        const mutated = Buffer.from(base);
+        mutated[at] = byte;
+        expectSameAsJsonParse(mutated);
+      }
+    }
+  }, 120_000);
+
+  it.each([
+    ["a quote", 'a"'],
+    ["an escaped quote", '\\"'],
+    ["an escape", "\\n"],
+    ["a unicode escape", "\\u0041"],
+    ["a bad escape", "\\x"],
+    ["a control character", "\u0001"],
+    ["a tab", "\t"],
+    ["a delete", "\u007f"],
+  ])(
+    "decides a skipped string holding %s, at its learnt length, as JSON.parse does",
+    (_label, inner) => {
+      const base = compact();
+      learn(base);
+      const source = '"source":"market_feed"';
+      const replaced = `"source":"${inner}${"x".repeat(11 - inner.length)}"`;
+      expect(replaced.length).toBe(source.length);
+      expectSameAsJsonParse(Buffer.from(base.replace(source, replaced)));
+      // The timestamp is read: an escape there is for JSON.parse.
+      const timestamp = '"timestamp":"2026-11-23T03:59:59.880000+00:00"';
+      const stamped = `"timestamp":"${inner}${"x".repeat(32 - inner.length)}"`;
+      expect(stamped.length).toBe(timestamp.length);
+      expectSameAsJsonParse(Buffer.from(base.replace(timestamp, stamped)));
+    },
+  );
+
+  it("reads strings of another length than last time without walking the tick again", () => {
+    const base = compact();
+    learn(base);
+    for (const [id, stamp] of [
+      ["x", "2026-11-23T03:59:59Z"],
+      ["", ""],
+      ["0193a2c4-7a00-7000-8000-0000000000010193a2c4", "2026-11-23T03:59:59.880000001+00:00"],
+      ["0193a2c4-7a00-7000-8000-000000000001", "2026-11-23T03:59:59.880000+00:00"],
+    ]) {
+      const text = base
+        .replace(/"id":"[^"]*"/, `"id":"${id}"`)
+        .replace(/"timestamp":"[^"]*"/, `"timestamp":"${stamp}"`);
+      const decoded = expectSameAsJsonParse(Buffer.from(text));
+      expect(decoded.ok && decoded.value.timestamp).toBe(stamp);
+    }
+    expect(tickScannerStats()).toMatchObject({ matched: 4, walked: 1 });
+  });
+
+  it.each([
+    ...["01", "-01", "00", "1.", "-", "-.5", ".5", "1e", "1e+", "1.e5", "+1", "--1", "1..2", "0x1"],
+    ...["1-", "1.2.3", "Infinity", "NaN", "1 2"],
+    ...["0", "-0", "1e5", "1E-2", "-1.5e+3", "0.5", "2500.7500000000000000001", "1e999", "-1e999"],
+    ...["123456789012345.6", "9007199254740993", "0.000000000000000000000000001", "5e-324"],
+  ])("decides %s in a learnt tick's numbers as JSON.parse does", (spelling) => {
+    const base = compact();
+    learn(base);
+    for (const field of ['"last_price":2500.75', '"price":2500.7', '"orders":3', '"version":1']) {
+      const key = field.slice(0, field.indexOf(":") + 1);
+      expectSameAsJsonParse(Buffer.from(base.replace(field, `${key}${spelling}`)));
+    }
+    expectSameAsJsonParse(Buffer.from(base.replace("[1,22,", `[${spelling},22,`)));
+  });
+});
+
 describe("decodeMarketTick against the JSON.parse decoder", () => {
   beforeEach(() => resetTickScanner());
 
