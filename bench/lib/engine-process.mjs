@@ -21,8 +21,8 @@ export async function freePort() {
   });
 }
 
-/** Only what the engine needs: nothing of the caller's environment changes what it does. */
-function childEnv(vars) {
+/** Only what the child needs: nothing of the caller's environment changes what it does. */
+export function childEnv(vars) {
   const env = {};
   for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "TZ"]) {
     if (process.env[name] !== undefined) env[name] = process.env[name];

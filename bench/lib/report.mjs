@@ -59,6 +59,22 @@ export function tableRows(results) {
         goal ? verdict(goal, fixed.p99) : "",
       ]);
     }
+    for (const baseline of r.latency.baseline ?? []) {
+      rows.push([
+        `  bare kafkajs relay at ${baseline.rate}/s (same hops)`,
+        `${n(baseline.p50, 1)} / ${n(baseline.p99, 1)} / ${n(baseline.p999, 1)} / ${n(baseline.max, 1)} ms`,
+        "",
+        "",
+      ]);
+    }
+    if (r.signal_latency_p99_ratio_vs_kafkajs !== undefined) {
+      rows.push([
+        "  engine p99 / relay p99 at 100/s",
+        n(r.signal_latency_p99_ratio_vs_kafkajs, 2),
+        "",
+        "",
+      ]);
+    }
     rows.push([
       "Highest signal rate sustained",
       r.max_sustained_signals_per_s === null

@@ -6,6 +6,7 @@
 import { Partitioners } from "../lib/deps.mjs";
 import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
 import { instrumentTokens, tickFactory, validatedSignal } from "../lib/messages.mjs";
+import { RelayProcess } from "../lib/relay.mjs";
 import { createTopics, fill, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.mjs";
 import { sleep, summarize, waitFor } from "../lib/stats.mjs";
 import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.mjs";
@@ -21,10 +22,17 @@ const STRATEGIES = 10;
 export const SUSTAINED_RULE =
   "every fill within window + 2 s, generator at >= 95 % of the rate, and p99 of the last third <= max(2 x p99 of the first third, p99 of the first third + 5 ms)";
 
-/** A running engine with a producer of signals and a client reading their results. */
+/**
+ * Something that answers signals (the engine, or the bare kafkajs relay), with a producer of
+ * signals and a client reading the answers.
+ */
 export class SignalRig {
   static async start(ctx, { name, namespace, ticksTopic, cpuProfile = false }) {
-    const rig = new SignalRig(ctx, namespace, ticksTopic);
+    const rig = new SignalRig(ctx, {
+      inputTopic: `${namespace}.signals.validated`,
+      resultTopics: [PAPER_FILLED, PAPER_FAILED],
+      clientGroup: `bench-${ctx.runId}-${namespace}-client`,
+    });
     await createTopics([ticksTopic], 3);
     ownTopics(engineTopics(namespace, ticksTopic));
     rig.engine = await EngineProcess.start({
@@ -39,6 +47,7 @@ export class SignalRig {
       }),
     });
     try {
+      await rig.#prime(ticksTopic);
       await rig.#connect();
     } catch (error) {
       await rig.stop();
@@ -47,10 +56,37 @@ export class SignalRig {
     return rig;
   }
 
-  constructor(ctx, namespace, ticksTopic) {
+  /** The baseline: kafkajs consuming signals and producing an answer to each, nothing else. */
+  static async startRelay(ctx) {
+    const input = `bench.${ctx.runId}.relay.in`;
+    const output = `bench.${ctx.runId}.relay.out`;
+    await createTopics([input, output], 3);
+    const rig = new SignalRig(ctx, {
+      inputTopic: input,
+      resultTopics: [output],
+      clientGroup: `bench-${ctx.runId}-relay-client`,
+    });
+    rig.relay = await RelayProcess.start({
+      name: "relay",
+      brokers: KAFKA_BROKERS,
+      input,
+      output,
+      group: `bench-${ctx.runId}-relay`,
+    });
+    try {
+      await rig.#connect();
+    } catch (error) {
+      await rig.stop();
+      throw error;
+    }
+    return rig;
+  }
+
+  constructor(ctx, { inputTopic, resultTopics, clientGroup }) {
     this.ctx = ctx;
-    this.namespace = namespace;
-    this.ticksTopic = ticksTopic;
+    this.inputTopic = inputTopic;
+    this.resultTopics = resultTopics;
+    this.clientGroup = clientGroup;
     this.tokens = instrumentTokens(INSTRUMENTS);
     this.tick = tickFactory(7);
     /** signal id -> { at, phase } */
@@ -60,10 +96,10 @@ export class SignalRig {
     this.counter = 0;
   }
 
-  async #connect() {
-    // A price for every instrument the signals trade: paper fills at the last price.
+  /** A price for every instrument the signals trade: paper fills at the last price. */
+  async #prime(ticksTopic) {
     await fill(
-      this.ticksTopic,
+      ticksTopic,
       this.tokens.map((token) => ({ key: String(token), value: this.tick(token) })),
       this.tokens.length,
     );
@@ -71,11 +107,11 @@ export class SignalRig {
       timeoutMs: 60_000,
       what: "engine priced every instrument",
     });
+  }
+
+  async #connect() {
     const client = kafka("engine-bench-client");
-    this.consumer = client.consumer({
-      groupId: `bench-${this.ctx.runId}-${this.namespace}-client`,
-      maxWaitTimeInMs: 100,
-    });
+    this.consumer = client.consumer({ groupId: this.clientGroup, maxWaitTimeInMs: 100 });
     this.producer = client.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
@@ -84,8 +120,8 @@ export class SignalRig {
     await this.consumer.connect();
     // Paper results of every engine on the broker land there: this run's are told apart by
     // their causation id, the signal's own id. From the latest: the warm-up covers the join.
-    const filled = PAPER_FILLED;
-    await this.consumer.subscribe({ topics: [PAPER_FILLED, PAPER_FAILED], fromBeginning: false });
+    const [filled] = this.resultTopics;
+    await this.consumer.subscribe({ topics: this.resultTopics, fromBeginning: false });
     const joined = new Promise((resolve) => {
       const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         remove();
@@ -133,7 +169,7 @@ export class SignalRig {
     };
     this.phases.push(phase);
     const total = Math.round(rate * seconds);
-    const topic = `${this.namespace}.signals.validated`;
+    const topic = this.inputTopic;
     const start = performance.now();
     while (phase.sent < total) {
       const elapsed = (performance.now() - start) / 1000;
@@ -208,11 +244,67 @@ export class SignalRig {
   async stop() {
     await this.consumer?.disconnect().catch(() => {});
     await this.producer?.disconnect().catch(() => {});
+    await this.relay?.stop();
     return this.engine?.stop();
   }
 }
 
+const FIXED_RATES = [100, 500];
+
+/** Runs `rig` at each fixed rate after a warm-up; logs and returns each phase's result. */
+async function fixedPhases(ctx, rig, what) {
+  await rig.phase("warm-up", 100, ctx.quick ? 2 : 5);
+  const seconds = ctx.quick ? 5 : 20;
+  const fixed = [];
+  for (const rate of FIXED_RATES) {
+    const result = await rig.phase(`${what} ${rate}/s`, rate, seconds);
+    ctx.log(
+      `latency: ${what} at ${rate}/s for ${seconds} s: p50 ${result.p50} ms, p99 ${result.p99} ms, p99.9 ${result.p999} ms, max ${result.max} ms (${result.filled}/${result.sent} answered)`,
+    );
+    fixed.push(result);
+    await sleep(1_000);
+  }
+  return fixed;
+}
+
+const percentiles = (result) => ({
+  rate: result.rate,
+  p50: result.p50,
+  p99: result.p99,
+  p999: result.p999,
+  max: result.max,
+});
+
 export async function runLatency(ctx) {
+  const engine = await runEngineLatency(ctx);
+  // The same hops with nothing in between, measured right after on the same broker.
+  ctx.log("latency: baseline (bare kafkajs relay)");
+  const relay = await SignalRig.startRelay(ctx);
+  let baseline;
+  try {
+    baseline = await fixedPhases(ctx, relay, "baseline");
+  } finally {
+    await relay.stop();
+  }
+  const engineAt100 = engine.signal_latency_ms;
+  const baselineAt100 = baseline[0];
+  return {
+    ...engine,
+    baseline_kafkajs_relay_latency_ms: percentiles(baselineAt100),
+    signal_latency_p99_ratio_vs_kafkajs:
+      baselineAt100.p99 > 0 ? Math.round((engineAt100.p99 / baselineAt100.p99) * 100) / 100 : null,
+    latency: {
+      ...engine.latency,
+      baseline: baseline.map(({ latencies, ...rest }) => rest),
+    },
+    distributions: [
+      ...engine.distributions,
+      ...baseline.map((result) => ({ label: result.label, latencies: result.latencies })),
+    ],
+  };
+}
+
+async function runEngineLatency(ctx) {
   const rig = await SignalRig.start(ctx, {
     name: "latency",
     namespace: `bench${ctx.runId}l`,
@@ -221,17 +313,7 @@ export async function runLatency(ctx) {
   });
   try {
     ctx.log("latency: warm-up");
-    await rig.phase("warm-up", 100, ctx.quick ? 2 : 5);
-    const seconds = ctx.quick ? 5 : 20;
-    const fixed = [];
-    for (const rate of [100, 500]) {
-      const result = await rig.phase(`fixed ${rate}/s`, rate, seconds);
-      ctx.log(
-        `latency: ${rate}/s for ${seconds} s: p50 ${result.p50} ms, p99 ${result.p99} ms, p99.9 ${result.p999} ms, max ${result.max} ms (${result.filled}/${result.sent} filled)`,
-      );
-      fixed.push(result);
-      await sleep(1_000);
-    }
+    const fixed = await fixedPhases(ctx, rig, "engine");
 
     const stepSeconds = ctx.quick ? 4 : 10;
     const steps = [];
@@ -261,13 +343,7 @@ export async function runLatency(ctx) {
     const at100 = fixed[0];
     const strip = ({ latencies, ...rest }) => rest;
     return {
-      signal_latency_ms: {
-        rate: at100.rate,
-        p50: at100.p50,
-        p99: at100.p99,
-        p999: at100.p999,
-        max: at100.max,
-      },
+      signal_latency_ms: percentiles(at100),
       max_sustained_signals_per_s: passed,
       latency: {
         fixed: fixed.map(strip),

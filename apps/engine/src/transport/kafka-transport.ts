@@ -63,6 +63,7 @@ export class KafkaTransport implements MessageTransport {
   readonly #producer: Producer;
   readonly #admin: Admin;
   #consumers: Consumer[] = [];
+  readonly #commits = new Set<Promise<void>>();
   #connected = false;
   #failure: string | undefined;
 
@@ -223,7 +224,7 @@ export class KafkaTransport implements MessageTransport {
       // and the batch that `stop()` waits for would be redelivered (or, on a partition without a
       // committed offset, later messages skipped). The batch's own commit goes through while the
       // consumer is still in the group.
-      await commitOffsetsIfNecessary({
+      const committed = commitOffsetsIfNecessary({
         topics: [
           {
             topic: batch.topic,
@@ -231,6 +232,11 @@ export class KafkaTransport implements MessageTransport {
           },
         ],
       });
+      // The results are out and journaled, so the commit only spares a restart some republishing:
+      // while running, the next fetch does not wait for it (a commit that fails is covered by the
+      // next one, or by the journal on redelivery). Stopping, it is awaited before leaving.
+      if (isRunning() && !isStale()) this.#trackCommit(committed);
+      else await committed;
     }
     this.#o.metrics.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
@@ -238,7 +244,21 @@ export class KafkaTransport implements MessageTransport {
     );
   }
 
+  /** Commits sent on the coordinator's connection before this point are applied first. */
+  #trackCommit(committed: Promise<void>): void {
+    const tracked = committed
+      .catch((error: unknown) => {
+        this.#o.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "offset commit failed: the next commit covers it",
+        );
+      })
+      .finally(() => this.#commits.delete(tracked));
+    this.#commits.add(tracked);
+  }
+
   async stop(): Promise<void> {
+    await Promise.all(this.#commits);
     // Stopping a consumer waits for the batch in hand to finish (and commit) before leaving.
     await Promise.all(this.#consumers.map((consumer) => consumer.disconnect()));
     this.#consumers = [];

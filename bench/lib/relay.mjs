@@ -1,0 +1,59 @@
+// Runs the latency baseline (relay-process.mjs) in a process of its own, as the engine runs.
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { childEnv, RESULTS_DIR } from "./engine-process.mjs";
+
+const RELAY_MAIN = fileURLToPath(new URL("./relay-process.mjs", import.meta.url));
+
+export class RelayProcess {
+  /** Starts a relay from `input` to `output`; resolves once its consumer joined its group. */
+  static async start({ name, brokers, input, output, group, timeoutMs = 60_000 }) {
+    mkdirSync(join(RESULTS_DIR, "logs"), { recursive: true });
+    const log = join(RESULTS_DIR, "logs", `${name}.log`);
+    const child = spawn(process.execPath, [RELAY_MAIN], {
+      env: childEnv({
+        KAFKA_BROKERS: brokers,
+        RELAY_IN: input,
+        RELAY_OUT: output,
+        RELAY_GROUP: group,
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = createWriteStream(log);
+    child.stderr.pipe(out);
+    const relay = new RelayProcess(child);
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`relay not ready in ${timeoutMs} ms; see ${log}`));
+      }, timeoutMs);
+      child.stdout.on("data", (chunk) => {
+        out.write(chunk);
+        if (chunk.toString().includes("relay ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`relay exited (${code}); see ${log}`));
+      });
+    });
+    return relay;
+  }
+
+  constructor(child) {
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on("close", resolve));
+  }
+
+  async stop() {
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
