@@ -66,28 +66,23 @@ export async function runHotPaths(ctx) {
   const pool = tickPool(INSTRUMENTS, INSTRUMENTS, 5).map((message) => message.value);
   const bytes = pool.reduce((sum, value) => sum + value.length, 0) / pool.length;
 
-  // decodeMarketTick and a Map of quotes, as the engine's price cache keeps them.
-  const prices = new PriceCache();
-  let index = 0;
-  const decodeRate = rateSync(
-    () => {
-      const decoded = decodeMarketTick(pool[index]);
+  // decodeMarketTick and a Map of quotes, as the engine's price cache keeps them; each step is a
+  // loop over the whole pool, as the tick handler loops over a batch, so the harness's own call per
+  // tick is not counted as decoding.
+  const decodeAll = (decode, prices) => {
+    for (let i = 0; i < pool.length; i += 1) {
+      const decoded = decode(pool[i]);
       if (decoded.ok) prices.set(decoded.value);
-      index = index + 1 === pool.length ? 0 : index + 1;
-    },
-    1,
-    timing,
-  );
+    }
+  };
+  const prices = new PriceCache();
+  const decodeRate = rateSync(() => decodeAll(decodeMarketTick, prices), pool.length, timing);
   ctx.log(`hot: decodeMarketTick + price cache ${Math.round(decodeRate).toLocaleString()}/s`);
 
   const parsedPrices = new PriceCache();
   const parsedRate = rateSync(
-    () => {
-      const decoded = decodeMarketTickParsed(pool[index]);
-      if (decoded.ok) parsedPrices.set(decoded.value);
-      index = index + 1 === pool.length ? 0 : index + 1;
-    },
-    1,
+    () => decodeAll(decodeMarketTickParsed, parsedPrices),
+    pool.length,
     timing,
   );
   ctx.log(`hot: JSON.parse decoder + price cache ${Math.round(parsedRate).toLocaleString()}/s`);
