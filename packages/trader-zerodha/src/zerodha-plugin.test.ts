@@ -3,7 +3,7 @@ import { describeTraderConformance, FakeClock, InMemoryStrategySource } from "@e
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCESS_TOKEN, API_KEY, settingsFor, startEmulator } from "./test-support/harness.js";
-import { RecordingLogger } from "./test-support/recording-logger.js";
+import { RecordingLogger } from "./testing/recording-logger.js";
 import { zerodhaPlugin } from "./zerodha-plugin.js";
 import { ZerodhaTrader } from "./zerodha-trader.js";
 

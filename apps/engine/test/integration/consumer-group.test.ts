@@ -1,29 +1,31 @@
 import { join } from "node:path";
-import type { Admin, Producer } from "kafkajs";
+import type { Admin } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { type Bench, openBench } from "./support/bench.js";
+import { putStrategy } from "./support/database.js";
 import {
-  dumpOnFailure,
   type EngineProcess,
   engineEnv,
   freePort,
-  scratchDir,
+  SpawnedEngines,
   signalGroupId,
-  spawnEngine,
 } from "./support/engine-process.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { liveRecordProblems, ResultLedger, resultTopics } from "./support/result-ledger.js";
+import { uniqueName } from "./support/kafka.js";
+import { liveRecordProblems } from "./support/live-standin.js";
+import { resultTopics } from "./support/probes.js";
+import { ResultLedger } from "./support/result-ledger.js";
 import {
-  committedAndEnd,
-  connectAdmin,
   eventually,
   groupState,
+  openAdmin,
   prepareSignalTopic,
   produceStream,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
+  waitForAllCommitted,
 } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 const NAMESPACES = ["paper", "livesim"];
 const PARTITIONS = 3;
@@ -33,38 +35,35 @@ describe("two engine processes in one consumer group", () => {
   const groupIdPrefix = uniqueName("it-group-");
   const groupId = signalGroupId(groupIdPrefix);
   const signalTopic = `${namespace}.signals.validated`;
-  const dir = scratchDir("engine-group");
-  const recordFile = join(dir, "livesim-orders.jsonl");
+  const teardown = new Teardown();
+  const engines = new SpawnedEngines(teardown, "engine-group", () =>
+    ledger ? `results: ${ledger.describe()}` : "",
+  );
+  const recordFile = join(engines.logDir, "livesim-orders.jsonl");
   const strategyId = "group_live";
   // Two keys on each partition, so each instance has work whatever it is assigned.
   const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
-  let db: TestDatabase;
-  let producer: Producer;
+  let bench: Bench;
   let admin: Admin;
-  let recorder: TopicRecorder;
   let ledger: ResultLedger;
-  const engines: EngineProcess[] = [];
 
   async function startEngine(name: string): Promise<EngineProcess> {
-    const engine = spawnEngine({
+    return engines.spawn(
       name,
-      logDir: dir,
-      env: engineEnv({
-        databaseUrl: db.url,
+      engineEnv({
+        databaseUrl: bench.db.url,
         namespace,
         groupIdPrefix,
         httpPort: await freePort(),
         recordFile,
         extra: { LIVESIM_DELAY_MS: "2" },
       }),
-    });
-    engines.push(engine);
-    return engine;
+    );
   }
 
   /** Which engine claimed how many executions of these signals, by pid. */
   async function claimsByPid(ids: readonly string[]): Promise<Map<number, number>> {
-    const rows = await db.query<{ claimed_by: string; count: string }>(
+    const rows = await bench.db.query<{ claimed_by: string; count: string }>(
       `select claimed_by, count(*)::text as count from engine_execution_journal
        where signal_id = any($1) group by claimed_by`,
       [ids],
@@ -76,27 +75,17 @@ describe("two engine processes in one consumer group", () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    producer = await connectProducer();
-    admin = await connectAdmin();
+    bench = await openBench(teardown, resultTopics(NAMESPACES));
+    admin = await openAdmin(teardown);
     await prepareSignalTopic(admin, signalTopic, PARTITIONS, groupId);
-    recorder = await new TopicRecorder(resultTopics(NAMESPACES)).start();
-    ledger = new ResultLedger(recorder, NAMESPACES);
+    ledger = new ResultLedger(bench.recorder, NAMESPACES);
   });
 
   afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, engines, () =>
-      ledger ? `results: ${ledger.describe()}` : "",
-    );
+    engines.dumpOnFailure(context.task.result?.state);
   });
 
-  afterAll(async () => {
-    await Promise.all(engines.map((engine) => engine.dispose()));
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("shares the partitions: each signal executed once, both instances working", async () => {
     const [a, b] = [await startEngine("engine-a"), await startEngine("engine-b")];
@@ -109,22 +98,16 @@ describe("two engine processes in one consumer group", () => {
       30_000,
       async () => `a stable group of two: ${JSON.stringify(await groupState(admin, groupId))}`,
     );
-    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
-    await sendTicks(producer, tokens);
+    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
+    await sendTicks(bench.producer, tokens);
 
     const { signals } = signalSeries(strategyId, tokens, 150);
     const ids = signals.map((signal) => signal.id);
     ledger.expect(ids);
-    await produceStream(producer, signalTopic, signals, { durationMs: 1_500 });
+    await produceStream(bench.producer, signalTopic, signals, { durationMs: 1_500 });
     await ledger.waitForAll(45_000, ids);
     // Everything is committed: no copy or late result can still come.
-    await eventually(
-      async () =>
-        (await committedAndEnd(admin, groupId, signalTopic)).every((p) => p.committed === p.end),
-      20_000,
-      async () =>
-        `committed = end offsets: ${JSON.stringify(await committedAndEnd(admin, groupId, signalTopic))}`,
-    );
+    await waitForAllCommitted(admin, groupId, signalTopic, 20_000);
 
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(recordFile, ids)).toEqual([]);
@@ -136,7 +119,7 @@ describe("two engine processes in one consumer group", () => {
   });
 
   it("hands a stopped instance's partitions to the other without losing or repeating a signal", async () => {
-    const [a, b] = engines;
+    const [a, b] = engines.all;
     if (!a || !b) throw new Error("the first test starts both engines");
     const { signals } = signalSeries(strategyId, tokens, 150);
     const ids = signals.map((signal) => signal.id);
@@ -144,7 +127,7 @@ describe("two engine processes in one consumer group", () => {
 
     // B stops while signals flow; the rest of the stream goes to A alone.
     let stopping: Promise<unknown> | null = null;
-    await produceStream(producer, signalTopic, signals, {
+    await produceStream(bench.producer, signalTopic, signals, {
       durationMs: 2_000,
       onSent: (sent) => {
         if (sent >= 50 && !stopping) stopping = b.stop("SIGTERM");
@@ -158,17 +141,11 @@ describe("two engine processes in one consumer group", () => {
     const more = signalSeries(strategyId, tokens, 60).signals;
     const moreIds = more.map((signal) => signal.id);
     ledger.expect(moreIds);
-    await produceStream(producer, signalTopic, more, { durationMs: 500 });
+    await produceStream(bench.producer, signalTopic, more, { durationMs: 500 });
 
     const all = [...ids, ...moreIds];
     await ledger.waitForAll(45_000, all);
-    await eventually(
-      async () =>
-        (await committedAndEnd(admin, groupId, signalTopic)).every((p) => p.committed === p.end),
-      20_000,
-      async () =>
-        `committed = end offsets: ${JSON.stringify(await committedAndEnd(admin, groupId, signalTopic))}`,
-    );
+    await waitForAllCommitted(admin, groupId, signalTopic, 20_000);
     expect(await groupState(admin, groupId)).toEqual({ state: "Stable", members: 1 });
 
     expect(ledger.problems(all)).toEqual([]);

@@ -1,33 +1,30 @@
 import { join } from "node:path";
-import type { Admin, Producer } from "kafkajs";
+import type { Admin } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { type Bench, openBench } from "./support/bench.js";
+import { putStrategy } from "./support/database.js";
 import {
-  dumpOnFailure,
   type EngineProcess,
   engineEnv,
   freePort,
-  scratchDir,
+  SpawnedEngines,
   signalGroupId,
-  spawnEngine,
 } from "./support/engine-process.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { uniqueName } from "./support/kafka.js";
+import { liveRecordProblems, readLiveRecord } from "./support/live-standin.js";
+import { resultTopics } from "./support/probes.js";
+import { ResultLedger } from "./support/result-ledger.js";
 import {
-  liveRecordProblems,
-  ResultLedger,
-  readLiveRecord,
-  resultTopics,
-} from "./support/result-ledger.js";
-import {
-  committedAndEnd,
-  connectAdmin,
   eventually,
+  openAdmin,
   prepareSignalTopic,
   produceStream,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
+  waitForAllCommitted,
 } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 const NAMESPACES = ["paper", "livesim"];
 const SIGNALS = 300;
@@ -36,21 +33,20 @@ describe("engine process killed with SIGKILL mid-stream", () => {
   const namespace = uniqueName("crash");
   const groupIdPrefix = uniqueName("it-crash-");
   const signalTopic = `${namespace}.signals.validated`;
-  const dir = scratchDir("engine-crash");
-  const recordFile = join(dir, "livesim-orders.jsonl");
-  let db: TestDatabase;
-  let producer: Producer;
+  const teardown = new Teardown();
+  const engines = new SpawnedEngines(teardown, "engine-crash", () =>
+    ledger ? `results: ${ledger.describe()}` : "",
+  );
+  const recordFile = join(engines.logDir, "livesim-orders.jsonl");
+  let bench: Bench;
   let admin: Admin;
-  let recorder: TopicRecorder;
   let ledger: ResultLedger;
-  const engines: EngineProcess[] = [];
 
   async function startEngine(name: string): Promise<EngineProcess> {
-    const engine = spawnEngine({
+    return engines.spawn(
       name,
-      logDir: dir,
-      env: engineEnv({
-        databaseUrl: db.url,
+      engineEnv({
+        databaseUrl: bench.db.url,
         namespace,
         groupIdPrefix,
         httpPort: await freePort(),
@@ -61,33 +57,21 @@ describe("engine process killed with SIGKILL mid-stream", () => {
           EXECUTION_TIMEOUT_MS: "2000",
         },
       }),
-    });
-    engines.push(engine);
-    return engine;
+    );
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    producer = await connectProducer();
-    admin = await connectAdmin();
+    bench = await openBench(teardown, resultTopics(NAMESPACES));
+    admin = await openAdmin(teardown);
     await prepareSignalTopic(admin, signalTopic, 3, signalGroupId(groupIdPrefix));
-    recorder = await new TopicRecorder(resultTopics(NAMESPACES)).start();
-    ledger = new ResultLedger(recorder, NAMESPACES);
+    ledger = new ResultLedger(bench.recorder, NAMESPACES);
   });
 
   afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, engines, () =>
-      ledger ? `results: ${ledger.describe()}` : "",
-    );
+    engines.dumpOnFailure(context.task.result?.state);
   });
 
-  afterAll(async () => {
-    await Promise.all(engines.map((engine) => engine.dispose()));
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("gives every signal exactly one result per namespace and trades none twice after a restart", async () => {
     const strategyId = "crash_live";
@@ -98,11 +82,11 @@ describe("engine process killed with SIGKILL mid-stream", () => {
 
     const first = await startEngine("engine-1");
     await first.waitReady();
-    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
-    await sendTicks(producer, tokens);
+    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
+    await sendTicks(bench.producer, tokens);
 
     let sent = 0;
-    const streaming = produceStream(producer, signalTopic, signals, {
+    const streaming = produceStream(bench.producer, signalTopic, signals, {
       durationMs: 8_000,
       chunk: 20,
       onSent: (count) => {
@@ -119,7 +103,7 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     // completed yet. Bounded: past the deadline it kills anyway.
     const midFlightDeadline = Date.now() + 2_000;
     while (Date.now() < midFlightDeadline) {
-      const open = await db.query<{ signal_id: string }>(
+      const open = await bench.db.query<{ signal_id: string }>(
         "select signal_id from engine_execution_journal where status = 'in_flight' and namespace = 'livesim'",
       );
       if (open.length > 0) {
@@ -135,7 +119,7 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     expect(completedAtKill).toBeLessThan(SIGNALS);
     expect(sentAtKill).toBeLessThan(SIGNALS);
     // What the kill left in flight: claimed, never completed.
-    const leftInFlight = await db.query<{ signal_id: string; namespace: string }>(
+    const leftInFlight = await bench.db.query<{ signal_id: string; namespace: string }>(
       "select signal_id, namespace from engine_execution_journal where status = 'in_flight'",
     );
     const placedAtKill = new Set(readLiveRecord(recordFile).map((order) => order.signal_id));
@@ -149,20 +133,10 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     await streaming;
     // Joining waits for the dead member's session (30 s) to expire.
     await second.waitReady(60_000);
-    await sendTicks(producer, tokens);
+    await sendTicks(bench.producer, tokens);
     await ledger.waitForAll(60_000);
     // Everything produced is handled and committed: no late result can still come.
-    await eventually(
-      async () =>
-        (await committedAndEnd(admin, signalGroupId(groupIdPrefix), signalTopic)).every(
-          (p) => p.committed === p.end,
-        ),
-      30_000,
-      async () =>
-        `committed offsets at the end: ${JSON.stringify(
-          await committedAndEnd(admin, signalGroupId(groupIdPrefix), signalTopic),
-        )}`,
-    );
+    await waitForAllCommitted(admin, signalGroupId(groupIdPrefix), signalTopic, 30_000);
     // Let any copy published just before the last commit reach the recorder.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -176,11 +150,11 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     );
     expect(ledger.orderProblems("livesim.orders.filled", byKey, reconciled)).toEqual([]);
 
-    const journal = await db.query<{ status: string; count: string }>(
+    const journal = await bench.db.query<{ status: string; count: string }>(
       "select status, count(*)::text as count from engine_execution_journal group by status",
     );
     expect(journal).toEqual([{ status: "completed", count: String(SIGNALS * 2) }]);
-    const recovered = await db.query<{ count: string }>(
+    const recovered = await bench.db.query<{ count: string }>(
       "select count(*)::text as count from engine_execution_journal where attempts > 1",
     );
     process.stdout.write(

@@ -1,23 +1,24 @@
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
+import { validatedSignal } from "./support/messages.js";
 import {
   eventually,
   executionRows,
   httpGet,
-  livesimOrders,
   metricValue,
   primePrice,
   randomToken,
-  recordFile,
   resultsOf,
   resultTopics,
   sleep,
 } from "./support/probes.js";
+import { sendSignals } from "./support/signal-stream.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
+import { Teardown } from "./support/teardown.js";
 
 /** Strategies first routed during the outage, one key (so one ordering lane) each. */
 const STRATEGIES = ["outage_a", "outage_b", "outage_c", "outage_d", "outage_e", "outage_f"];
@@ -25,7 +26,8 @@ const STRATEGIES = ["outage_a", "outage_b", "outage_c", "outage_d", "outage_e", 
 describe("a PostgreSQL outage holds signals and loses none", () => {
   const namespace = uniqueName("dbout");
   const token = randomToken();
-  const record = recordFile();
+  const teardown = new Teardown();
+  const recordFile = liveRecordFile(teardown);
   let db: TestDatabase;
   let proxy: TcpProxy;
   let engine: TestEngine;
@@ -33,39 +35,31 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await openTestDatabase(teardown);
     const target = new URL(db.url);
     proxy = await new TcpProxy({
       host: target.hostname,
       port: Number(target.port || 5432),
     }).start();
+    teardown.defer(() => proxy.stop());
     engine = await startEngine(
+      teardown,
       baseEnv(proxy.urlFor(db.url), namespace, {
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: record.path,
+        ...liveStandinEnv(recordFile),
         // The outage is logged at every retry: expected here.
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "fatal",
       }),
     );
-    recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
-    ]).start();
-    producer = await connectProducer();
+    // A test that failed mid-outage leaves the engine cut off: let it reach the database to stop.
+    teardown.defer(() => proxy.unblock());
+    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
+    producer = await openProducer(teardown);
     for (const id of ["outage_live", ...STRATEGIES])
       await putStrategy(db, { id, zerodhaTradingEnabled: true });
     await primePrice(engine, producer, token, 2210.1);
   });
 
-  afterAll(async () => {
-    proxy?.unblock();
-    await recorder?.stop();
-    await producer?.disconnect();
-    await engine?.stop();
-    await proxy?.stop();
-    await db?.drop();
-    record.remove();
-  });
+  afterAll(() => teardown.run());
 
   it.each([
     // Fails fast: every attempt errors at once.
@@ -77,10 +71,7 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
     async (_how, mode, outageMs) => {
       // Before the outage: executed, and ready.
       const before = validatedSignal({ strategyId: "outage_live", instrumentToken: token });
-      await producer.send({
-        topic: `${namespace}.signals.validated`,
-        messages: [asMessage(before)],
-      });
+      await sendSignals(producer, `${namespace}.signals.validated`, [before]);
       await recorder.waitFor(
         () =>
           resultsOf(recorder, before.id, "paper").length === 1 &&
@@ -93,17 +84,14 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
         (await httpGet(engine, "/metrics")).text,
         "engine_database_retries_total",
       );
-      const ordersBefore = livesimOrders(record.path).length;
+      const ordersBefore = readLiveRecord(recordFile).length;
 
       proxy.block(mode);
       // Several keys, so several partitions are held.
       const held = STRATEGIES.map((strategyId) =>
         validatedSignal({ strategyId, instrumentToken: token }),
       );
-      await producer.send({
-        topic: `${namespace}.signals.validated`,
-        messages: held.map(asMessage),
-      });
+      await sendSignals(producer, `${namespace}.signals.validated`, held);
 
       const notReady = await eventually(
         () => httpGet(engine, "/ready"),
@@ -125,7 +113,7 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
         expect(resultsOf(recorder, signal.id, "paper")).toEqual([]);
         expect(resultsOf(recorder, signal.id, "livesim")).toEqual([]);
       }
-      expect(livesimOrders(record.path)).toHaveLength(ordersBefore);
+      expect(readLiveRecord(recordFile)).toHaveLength(ordersBefore);
 
       proxy.unblock();
       await recorder.waitFor(
@@ -155,7 +143,7 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
           { namespace: "paper", attempts: 1, status: "completed" },
         ]);
       }
-      const orders = livesimOrders(record.path);
+      const orders = readLiveRecord(recordFile);
       expect(orders).toHaveLength(ordersBefore + held.length);
       expect(new Set(orders.map((order) => order.signal_id)).size).toBe(orders.length);
 

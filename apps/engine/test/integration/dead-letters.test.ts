@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { openTestDatabase, putStrategy } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, type Recorded, TopicRecorder, uniqueName } from "./support/kafka.js";
+import {
+  openProducer,
+  openRecorder,
+  type Recorded,
+  type TopicRecorder,
+  uniqueName,
+} from "./support/kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./support/messages.js";
 import {
   httpGet,
@@ -14,6 +20,8 @@ import {
   type Sent,
   sendOne,
 } from "./support/probes.js";
+import { sendSignals } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 /** A message sent, where it landed, and what its dead letter's `error` must name. */
 type SentMessage = Sent & {
@@ -66,31 +74,26 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
   const namespace = uniqueName("dlq");
   const token = randomToken();
   const signalsTopic = `${namespace}.signals.validated`;
-  let db: TestDatabase;
+  const teardown = new Teardown();
   let engine: TestEngine;
   let producer: Producer;
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    const db = await openTestDatabase(teardown);
     // Every dead letter is logged as a warning: expected here.
-    engine = await startEngine(baseEnv(db.url, namespace, { LOG_LEVEL: "error" }));
-    recorder = await new TopicRecorder([
+    engine = await startEngine(teardown, baseEnv(db.url, namespace, { LOG_LEVEL: "error" }));
+    recorder = await openRecorder(teardown, [
       `${signalsTopic}.dlq`,
       "market.ticks.dlq",
       ...resultTopics("paper"),
-    ]).start();
-    producer = await connectProducer();
+    ]);
+    producer = await openProducer(teardown);
     await putStrategy(db, { id: "dlq_strategy" });
     await primePrice(engine, producer, token, 310);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await engine?.stop();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("dead-letters undecodable and invalid validated signals with their key, origin and reason, then executes the next valid one", async () => {
     const zeroQuantity = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
@@ -136,7 +139,7 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
       sent.push({ ...message, ...where, topic: signalsTopic });
     }
     const valid = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
-    await producer.send({ topic: signalsTopic, messages: [asMessage(valid)] });
+    await sendSignals(producer, signalsTopic, [valid]);
 
     const letters = () => recorder.messages.filter((m) => m.topic === `${signalsTopic}.dlq`);
     await recorder.waitFor(
@@ -204,9 +207,10 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
     while (fillPrice !== 333.35) {
       if (Date.now() > deadline) throw new Error(`the good tick was never applied (${fillPrice})`);
       const signal = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
-      await producer.send({ topic: signalsTopic, messages: [asMessage(signal)] });
-      await recorder.waitFor(
-        () => recorder.causedBy("paper.orders.filled", signal.id).length === 1,
+      await sendSignals(producer, signalsTopic, [signal]);
+      await recorder.waitForResults(
+        signal.id,
+        ["paper.orders.filled"],
         30_000,
         "a fill after the bad ticks",
       );

@@ -1,23 +1,18 @@
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
 import { asMessage, validatedSignal } from "./support/messages.js";
-import {
-  executionRows,
-  livesimOrders,
-  primePrice,
-  randomToken,
-  recordFile,
-  resultTopics,
-  sleep,
-} from "./support/probes.js";
+import { executionRows, primePrice, randomToken, resultTopics, sleep } from "./support/probes.js";
+import { Teardown } from "./support/teardown.js";
 
 describe("a validated signal delivered twice is executed once and its result republished unchanged", () => {
   const namespace = uniqueName("dup");
   const token = randomToken();
-  const record = recordFile();
+  const teardown = new Teardown();
+  const recordFile = liveRecordFile(teardown);
   const strategyId = "dup_live";
   let db: TestDatabase;
   let engine: TestEngine;
@@ -25,33 +20,22 @@ describe("a validated signal delivered twice is executed once and its result rep
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    engine = await startEngine(
-      baseEnv(db.url, namespace, { LIVESIM_ENABLED: "true", LIVESIM_RECORD_FILE: record.path }),
-    );
-    recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
-    ]).start();
-    producer = await connectProducer();
+    db = await openTestDatabase(teardown);
+    engine = await startEngine(teardown, baseEnv(db.url, namespace, liveStandinEnv(recordFile)));
+    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
+    producer = await openProducer(teardown);
     await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
     await primePrice(engine, producer, token, 845.3);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await engine?.stop();
-    await db?.drop();
-    record.remove();
-  });
+  afterAll(() => teardown.run());
 
   const fills = (namespace: string, signalId: string) =>
     recorder.causedBy(`${namespace}.orders.filled`, signalId);
 
   /** One order at the broker, one journal row per namespace with one attempt, one event id per namespace. */
   async function expectExecutedOnce(signalId: string): Promise<void> {
-    expect(livesimOrders(record.path).filter((order) => order.signal_id === signalId)).toHaveLength(
+    expect(readLiveRecord(recordFile).filter((order) => order.signal_id === signalId)).toHaveLength(
       1,
     );
     const rows = await executionRows(db, signalId);

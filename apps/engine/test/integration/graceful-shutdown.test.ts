@@ -1,35 +1,32 @@
 import { join } from "node:path";
-import type { Admin, Producer } from "kafkajs";
+import type { Admin } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { type Bench, openBench } from "./support/bench.js";
+import { putStrategy } from "./support/database.js";
 import {
-  dumpOnFailure,
   type EngineProcess,
   engineEnv,
   freePort,
   type ProcessEnv,
-  scratchDir,
+  SpawnedEngines,
   signalGroupId,
-  spawnEngine,
 } from "./support/engine-process.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage } from "./support/messages.js";
-import {
-  liveRecordProblems,
-  ResultLedger,
-  readLiveRecord,
-  resultTopics,
-} from "./support/result-ledger.js";
+import { uniqueName } from "./support/kafka.js";
+import { liveRecordProblems, readLiveRecord } from "./support/live-standin.js";
+import { resultTopics } from "./support/probes.js";
+import { ResultLedger } from "./support/result-ledger.js";
 import {
   committedAndEnd,
-  connectAdmin,
   eventually,
+  openAdmin,
   prepareSignalTopic,
   produceStream,
+  sendSignals,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
 } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 const NAMESPACES = ["paper", "livesim"];
 const PARTITIONS = 3;
@@ -37,46 +34,43 @@ const PARTITIONS = 3;
 const STOP_DEADLINE_MS = 10_000;
 
 describe("SIGTERM stops the engine process cleanly", () => {
-  const dir = scratchDir("engine-shutdown");
-  let db: TestDatabase;
-  let producer: Producer;
+  const teardown = new Teardown();
+  const engines = new SpawnedEngines(teardown, "engine-shutdown", () =>
+    ledger ? `results: ${ledger.describe()}` : "",
+  );
+  let bench: Bench;
   let admin: Admin;
-  let recorder: TopicRecorder;
   let ledger: ResultLedger;
-  const engines: EngineProcess[] = [];
 
   /** A namespace and consumer group of its own for one scenario. */
   function scenario(label: string) {
     const namespace = uniqueName(label);
     const groupIdPrefix = uniqueName(`it-${label}-`);
-    const recordFile = join(dir, `${namespace}-livesim.jsonl`);
+    const recordFile = join(engines.logDir, `${namespace}-livesim.jsonl`);
     return {
       namespace,
       groupId: signalGroupId(groupIdPrefix),
       signalTopic: `${namespace}.signals.validated`,
       recordFile,
       async start(name: string, extra: ProcessEnv = {}): Promise<EngineProcess> {
-        const engine = spawnEngine({
+        return engines.spawn(
           name,
-          logDir: dir,
-          env: engineEnv({
-            databaseUrl: db.url,
+          engineEnv({
+            databaseUrl: bench.db.url,
             namespace,
             groupIdPrefix,
             httpPort: await freePort(),
             recordFile,
             extra,
           }),
-        });
-        engines.push(engine);
-        return engine;
+        );
       },
     };
   }
 
   /** Journaled results whose event ids were never seen on their topics. */
   async function journaledButUnpublished(ids: readonly string[]): Promise<string[]> {
-    const rows = await db.query<{ signal_id: string; namespace: string; events: unknown }>(
+    const rows = await bench.db.query<{ signal_id: string; namespace: string; events: unknown }>(
       "select signal_id, namespace, events from engine_execution_journal where signal_id = any($1)",
       [ids],
     );
@@ -92,7 +86,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
   }
 
   async function journalStatuses(ids: readonly string[]): Promise<Record<string, number>> {
-    const rows = await db.query<{ status: string; count: string }>(
+    const rows = await bench.db.query<{ status: string; count: string }>(
       `select status, count(*)::text as count from engine_execution_journal
        where signal_id = any($1) group by status`,
       [ids],
@@ -101,26 +95,16 @@ describe("SIGTERM stops the engine process cleanly", () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    producer = await connectProducer();
-    admin = await connectAdmin();
-    recorder = await new TopicRecorder(resultTopics(NAMESPACES)).start();
-    ledger = new ResultLedger(recorder, NAMESPACES);
+    bench = await openBench(teardown, resultTopics(NAMESPACES));
+    admin = await openAdmin(teardown);
+    ledger = new ResultLedger(bench.recorder, NAMESPACES);
   });
 
   afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, engines, () =>
-      ledger ? `results: ${ledger.describe()}` : "",
-    );
+    engines.dumpOnFailure(context.task.result?.state);
   });
 
-  afterAll(async () => {
-    await Promise.all(engines.map((engine) => engine.dispose()));
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("exits 0 within 10 s with every handled signal published and its offset committed", async () => {
     const s = scenario("stop");
@@ -128,14 +112,14 @@ describe("SIGTERM stops the engine process cleanly", () => {
     const engine = await s.start("engine-stop");
     await engine.waitReady();
     const strategyId = "stop_live";
-    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
+    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
     const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
-    await sendTicks(producer, tokens);
+    await sendTicks(bench.producer, tokens);
 
     const { signals } = signalSeries(strategyId, tokens, 120);
     const ids = signals.map((signal) => signal.id);
     ledger.expect(ids);
-    await produceStream(producer, s.signalTopic, signals, { durationMs: 1_000 });
+    await produceStream(bench.producer, s.signalTopic, signals, { durationMs: 1_000 });
     // Nothing more is produced: once every result is out, nothing is left to handle.
     await ledger.waitForAll(30_000, ids);
 
@@ -165,16 +149,16 @@ describe("SIGTERM stops the engine process cleanly", () => {
     const engine = await s.start("engine-midflight", slow);
     await engine.waitReady();
     const strategyId = "midflight_live";
-    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
+    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
     // One key a partition: a partition's batch is one key's signals, executed one after another
     // (about 3 s for 10 at 300 ms), well inside the stop deadline.
     const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 1);
-    await sendTicks(producer, tokens);
+    await sendTicks(bench.producer, tokens);
 
     const { signals } = signalSeries(strategyId, tokens, 30);
     const ids = signals.map((signal) => signal.id);
     ledger.expect(ids);
-    await producer.send({ topic: s.signalTopic, acks: -1, messages: signals.map(asMessage) });
+    await sendSignals(bench.producer, s.signalTopic, signals);
 
     // Mid-flight: the stand-in has placed some orders of the batch, not all.
     await eventually(
@@ -192,7 +176,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
     // Whatever it started, it finished, published and committed before it exited.
     const statuses = await journalStatuses(ids);
     expect(Object.keys(statuses)).toEqual(["completed"]);
-    const handled = await db.query<{ partition: number; next: string }>(
+    const handled = await bench.db.query<{ partition: number; next: string }>(
       `select source_partition as partition, (max(source_offset::bigint) + 1)::text as next
        from engine_signal_journal where signal_id = any($1) group by source_partition`,
       [ids],

@@ -1,16 +1,15 @@
 import { FakeClock } from "@engine/core/testing";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
 import { asMessage, type SignalInput, validatedSignal } from "./support/messages.js";
 import {
   executionRows,
-  livesimOrders,
   primePrice,
   randomToken,
-  recordFile,
   resultsOf,
   resultTopics,
   sendOne,
@@ -19,6 +18,7 @@ import {
   sleep,
   waitForCommit,
 } from "./support/probes.js";
+import { Teardown } from "./support/teardown.js";
 
 /** Wednesday 25 November 2026, 11:00 IST: a regular session. */
 const SESSION_OPEN = "2026-11-25T05:30:00Z";
@@ -27,8 +27,9 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
   const namespace = uniqueName("mkt");
   const liveOnlyNamespace = uniqueName("mktlive");
   const token = randomToken();
-  const record = recordFile();
   const clock = new FakeClock(SESSION_OPEN);
+  const teardown = new Teardown();
+  const recordFile = liveRecordFile(teardown);
   let db: TestDatabase;
   let engine: TestEngine;
   let liveOnly: TestEngine;
@@ -36,44 +37,23 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = { MARKET_HOURS_MODE: "nse", LOG_LEVEL: "error" };
-    engine = await startEngine(
-      baseEnv(db.url, namespace, {
-        ...env,
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: record.path,
-      }),
-      { clock },
-    );
+    db = await openTestDatabase(teardown);
+    const env = { MARKET_HOURS_MODE: "nse", LOG_LEVEL: "error", ...liveStandinEnv(recordFile) };
+    engine = await startEngine(teardown, baseEnv(db.url, namespace, env), { clock });
     // No paper, and a live namespace the test strategies do not enable: nothing to execute on.
     liveOnly = await startEngine(
-      baseEnv(db.url, liveOnlyNamespace, {
-        ...env,
-        PAPER_TRADING_ENABLED: "false",
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: record.path,
-      }),
+      teardown,
+      baseEnv(db.url, liveOnlyNamespace, { ...env, PAPER_TRADING_ENABLED: "false" }),
       { clock },
     );
-    recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
-    ]).start();
-    producer = await connectProducer();
+    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
+    producer = await openProducer(teardown);
     await putStrategy(db, { id: "mkt_live", zerodhaTradingEnabled: true });
     await putStrategy(db, { id: "mkt_paper", zerodhaTradingEnabled: false });
     await primePrice(engine, producer, token, 99.5);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await liveOnly?.stop();
-    await engine?.stop();
-    await db?.drop();
-    record.remove();
-  });
+  afterAll(() => teardown.run());
 
   /** Sends a signal to an engine and waits until the engine committed it (its effects are out). */
   async function handled(target: TestEngine, input: SignalInput) {
@@ -93,10 +73,9 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     async (_when, at, detail) => {
       clock.set(at);
       const signal = await handled(engine, { strategyId: "mkt_live" });
-      await recorder.waitFor(
-        () =>
-          recorder.causedBy("paper.orders.failed", signal.id).length === 1 &&
-          recorder.causedBy("livesim.orders.failed", signal.id).length === 1,
+      await recorder.waitForResults(
+        signal.id,
+        ["paper.orders.failed", "livesim.orders.failed"],
         30_000,
         "MARKET_CLOSED on paper and livesim",
       );
@@ -110,7 +89,7 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
         expect(String(failed?.json.data?.error_message)).toMatch(detail);
         expect(resultsOf(recorder, signal.id, ns)).toHaveLength(1);
       }
-      expect(livesimOrders(record.path).filter((o) => o.signal_id === signal.id)).toEqual([]);
+      expect(readLiveRecord(recordFile).filter((o) => o.signal_id === signal.id)).toEqual([]);
       expect(await signalRow(db, signal.id)).toMatchObject({
         disposition: "market_closed",
         targets: ["paper", "livesim"],
@@ -127,14 +106,13 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
   it("executes the same strategy's signal during the session (the clock, not the setup, closed the market)", async () => {
     clock.set(SESSION_OPEN);
     const signal = await handled(engine, { strategyId: "mkt_live" });
-    await recorder.waitFor(
-      () =>
-        recorder.causedBy("paper.orders.filled", signal.id).length === 1 &&
-        recorder.causedBy("livesim.orders.filled", signal.id).length === 1,
+    await recorder.waitForResults(
+      signal.id,
+      ["paper.orders.filled", "livesim.orders.filled"],
       30_000,
       "fills on paper and livesim",
     );
-    expect(livesimOrders(record.path).filter((o) => o.signal_id === signal.id)).toHaveLength(1);
+    expect(readLiveRecord(recordFile).filter((o) => o.signal_id === signal.id)).toHaveLength(1);
     expect((await signalRow(db, signal.id))?.disposition).toBe("routed");
   });
 

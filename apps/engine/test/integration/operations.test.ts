@@ -3,17 +3,11 @@ import { PaperTrader, paperPlugin } from "@engine/trader-paper";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Engine } from "../../src/app/engine.js";
 import type { AnyTraderPlugin } from "../../src/app/plugins.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import {
-  baseEnv,
-  LIVE_STANDIN_PLUGIN,
-  startEngine,
-  type TestEngine,
-} from "./support/in-process-engine.js";
-import { connectProducer, kafka, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
+import { kafka, openProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { LIVE_STANDIN_PLUGIN, liveRecordFile, liveStandinEnv } from "./support/live-standin.js";
 import { asMessage, validatedSignal } from "./support/messages.js";
 import {
   eventually,
@@ -21,10 +15,11 @@ import {
   metricValue,
   primePrice,
   randomToken,
-  recordFile,
   resultsOf,
   resultTopics,
 } from "./support/probes.js";
+import { sendSignals } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 const EXECUTION_TIMEOUT_MS = 1_000;
 
@@ -77,36 +72,34 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
   const faultyNamespace = uniqueName("opsfaulty");
   const disabledNamespace = uniqueName("opsoff");
   const token = randomToken();
-  const record = recordFile();
+  const teardown = new Teardown();
+  const recordFile = liveRecordFile(teardown);
   let db: TestDatabase;
   let engine: TestEngine;
   /** paper, livesim and the failing traders, on an input namespace of its own. */
   let custom: TestEngine | undefined;
   let producer: Producer;
+  /** Replaced by the tests with failing traders: stopped here, not by the teardown. */
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await openTestDatabase(teardown);
     engine = await startEngine(
+      teardown,
       baseEnv(db.url, namespace, {
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: record.path,
+        ...liveStandinEnv(recordFile),
         KAFKA_TOPIC_PARTITIONS: "2",
         LOG_LEVEL: "error",
       }),
     );
-    producer = await connectProducer();
+    producer = await openProducer(teardown);
     await putStrategy(db, { id: "ops_live", zerodhaTradingEnabled: true });
     await primePrice(engine, producer, token, 47.25);
   });
 
   afterAll(async () => {
     await recorder?.stop();
-    await producer?.disconnect();
-    await custom?.stop();
-    await engine?.stop();
-    await db?.drop();
-    record.remove();
+    await teardown.run();
   });
 
   it("creates the topics it consumes and writes at start, with KAFKA_TOPIC_PARTITIONS partitions", async () => {
@@ -152,8 +145,7 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
 
   it("exposes Prometheus metrics of signals, results, latency, ticks, dead letters and lag after traffic", async () => {
     recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
+      ...resultTopics(["paper", "livesim"]),
       `${namespace}.signals.validated.dlq`,
     ]).start();
     const signal = validatedSignal({ strategyId: "ops_live", instrumentToken: token });
@@ -239,34 +231,27 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
   describe("with traders that fail", () => {
     beforeAll(async () => {
       const customNamespace = uniqueName("opsx");
-      const engineInstance = new Engine({
-        env: baseEnv(db.url, customNamespace, {
+      custom = await startEngine(
+        teardown,
+        baseEnv(db.url, customNamespace, {
           EXECUTION_TIMEOUT_MS: String(EXECUTION_TIMEOUT_MS),
           // The failures below are logged as errors: expected here.
           LOG_LEVEL: "fatal",
         }),
-        logger: createLogger({ level: "fatal", pretty: false }),
-        plugins: [
-          paperPlugin,
-          LIVE_STANDIN_PLUGIN,
-          scriptedPlugin(brokenNamespace, brokenTrader),
-          scriptedPlugin(faultyNamespace, faultyTrader),
-          scriptedPlugin(disabledNamespace, brokenTrader, false),
-        ],
-      });
-      const running = await engineInstance.start();
-      custom = {
-        engine: engineInstance,
-        running,
-        stop: () => engineInstance.stop(),
-        ticksApplied: async () => (await running.metrics.ticks.get()).values[0]?.value ?? 0,
-      };
+        {
+          plugins: [
+            paperPlugin,
+            LIVE_STANDIN_PLUGIN,
+            scriptedPlugin(brokenNamespace, brokenTrader),
+            scriptedPlugin(faultyNamespace, faultyTrader),
+            scriptedPlugin(disabledNamespace, brokenTrader, false),
+          ],
+        },
+      );
       await recorder.stop();
-      recorder = await new TopicRecorder([
-        ...resultTopics("paper"),
-        ...resultTopics(brokenNamespace),
-        ...resultTopics(faultyNamespace),
-      ]).start();
+      recorder = await new TopicRecorder(
+        resultTopics(["paper", brokenNamespace, faultyNamespace]),
+      ).start();
       await primePrice(custom, producer, token, 47.25);
     });
 
@@ -277,10 +262,7 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
 
     async function send(strategyId: string) {
       const signal = validatedSignal({ strategyId, instrumentToken: token });
-      await producer.send({
-        topic: customEngine().running.topics.signals,
-        messages: [asMessage(signal)],
-      });
+      await sendSignals(producer, customEngine().running.topics.signals, [signal]);
       return signal;
     }
 
@@ -305,11 +287,13 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
 
     it("fails every signal on a namespace whose trader did not initialise with TRADER_UNAVAILABLE, leaving paper unaffected, and reports it in /ready", async () => {
       const signal = await send("ops_any");
-      await recorder.waitFor(
-        () =>
-          recorder.causedBy("paper.orders.filled", signal.id).length === 1 &&
-          recorder.causedBy(`${brokenNamespace}.orders.failed`, signal.id).length === 1 &&
-          recorder.causedBy(`${faultyNamespace}.orders.filled`, signal.id).length === 1,
+      await recorder.waitForResults(
+        signal.id,
+        [
+          "paper.orders.filled",
+          `${brokenNamespace}.orders.failed`,
+          `${faultyNamespace}.orders.filled`,
+        ],
         30_000,
         "paper and faulty fills, broken failure",
       );
@@ -348,10 +332,9 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
 
     it("fails a signal with TRADER_UNAVAILABLE when the trader throws, other namespaces unaffected", async () => {
       const signal = await send("ops_throws");
-      await recorder.waitFor(
-        () =>
-          recorder.causedBy(`${faultyNamespace}.orders.failed`, signal.id).length === 1 &&
-          recorder.causedBy("paper.orders.filled", signal.id).length === 1,
+      await recorder.waitForResults(
+        signal.id,
+        [`${faultyNamespace}.orders.failed`, "paper.orders.filled"],
         30_000,
         "the faulty namespace's failure and the paper fill",
       );
@@ -365,8 +348,9 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
     it("fails a signal with TRADER_UNAVAILABLE when the trader does not answer within EXECUTION_TIMEOUT_MS", async () => {
       const signal = await send("ops_hangs");
       const sentAt = Date.now();
-      await recorder.waitFor(
-        () => recorder.causedBy(`${faultyNamespace}.orders.failed`, signal.id).length === 1,
+      await recorder.waitForResults(
+        signal.id,
+        [`${faultyNamespace}.orders.failed`],
         30_000,
         "the timeout failure",
       );
@@ -375,8 +359,9 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
         error_code: "TRADER_UNAVAILABLE",
         error_message: expect.stringMatching(new RegExp(`${EXECUTION_TIMEOUT_MS} ms`)),
       });
-      await recorder.waitFor(
-        () => recorder.causedBy("paper.orders.filled", signal.id).length === 1,
+      await recorder.waitForResults(
+        signal.id,
+        ["paper.orders.filled"],
         30_000,
         "the paper fill beside the hanging trader",
       );

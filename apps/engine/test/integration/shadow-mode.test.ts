@@ -1,15 +1,20 @@
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, kafka, TopicRecorder, uniqueName } from "./support/kafka.js";
+import {
+  kafka,
+  openProducer,
+  openRecorder,
+  type TopicRecorder,
+  uniqueName,
+} from "./support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
 import { asMessage, validatedSignal } from "./support/messages.js";
 import {
   executionRows,
-  livesimOrders,
   primePrice,
   randomToken,
-  recordFile,
   resultsOf,
   resultTopics,
   sendOne,
@@ -17,14 +22,16 @@ import {
   sleep,
   waitForCommit,
 } from "./support/probes.js";
+import { Teardown } from "./support/teardown.js";
 
 const SHADOW = "shadow.";
 
 describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the shadow prefix", () => {
   const namespace = uniqueName("shd");
   const token = randomToken();
-  const shadowRecord = recordFile();
-  const normalRecord = recordFile();
+  const teardown = new Teardown();
+  const shadowRecord = liveRecordFile(teardown);
+  const normalRecord = liveRecordFile(teardown);
   const strategyId = "shadow_live";
   let db: TestDatabase;
   let shadow: TestEngine;
@@ -33,42 +40,29 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await openTestDatabase(teardown);
     shadow = await startEngine(
-      baseEnv(db.url, namespace, {
-        ENGINE_MODE: "shadow",
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: shadowRecord.path,
-      }),
+      teardown,
+      baseEnv(db.url, namespace, { ENGINE_MODE: "shadow", ...liveStandinEnv(shadowRecord) }),
     );
-    recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
-      ...resultTopics("paper", SHADOW),
-      ...resultTopics("livesim", SHADOW),
-    ]).start();
-    producer = await connectProducer();
+    // After the shadow engine, so the prefixed topics it is checked for are its own creation.
+    recorder = await openRecorder(teardown, [
+      ...resultTopics(["paper", "livesim"]),
+      ...resultTopics(["paper", "livesim"], SHADOW),
+    ]);
+    producer = await openProducer(teardown);
     await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
     await primePrice(shadow, producer, token, 512.4);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await normal?.stop();
-    await shadow?.stop();
-    await db?.drop();
-    shadowRecord.remove();
-    normalRecord.remove();
-  });
+  afterAll(() => teardown.run());
 
   it("executes a live namespace with the paper simulator and publishes only to shadow.* topics", async () => {
     const signal = validatedSignal({ strategyId, instrumentToken: token });
     const sent = await sendOne(producer, shadow.running.topics.signals, asMessage(signal));
-    await recorder.waitFor(
-      () =>
-        recorder.causedBy(`${SHADOW}paper.orders.filled`, signal.id).length === 1 &&
-        recorder.causedBy(`${SHADOW}livesim.orders.filled`, signal.id).length === 1,
+    await recorder.waitForResults(
+      signal.id,
+      [`${SHADOW}paper.orders.filled`, `${SHADOW}livesim.orders.filled`],
       30_000,
       "fills on shadow.paper and shadow.livesim",
     );
@@ -83,7 +77,7 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     });
     // The simulator's order id: no live broker was asked.
     expect(String(live?.json.data?.order_id)).toMatch(/^paper_/);
-    expect(livesimOrders(shadowRecord.path)).toEqual([]);
+    expect(readLiveRecord(shadowRecord)).toEqual([]);
 
     expect(resultsOf(recorder, signal.id, "paper", SHADOW)).toHaveLength(1);
     expect(resultsOf(recorder, signal.id, "livesim", SHADOW)).toHaveLength(1);
@@ -116,12 +110,7 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
   });
 
   it("consumes in a group of its own: beside a normal engine on the same input and database, each executes the signal once", async () => {
-    normal = await startEngine(
-      baseEnv(db.url, namespace, {
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: normalRecord.path,
-      }),
-    );
+    normal = await startEngine(teardown, baseEnv(db.url, namespace, liveStandinEnv(normalRecord)));
     expect(signalGroupOf(normal)).not.toBe(signalGroupOf(shadow));
     await primePrice(normal, producer, token, 512.4);
 
@@ -150,8 +139,8 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     const [shadowLive] = recorder.causedBy(`${SHADOW}livesim.orders.filled`, signal.id);
     expect(String(normalLive?.json.data?.order_id)).toMatch(/^livesim_/);
     expect(String(shadowLive?.json.data?.order_id)).toMatch(/^paper_/);
-    expect(livesimOrders(normalRecord.path).map((o) => o.signal_id)).toEqual([signal.id]);
-    expect(livesimOrders(shadowRecord.path)).toEqual([]);
+    expect(readLiveRecord(normalRecord).map((o) => o.signal_id)).toEqual([signal.id]);
+    expect(readLiveRecord(shadowRecord)).toEqual([]);
     expect(
       (await executionRows(db, signal.id)).map(({ namespace, shadow, attempts }) => ({
         namespace,

@@ -1,44 +1,40 @@
 import { OrderFilledEventSchema } from "@engine/core";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, marketTick, validatedSignal } from "./support/messages.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { baseEnv, startEngine } from "./support/in-process-engine.js";
+import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
+import { validatedSignal } from "./support/messages.js";
+import { primePrice, randomToken } from "./support/probes.js";
+import { sendSignals } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 describe("signal flow on real Kafka and PostgreSQL", () => {
   const namespace = uniqueName("it");
-  const token = 100_000 + Math.floor(Math.random() * 800_000);
+  const signalTopic = `${namespace}.signals.validated`;
+  const token = randomToken();
+  const teardown = new Teardown();
   let db: TestDatabase;
-  let engine: TestEngine;
   let producer: Producer;
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    engine = await startEngine(baseEnv(db.url, namespace, { LIVESIM_ENABLED: "true" }));
-    producer = await connectProducer();
-    recorder = await new TopicRecorder([
+    db = await openTestDatabase(teardown);
+    const engine = await startEngine(
+      teardown,
+      baseEnv(db.url, namespace, { LIVESIM_ENABLED: "true" }),
+    );
+    producer = await openProducer(teardown);
+    recorder = await openRecorder(teardown, [
       "paper.orders.filled",
       "paper.orders.failed",
       "livesim.orders.filled",
       "livesim.orders.failed",
-    ]).start();
-    await producer.send({
-      topic: "market.ticks",
-      messages: [asMessage(marketTick(token, 2500.75))],
-    });
-    const deadline = Date.now() + 20_000;
-    while ((await engine.ticksApplied()) === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    ]);
+    await primePrice(engine, producer, token, 2500.75);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await engine?.stop();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("turns a validated signal into an order_filled on paper.orders.filled with the contract fields", async () => {
     await putStrategy(db, { id: "flow_paper_only" });
@@ -47,13 +43,9 @@ describe("signal flow on real Kafka and PostgreSQL", () => {
       instrumentToken: token,
       quantity: 7,
     });
-    await producer.send({ topic: `${namespace}.signals.validated`, messages: [asMessage(signal)] });
+    await sendSignals(producer, signalTopic, [signal]);
 
-    await recorder.waitFor(
-      () => recorder.causedBy("paper.orders.filled", signal.id).length === 1,
-      30_000,
-      "paper fill",
-    );
+    await recorder.waitForResults(signal.id, ["paper.orders.filled"], 30_000, "paper fill");
     const [fill] = recorder.causedBy("paper.orders.filled", signal.id);
     const event = OrderFilledEventSchema.parse(fill?.json);
     expect(fill?.key).toBe(`flow_paper_only:${token}`);
@@ -89,12 +81,11 @@ describe("signal flow on real Kafka and PostgreSQL", () => {
       instrumentToken: token,
       signalType: "SELL",
     });
-    await producer.send({ topic: `${namespace}.signals.validated`, messages: [asMessage(signal)] });
+    await sendSignals(producer, signalTopic, [signal]);
 
-    await recorder.waitFor(
-      () =>
-        recorder.causedBy("paper.orders.filled", signal.id).length === 1 &&
-        recorder.causedBy("livesim.orders.filled", signal.id).length === 1,
+    await recorder.waitForResults(
+      signal.id,
+      ["paper.orders.filled", "livesim.orders.filled"],
       30_000,
       "a fill on each namespace",
     );

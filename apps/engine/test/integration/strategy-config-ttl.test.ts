@@ -1,61 +1,53 @@
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
+import { baseEnv, startEngine } from "./support/in-process-engine.js";
+import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
+import { validatedSignal } from "./support/messages.js";
 import {
   executionRows,
-  livesimOrders,
   primePrice,
   randomToken,
-  recordFile,
   resultsOf,
   resultTopics,
   signalRow,
   sleep,
 } from "./support/probes.js";
+import { sendSignals } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 
 const TTL_MS = 500;
 
 describe("strategy configuration is re-read from PostgreSQL after its TTL, without a restart", () => {
   const namespace = uniqueName("ttl");
   const token = randomToken();
-  const record = recordFile();
+  const teardown = new Teardown();
+  const recordFile = liveRecordFile(teardown);
   let db: TestDatabase;
-  let engine: TestEngine;
   let producer: Producer;
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    engine = await startEngine(
+    db = await openTestDatabase(teardown);
+    const engine = await startEngine(
+      teardown,
       baseEnv(db.url, namespace, {
         STRATEGY_CONFIG_TTL_MS: String(TTL_MS),
-        LIVESIM_ENABLED: "true",
-        LIVESIM_RECORD_FILE: record.path,
+        ...liveStandinEnv(recordFile),
       }),
     );
-    recorder = await new TopicRecorder([
-      ...resultTopics("paper"),
-      ...resultTopics("livesim"),
-    ]).start();
-    producer = await connectProducer();
+    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
+    producer = await openProducer(teardown);
     await primePrice(engine, producer, token, 1200);
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await engine?.stop();
-    await db?.drop();
-    record.remove();
-  });
+  afterAll(() => teardown.run());
 
   /** Sends a signal and waits for its results on `expected`; then checks no other namespace got one. */
   async function routeOf(strategyId: string, expected: string[]): Promise<string[]> {
     const signal = validatedSignal({ strategyId, instrumentToken: token });
-    await producer.send({ topic: `${namespace}.signals.validated`, messages: [asMessage(signal)] });
+    await sendSignals(producer, `${namespace}.signals.validated`, [signal]);
     await recorder.waitFor(
       () => expected.every((ns) => resultsOf(recorder, signal.id, ns).length >= 1),
       30_000,
@@ -69,7 +61,7 @@ describe("strategy configuration is re-read from PostgreSQL after its TTL, witho
     expect((await executionRows(db, signal.id)).map((row) => row.namespace).sort()).toEqual(
       [...got].sort(),
     );
-    expect(livesimOrders(record.path).some((order) => order.signal_id === signal.id)).toBe(
+    expect(readLiveRecord(recordFile).some((order) => order.signal_id === signal.id)).toBe(
       got.includes("livesim"),
     );
     return got;

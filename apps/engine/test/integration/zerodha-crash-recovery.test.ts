@@ -1,37 +1,32 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import type { Admin, Producer } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import {
-  dumpOnFailure,
   type EngineProcess,
   freePort,
-  scratchDir,
+  SpawnedEngines,
   signalGroupId,
-  spawnEngine,
 } from "./support/engine-process.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
+import { uniqueName } from "./support/kafka.js";
 import { eventually, sleep } from "./support/probes.js";
 import {
-  committedAndEnd,
-  connectAdmin,
   produceStream,
   sendTicks,
   signalSeries,
+  waitForAllCommitted,
 } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 import {
-  connectSql,
   NSE_EQUITIES,
-  PAPER_RESULT_TOPICS,
+  openZerodhaBench,
   prepareSignals,
   putZerodhaStrategy,
   startKiteEmulator,
-  type TestSql,
-  ZERODHA_RESULT_TOPICS,
+  type ZerodhaBench,
+  zerodhaDiagnostics,
   zerodhaProcessEnv,
 } from "./support/zerodha-harness.js";
-import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
+import type { ZerodhaLedger } from "./support/zerodha-outcomes.js";
 
 const SIGNALS = 60;
 const ACCESS_TOKEN = "zdcrash_token";
@@ -43,23 +38,20 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
   const signalTopic = `${namespace}.signals.validated`;
   const strategyId = "zd_crash";
   const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);
-  const dir = scratchDir("zerodha-crash");
-  const engines: EngineProcess[] = [];
+  const teardown = new Teardown();
+  const engines = new SpawnedEngines(teardown, "zerodha-crash", () =>
+    zerodhaDiagnostics(emulator, ledger, ids),
+  );
   let emulator: KiteEmulator;
-  let db: TestDatabase;
-  let sql: TestSql;
-  let producer: Producer;
-  let admin: Admin;
-  let recorder: TopicRecorder;
+  let bench: ZerodhaBench;
   let ledger: ZerodhaLedger;
   let ids: string[] = [];
 
   async function startEngine(name: string): Promise<EngineProcess> {
-    const engine = spawnEngine({
+    return engines.spawn(
       name,
-      logDir: dir,
-      env: zerodhaProcessEnv({
-        databaseUrl: db.url,
+      zerodhaProcessEnv({
+        databaseUrl: bench.db.url,
         namespace,
         groupIdPrefix,
         httpPort: await freePort(),
@@ -72,9 +64,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
           EXECUTION_TIMEOUT_MS: "5000",
         },
       }),
-    });
-    engines.push(engine);
-    return engine;
+    );
   }
 
   /** Signals whose order_placed is out and whose order Kite has not finished. */
@@ -97,7 +87,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
 
   /** Signals whose execution is claimed but unfinished in the journal while Kite holds their order. */
   async function inFlightAtKite(): Promise<string[]> {
-    const rows = await sql.query<{ signal_id: string }>(
+    const rows = await bench.sql.query<{ signal_id: string }>(
       "select signal_id from engine_execution_journal where status = 'in_flight' and namespace = 'zerodha'",
     );
     const tags = emulator.stats().ordersByTag;
@@ -106,38 +96,18 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
 
   beforeAll(async () => {
     // Orders stay open 1.5 s, and every answer takes 150 ms: a kill finds orders at every stage.
-    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 4_000 });
+    emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 4_000 });
     emulator.setFaults({ latencyMs: 150 });
-    db = await createTestDatabase();
-    sql = await connectSql(db.url);
-    producer = await connectProducer();
-    admin = await connectAdmin();
-    await prepareSignals(admin, signalTopic, groupIdPrefix);
-    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
-    ledger = new ZerodhaLedger(recorder);
+    bench = await openZerodhaBench(teardown);
+    ledger = bench.ledger;
+    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
   });
 
   afterEach((context) => {
-    dumpOnFailure(
-      context.task.result?.state,
-      engines,
-      () =>
-        `emulator stats: ${JSON.stringify(emulator?.stats())}\nproblems:\n  ${ledger
-          ?.problems(ids, emulator)
-          .slice(0, 30)
-          .join("\n  ")}`,
-    );
+    engines.dumpOnFailure(context.task.result?.state);
   });
 
-  afterAll(async () => {
-    await Promise.all(engines.map((engine) => engine.dispose()));
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await emulator?.stop();
-    await sql?.close();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   it("gives every signal exactly one order at Kite, one order_placed and one end on zerodha after a restart", async () => {
     const { signals } = signalSeries(strategyId, tokens, SIGNALS);
@@ -145,11 +115,11 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
 
     const first = await startEngine("zerodha-engine-1");
     await first.waitReady();
-    await putZerodhaStrategy(sql, strategyId);
-    await sendTicks(producer, tokens);
+    await putZerodhaStrategy(bench.sql, strategyId);
+    await sendTicks(bench.producer, tokens);
 
     let sent = 0;
-    const streaming = produceStream(producer, signalTopic, signals, {
+    const streaming = produceStream(bench.producer, signalTopic, signals, {
       durationMs: 4_000,
       chunk: 6,
       onSent: (count) => {
@@ -191,14 +161,9 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     await streaming;
     // Joining waits for the dead member's session (30 s) to expire.
     await second.waitReady(90_000);
-    await sendTicks(producer, tokens);
+    await sendTicks(bench.producer, tokens);
     await ledger.waitForEnds(ids, 120_000);
-    await eventually(
-      () => committedAndEnd(admin, signalGroupId(groupIdPrefix), signalTopic),
-      (partitions) => partitions.every((p) => p.committed === p.end),
-      "every signal committed",
-      30_000,
-    );
+    await waitForAllCommitted(bench.admin, signalGroupId(groupIdPrefix), signalTopic, 30_000);
     // Anything the restarted engine might still publish (a second end, a second order) would
     // come within this.
     await sleep(1_500);
@@ -208,7 +173,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     );
     expect(ledger.problems(ids, emulator, { end: "filled" })).toEqual([]);
     expect(emulator.stats().placements).toBe(SIGNALS);
-    const journal = await sql.query<{ namespace: string; status: string; count: string }>(
+    const journal = await bench.sql.query<{ namespace: string; status: string; count: string }>(
       "select namespace, status, count(*)::text as count from engine_execution_journal group by namespace, status order by namespace",
     );
     expect(journal).toEqual([

@@ -5,26 +5,15 @@ import {
 } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import type { Admin, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { baseEnv, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
-import { connectAdmin } from "./support/signal-stream.js";
+import { uniqueName } from "./support/kafka.js";
+import { type SignalInput, validatedSignal } from "./support/messages.js";
+import { Teardown } from "./support/teardown.js";
 import {
-  connectSql,
-  PAPER_RESULT_TOPICS,
-  prepareSignals,
-  primePrices,
-  putZerodhaStrategy,
-  startKiteEmulator,
-  startZerodhaEngine,
-  type TestSql,
-  ZERODHA_RESULT_TOPICS,
-  zerodhaVariables,
+  sendAndAwaitEnd,
+  startZerodhaScenario,
+  type ZerodhaBench,
 } from "./support/zerodha-harness.js";
-import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
 
 const RELIANCE = 738561;
 const INFY = 408065;
@@ -34,47 +23,27 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
   const namespace = uniqueName("zdflow");
   const signalTopic = `${namespace}.signals.validated`;
   const strategyId = "zd_flow";
+  const teardown = new Teardown();
   let emulator: KiteEmulator;
-  let db: TestDatabase;
-  let sql: TestSql;
-  let engine: TestEngine;
-  let producer: Producer;
-  let admin: Admin;
-  let recorder: TopicRecorder;
-  let ledger: ZerodhaLedger;
+  let bench: ZerodhaBench;
 
   beforeAll(async () => {
-    emulator = await startKiteEmulator({ accessToken: ACCESS_TOKEN, fillDelayMs: 100 });
-    db = await createTestDatabase();
-    sql = await connectSql(db.url);
-    admin = await connectAdmin();
-    await prepareSignals(admin, signalTopic, `it-${namespace}`);
-    engine = await startZerodhaEngine(
-      baseEnv(
-        db.url,
-        namespace,
-        zerodhaVariables(emulator.url, { KITE_ACCESS_TOKEN: ACCESS_TOKEN }),
-      ),
-    );
-    await putZerodhaStrategy(sql, strategyId);
-    producer = await connectProducer();
-    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
-    ledger = new ZerodhaLedger(recorder);
-    await primePrices(engine, producer, [RELIANCE, INFY]);
+    ({ emulator, bench } = await startZerodhaScenario(teardown, {
+      namespace,
+      kite: { accessToken: ACCESS_TOKEN, fillDelayMs: 100 },
+      variables: { KITE_ACCESS_TOKEN: ACCESS_TOKEN },
+      strategyIds: [strategyId],
+      tokens: [RELIANCE, INFY],
+    }));
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await engine?.stop();
-    await emulator?.stop();
-    await sql?.close();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
-  async function send(signal: ReturnType<typeof validatedSignal>): Promise<void> {
-    await producer.send({ topic: signalTopic, acks: -1, messages: [asMessage(signal)] });
+  /** Sends a signal of this file's strategy and waits for its end on zerodha and paper. */
+  async function trade(input: Omit<SignalInput, "strategyId">) {
+    const signal = validatedSignal({ strategyId, ...input });
+    await sendAndAwaitEnd(bench, signalTopic, signal);
+    return signal;
   }
 
   it.each([
@@ -84,15 +53,8 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
     "places one MARKET $side order for $symbol with market protection and the signal's tag, then publishes order_placed and order_filled at Kite's average price",
     async ({ side, token, symbol, quantity, price }) => {
       emulator.setPrice("NSE", symbol, price);
-      const signal = validatedSignal({
-        strategyId,
-        instrumentToken: token,
-        signalType: side,
-        quantity,
-      });
+      const signal = await trade({ instrumentToken: token, signalType: side, quantity });
       const tag = orderTag(signal.id);
-      await send(signal);
-      await ledger.waitForEnds([signal.id], 30_000);
 
       // Exactly one order at Kite, as the trader built it.
       const orders = emulator.orders().filter((order) => order.tag === tag);
@@ -130,7 +92,7 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
       });
       expect(placements[0]?.status).toBe(200);
 
-      const outcome = ledger.of(signal.id);
+      const outcome = bench.ledger.of(signal.id);
       expect(outcome.placed).toHaveLength(1);
       expect(outcome.filled).toHaveLength(1);
       expect(outcome.failed).toHaveLength(0);
@@ -199,10 +161,8 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
   it("publishes order_failed BROKER_REJECTED with Kite's status message when the margin is short", async () => {
     emulator.setAvailableMargin(500);
     try {
-      const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 5 });
+      const signal = await trade({ instrumentToken: RELIANCE, quantity: 5 });
       const tag = orderTag(signal.id);
-      await send(signal);
-      await ledger.waitForEnds([signal.id], 30_000);
 
       // Kite gives the order an id and rejects it afterwards, as it does for margin.
       const orders = emulator.orders().filter((order) => order.tag === tag);
@@ -211,7 +171,7 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
       expect(order?.status).toBe("REJECTED");
       expect(order?.status_message).toMatch(/Insufficient funds/);
 
-      const outcome = ledger.of(signal.id);
+      const outcome = bench.ledger.of(signal.id);
       expect(outcome.placed).toHaveLength(1);
       expect(outcome.filled).toHaveLength(0);
       expect(outcome.failed).toHaveLength(1);
@@ -243,12 +203,10 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
   it("publishes order_failed INSTRUMENT_NOT_FOUND for a token Kite does not list, without a request to Kite", async () => {
     const unknownToken = 987_654_321;
     const placementsBefore = emulator.stats().placementRequests;
-    const signal = validatedSignal({ strategyId, instrumentToken: unknownToken, quantity: 2 });
+    const signal = await trade({ instrumentToken: unknownToken, quantity: 2 });
     const tag = orderTag(signal.id);
-    await send(signal);
-    await ledger.waitForEnds([signal.id], 30_000);
 
-    const outcome = ledger.of(signal.id);
+    const outcome = bench.ledger.of(signal.id);
     expect(outcome.placed).toHaveLength(0);
     expect(outcome.filled).toHaveLength(0);
     expect(outcome.failed).toHaveLength(1);

@@ -1,35 +1,24 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
-import type { Admin, Producer } from "kafkajs";
+import { RecordingLogger } from "@engine/trader-zerodha/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import {
-  dumpOnFailure,
-  type EngineProcess,
-  freePort,
-  scratchDir,
-  spawnEngine,
-} from "./support/engine-process.js";
-import { baseEnv, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import { freePort, SpawnedEngines } from "./support/engine-process.js";
+import { uniqueName } from "./support/kafka.js";
+import { validatedSignal } from "./support/messages.js";
 import { eventually, httpGet } from "./support/probes.js";
-import { connectAdmin, sendTicks } from "./support/signal-stream.js";
+import { sendTicks } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 import {
   accessTokenFile,
-  CapturingLogger,
-  connectSql,
-  PAPER_RESULT_TOPICS,
+  openZerodhaBench,
   prepareSignals,
   putZerodhaStrategy,
+  sendAndAwaitEnd,
   startKiteEmulator,
   startZerodhaEngine,
-  type TestSql,
   type TokenFile,
-  ZERODHA_RESULT_TOPICS,
+  type ZerodhaBench,
   zerodhaProcessEnv,
-  zerodhaVariables,
 } from "./support/zerodha-harness.js";
-import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
 
 const RELIANCE = 738561;
 // Distinctive values: any appearance in a log line or an event is a leak, never a coincidence.
@@ -48,57 +37,40 @@ interface Probe {
   text: string;
 }
 
-/** How a flow reaches its engine: send a signal, read an HTTP path. */
+/** How a flow reaches its engine: the topic it reads signals from, and its HTTP server. */
 interface FlowTarget {
-  send(signal: ReturnType<typeof validatedSignal>): Promise<void>;
+  signalTopic: string;
   http(path: string): Promise<Probe>;
 }
 
 describe("zerodha: the access token and the API secret never reach a log line or an event", () => {
   const strategyId = "zd_secrets";
-  const dir = scratchDir("zerodha-secrets");
-  const engines: EngineProcess[] = [];
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let db: TestDatabase;
-  let sql: TestSql;
-  let producer: Producer;
-  let admin: Admin;
-  let recorder: TopicRecorder;
-  let ledger: ZerodhaLedger;
+  const teardown = new Teardown();
+  /** What one test set up for itself: undone after it. */
+  const testTeardown = new Teardown();
+  const engines = new SpawnedEngines(teardown, "zerodha-secrets");
+  let bench: ZerodhaBench;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sql = await connectSql(db.url);
-    producer = await connectProducer();
-    admin = await connectAdmin();
-    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
-    ledger = new ZerodhaLedger(recorder);
+    bench = await openZerodhaBench(teardown);
   });
 
   afterEach(async (context) => {
-    dumpOnFailure(context.task.result?.state, engines);
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    engines.dumpOnFailure(context.task.result?.state);
+    await testTeardown.run();
   });
 
-  afterAll(async () => {
-    await Promise.all(engines.map((engine) => engine.dispose()));
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await sql?.close();
-    await db?.drop();
-  });
+  afterAll(() => teardown.run());
 
   /** An emulator that knows the secrets and posts back to `postbackPort`, and a token file. */
   async function kite(postbackPort: number): Promise<{ emulator: KiteEmulator; file: TokenFile }> {
-    const emulator = await startKiteEmulator({
+    const emulator = await startKiteEmulator(testTeardown, {
       accessToken: ACCESS_TOKEN,
       fillDelayMs: 50,
       postbackUrl: `http://127.0.0.1:${postbackPort}/kite/postback`,
       apiSecret: API_SECRET,
     });
-    const file = await accessTokenFile(ACCESS_TOKEN);
-    cleanups.push(() => emulator.stop(), file.remove);
+    const file = await accessTokenFile(testTeardown, ACCESS_TOKEN);
     return { emulator, file };
   }
 
@@ -125,9 +97,8 @@ describe("zerodha: the access token and the API secret never reach a log line or
   async function runFlow(emulator: KiteEmulator, file: TokenFile, target: FlowTarget) {
     const run = async () => {
       const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 2 });
-      await target.send(signal);
-      await ledger.waitForEnds([signal.id], 30_000);
-      const outcome = ledger.of(signal.id);
+      await sendAndAwaitEnd(bench, target.signalTopic, signal);
+      const outcome = bench.ledger.of(signal.id);
       const end = outcome.filled[0] ?? outcome.failed[0];
       return { topic: end?.topic, code: end?.json.data?.error_code };
     };
@@ -171,7 +142,7 @@ describe("zerodha: the access token and the API secret never reach a log line or
   }
 
   function expectNoSecretInEvents(): void {
-    const events = recorder.messages.map((m) => `${m.topic} ${m.key ?? ""} ${m.value}`);
+    const events = bench.recorder.messages.map((m) => `${m.topic} ${m.key ?? ""} ${m.value}`);
     expect(events.length).toBeGreaterThan(0);
     expect(leaked(events.join("\n"))).toEqual([]);
   }
@@ -181,30 +152,24 @@ describe("zerodha: the access token and the API secret never reach a log line or
     const signalTopic = `${namespace}.signals.validated`;
     const postbackPort = await freePort();
     const { emulator, file } = await kite(postbackPort);
-    await prepareSignals(admin, signalTopic, `it-${namespace}`);
-    const logger = new CapturingLogger();
-    const engine: TestEngine = await startZerodhaEngine(
-      baseEnv(db.url, namespace, {
-        ...zerodhaVariables(emulator.url),
-        ...secretVariables(emulator, file, postbackPort),
-        LOG_LEVEL: "debug",
-      }),
-      { logger },
-    );
-    cleanups.push(() => engine.stop());
-    await putZerodhaStrategy(sql, strategyId);
+    const logger = new RecordingLogger();
+    const engine = await startZerodhaEngine(testTeardown, bench, {
+      namespace,
+      emulator,
+      variables: { ...secretVariables(emulator, file, postbackPort), LOG_LEVEL: "debug" },
+      logger,
+    });
+    await putZerodhaStrategy(bench.sql, strategyId);
 
     const probes = await runFlow(emulator, file, {
-      send: async (signal) => {
-        await producer.send({ topic: signalTopic, acks: -1, messages: [asMessage(signal)] });
-      },
+      signalTopic,
       http: (path) => httpGet(engine, path),
     });
     await engine.stop();
 
     // The flow was logged (its failures included), and nothing logged holds a secret.
-    expect(logger.lines.length).toBeGreaterThan(10);
-    const text = logger.text();
+    expect(logger.records.length).toBeGreaterThan(10);
+    const text = logger.inspectedText();
     expect(text).toMatch(/TokenException/);
     expect(text).toMatch(/BROKER_REJECTED/);
     expect(leaked(text)).toEqual([]);
@@ -218,28 +183,24 @@ describe("zerodha: the access token and the API secret never reach a log line or
     const signalTopic = `${namespace}.signals.validated`;
     const postbackPort = await freePort();
     const { emulator, file } = await kite(postbackPort);
-    await prepareSignals(admin, signalTopic, groupIdPrefix);
-    const engine = spawnEngine({
-      name: "zerodha-secrets-engine",
-      logDir: dir,
-      env: zerodhaProcessEnv({
-        databaseUrl: db.url,
+    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
+    const engine = engines.spawn(
+      "zerodha-secrets-engine",
+      zerodhaProcessEnv({
+        databaseUrl: bench.db.url,
         namespace,
         groupIdPrefix,
         httpPort: await freePort(),
         emulatorUrl: emulator.url,
         extra: { ...secretVariables(emulator, file, postbackPort), LOG_LEVEL: "debug" },
       }),
-    });
-    engines.push(engine);
+    );
     await engine.waitReady();
-    await putZerodhaStrategy(sql, strategyId);
-    await sendTicks(producer, [RELIANCE]);
+    await putZerodhaStrategy(bench.sql, strategyId);
+    await sendTicks(bench.producer, [RELIANCE]);
 
     const probes = await runFlow(emulator, file, {
-      send: async (signal) => {
-        await producer.send({ topic: signalTopic, acks: -1, messages: [asMessage(signal)] });
-      },
+      signalTopic,
       http: async (path) => {
         const { status, body } = await engine.http(path);
         return { status, text: body };

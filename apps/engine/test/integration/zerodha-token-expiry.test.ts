@@ -1,29 +1,19 @@
 import { OrderFailedEventSchema } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import type { Admin, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { baseEnv, type TestEngine } from "./support/in-process-engine.js";
-import { connectProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import type { TestEngine } from "./support/in-process-engine.js";
+import { uniqueName } from "./support/kafka.js";
+import { validatedSignal } from "./support/messages.js";
 import { eventually, httpGet } from "./support/probes.js";
-import { connectAdmin } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
 import {
   accessTokenFile,
-  connectSql,
-  PAPER_RESULT_TOPICS,
-  prepareSignals,
-  primePrices,
-  putZerodhaStrategy,
-  startKiteEmulator,
-  startZerodhaEngine,
-  type TestSql,
+  sendAndAwaitEnd,
+  startZerodhaScenario,
   type TokenFile,
-  ZERODHA_RESULT_TOPICS,
-  zerodhaVariables,
+  type ZerodhaBench,
 } from "./support/zerodha-harness.js";
-import { ZerodhaLedger } from "./support/zerodha-outcomes.js";
 
 const RELIANCE = 738561;
 const TODAYS_TOKEN = "zdexpiry_token_day_one";
@@ -38,52 +28,28 @@ describe("zerodha: an expired access token, then a rotated one", () => {
   const namespace = uniqueName("zdexpiry");
   const signalTopic = `${namespace}.signals.validated`;
   const strategyId = "zd_expiry";
-  let emulator: KiteEmulator;
+  const teardown = new Teardown();
   let tokenFile: TokenFile;
-  let db: TestDatabase;
-  let sql: TestSql;
+  let emulator: KiteEmulator;
+  let bench: ZerodhaBench;
   let engine: TestEngine;
-  let producer: Producer;
-  let admin: Admin;
-  let recorder: TopicRecorder;
-  let ledger: ZerodhaLedger;
 
   beforeAll(async () => {
-    emulator = await startKiteEmulator({ accessToken: TODAYS_TOKEN, fillDelayMs: 50 });
-    tokenFile = await accessTokenFile(TODAYS_TOKEN);
-    db = await createTestDatabase();
-    sql = await connectSql(db.url);
-    admin = await connectAdmin();
-    await prepareSignals(admin, signalTopic, `it-${namespace}`);
-    engine = await startZerodhaEngine(
-      baseEnv(
-        db.url,
-        namespace,
-        zerodhaVariables(emulator.url, { KITE_ACCESS_TOKEN_FILE: tokenFile.path }),
-      ),
-    );
-    await putZerodhaStrategy(sql, strategyId);
-    producer = await connectProducer();
-    recorder = await new TopicRecorder([...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]).start();
-    ledger = new ZerodhaLedger(recorder);
-    await primePrices(engine, producer, [RELIANCE]);
+    tokenFile = await accessTokenFile(teardown, TODAYS_TOKEN);
+    ({ emulator, bench, engine } = await startZerodhaScenario(teardown, {
+      namespace,
+      kite: { accessToken: TODAYS_TOKEN, fillDelayMs: 50 },
+      variables: { KITE_ACCESS_TOKEN_FILE: tokenFile.path },
+      strategyIds: [strategyId],
+      tokens: [RELIANCE],
+    }));
   });
 
-  afterAll(async () => {
-    await recorder?.stop();
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await engine?.stop();
-    await emulator?.stop();
-    await sql?.close();
-    await db?.drop();
-    tokenFile?.remove();
-  });
+  afterAll(() => teardown.run());
 
   async function sendSignal(): Promise<string> {
     const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 4 });
-    await producer.send({ topic: signalTopic, acks: -1, messages: [asMessage(signal)] });
-    await ledger.waitForEnds([signal.id], 30_000);
+    await sendAndAwaitEnd(bench, signalTopic, signal);
     return signal.id;
   }
 
@@ -93,7 +59,7 @@ describe("zerodha: an expired access token, then a rotated one", () => {
   }
 
   function expectTraderUnavailable(signalId: string): void {
-    const outcome = ledger.of(signalId);
+    const outcome = bench.ledger.of(signalId);
     expect(outcome.placed).toHaveLength(0);
     expect(outcome.filled).toHaveLength(0);
     expect(outcome.failed).toHaveLength(1);
@@ -110,7 +76,7 @@ describe("zerodha: an expired access token, then a rotated one", () => {
 
   it("fills on zerodha while the token is valid, and /ready is 200", async () => {
     const id = await sendSignal();
-    expect(ledger.problems([id], emulator, { end: "filled" })).toEqual([]);
+    expect(bench.ledger.problems([id], emulator, { end: "filled" })).toEqual([]);
     expect((await readiness()).status).toBe(200);
   });
 
@@ -153,6 +119,6 @@ describe("zerodha: an expired access token, then a rotated one", () => {
     expect(ready.body.checks["trader:zerodha"]).toEqual({ ok: true });
 
     const id = await sendSignal();
-    expect(ledger.problems([id], emulator, { end: "filled" })).toEqual([]);
+    expect(bench.ledger.problems([id], emulator, { end: "filled" })).toEqual([]);
   });
 });

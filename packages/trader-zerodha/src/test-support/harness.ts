@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { loadSettings, type SignalToExecute, type SqlPort } from "@engine/core";
 import { type SampleSignalOptions, sampleSignal } from "@engine/core/testing";
 import { KiteEmulator, type KiteEmulatorOptions } from "@engine/kite-emulator";
+import { RecordingLogger } from "../testing/recording-logger.js";
 import type { ZerodhaTuning } from "../zerodha-components.js";
 import { type ZerodhaSettings, ZerodhaSettingsSchema } from "../zerodha-settings.js";
 import { ZerodhaTrader } from "../zerodha-trader.js";
-import { RecordingLogger } from "./recording-logger.js";
 
 export const API_KEY = "emu_api_key";
 export const ACCESS_TOKEN = "emu_access_token_0123456789";

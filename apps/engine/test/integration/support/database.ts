@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { POSTGRES_ADMIN_URL } from "./environment.js";
+import type { Teardown } from "./teardown.js";
 
 /** A database of its own for one test file, dropped afterwards. */
 export interface TestDatabase {
@@ -36,6 +37,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+/** A database of its own for a test file, dropped at its teardown. */
+export async function openTestDatabase(teardown: Teardown): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  teardown.defer(() => db.drop());
+  return db;
 }
 
 /** Inserts or replaces a strategy row the way the platform writes it. */

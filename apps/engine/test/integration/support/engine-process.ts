@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KAFKA_BROKERS } from "./environment.js";
+import type { Teardown } from "./teardown.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -58,25 +59,38 @@ export function childEnv(vars: ProcessEnv): ProcessEnv {
   return { ...env, ...vars };
 }
 
-/** The environment of an engine on the real Kafka and PostgreSQL with paper and the live stand-in. */
-export function engineEnv(options: {
+/** Where a spawned engine runs: its input namespace, consumer group, database and HTTP port. */
+export interface SpawnedEngineSite {
   databaseUrl: string;
   namespace: string;
   groupIdPrefix: string;
   httpPort: number;
-  recordFile: string;
-  extra?: ProcessEnv;
-}): ProcessEnv {
-  return childEnv({
+}
+
+/**
+ * The variables every spawned engine of these tests gets: the real Kafka and PostgreSQL, an
+ * always-open market, a short strategy TTL, and info logs (what `dumpOnFailure` shows).
+ */
+export function spawnedEngineVariables(clientId: string, site: SpawnedEngineSite): ProcessEnv {
+  return {
     KAFKA_BROKERS,
-    KAFKA_CLIENT_ID: "engine-it-process",
-    KAFKA_GROUP_ID_PREFIX: options.groupIdPrefix,
-    DATABASE_URL: options.databaseUrl,
-    BROKER_NAMESPACE: options.namespace,
+    KAFKA_CLIENT_ID: clientId,
+    KAFKA_GROUP_ID_PREFIX: site.groupIdPrefix,
+    DATABASE_URL: site.databaseUrl,
+    BROKER_NAMESPACE: site.namespace,
     MARKET_HOURS_MODE: "always_open",
     STRATEGY_CONFIG_TTL_MS: "500",
-    HTTP_PORT: String(options.httpPort),
+    HTTP_PORT: String(site.httpPort),
     LOG_LEVEL: "info",
+  };
+}
+
+/** The environment of an engine on the real Kafka and PostgreSQL with paper and the live stand-in. */
+export function engineEnv(
+  options: SpawnedEngineSite & { recordFile: string; extra?: ProcessEnv },
+): ProcessEnv {
+  return childEnv({
+    ...spawnedEngineVariables("engine-it-process", options),
     ENGINE_PLUGIN_MODULES: LIVE_STANDIN_MODULE,
     LIVESIM_ENABLED: "true",
     LIVESIM_RECORD_FILE: options.recordFile,
@@ -280,6 +294,36 @@ export function spawnEngine(options: {
     httpPort: port,
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+}
+
+/**
+ * The engines a test file spawns, logging into one scratch folder. Each is killed at the
+ * teardown if it still runs, before anything set up ahead of it is closed.
+ */
+export class SpawnedEngines {
+  readonly logDir: string;
+  readonly all: EngineProcess[] = [];
+  readonly #teardown: Teardown;
+  readonly #diagnose: (() => string) | undefined;
+
+  /** `diagnose` adds what the test file knows of the failure to their output. */
+  constructor(teardown: Teardown, label: string, diagnose?: () => string) {
+    this.#teardown = teardown;
+    this.logDir = scratchDir(label);
+    this.#diagnose = diagnose;
+  }
+
+  spawn(name: string, env: ProcessEnv): EngineProcess {
+    const engine = spawnEngine({ name, logDir: this.logDir, env });
+    this.all.push(engine);
+    this.#teardown.defer(() => engine.dispose());
+    return engine;
+  }
+
+  /** Prints their output, and the file's diagnosis, when the current test failed. */
+  dumpOnFailure(state: string | undefined): void {
+    dumpOnFailure(state, this.all, this.#diagnose);
+  }
 }
 
 /** Runs a CLI command of the engine to its end (bounded). */

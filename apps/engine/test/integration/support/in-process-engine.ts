@@ -1,13 +1,11 @@
-import type { Clock, Env } from "@engine/core";
+import type { Clock, Env, Logger } from "@engine/core";
 import { paperPlugin } from "@engine/trader-paper";
 import { Engine, type RunningEngine } from "../../../src/app/engine.js";
 import type { AnyTraderPlugin } from "../../../src/app/plugins.js";
 import { createLogger } from "../../../src/observability/logger.js";
-// @ts-expect-error: a plain-JS fixture, shared with engines spawned as processes
-import { plugin as liveStandin } from "../../fixtures/live-standin-plugin.mjs";
 import { KAFKA_BROKERS } from "./environment.js";
-
-export const LIVE_STANDIN_PLUGIN = liveStandin as AnyTraderPlugin;
+import { LIVE_STANDIN_PLUGIN } from "./live-standin.js";
+import type { Teardown } from "./teardown.js";
 
 export interface TestEngine {
   engine: Engine;
@@ -33,15 +31,23 @@ export function baseEnv(databaseUrl: string, namespace: string, extra: Env = {})
   };
 }
 
-/** Starts an engine in this process with paper and the live stand-in. */
-export async function startEngine(env: Env, options: { clock?: Clock } = {}): Promise<TestEngine> {
+/**
+ * Starts an engine in this process, stopped at the teardown: with paper and the live stand-in
+ * unless `plugins` says otherwise, logging at the environment's LOG_LEVEL unless given a logger.
+ */
+export async function startEngine(
+  teardown: Teardown,
+  env: Env,
+  options: { clock?: Clock; logger?: Logger; plugins?: AnyTraderPlugin[] } = {},
+): Promise<TestEngine> {
   const engine = new Engine({
     env,
-    logger: createLogger({ level: env.LOG_LEVEL ?? "warn", pretty: false }),
-    plugins: [paperPlugin, LIVE_STANDIN_PLUGIN],
+    logger: options.logger ?? createLogger({ level: env.LOG_LEVEL ?? "warn", pretty: false }),
+    plugins: options.plugins ?? [paperPlugin, LIVE_STANDIN_PLUGIN],
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const running = await engine.start();
+  teardown.defer(() => engine.stop());
   return {
     engine,
     running,

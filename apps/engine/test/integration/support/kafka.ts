@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { KAFKA_BROKERS } from "./environment.js";
+import type { Teardown } from "./teardown.js";
 
 export const kafka = new Kafka({
   clientId: "engine-it",
@@ -104,15 +105,46 @@ export class TopicRecorder {
     }
   }
 
+  /** Waits until each of `topics` holds exactly one message caused by `signalId`. */
+  async waitForResults(
+    signalId: string,
+    topics: readonly string[],
+    timeoutMs: number,
+    describe: string,
+  ): Promise<void> {
+    await this.waitFor(
+      () => topics.every((topic) => this.causedBy(topic, signalId).length === 1),
+      timeoutMs,
+      describe,
+    );
+  }
+
   async stop(): Promise<void> {
     await this.#consumer.disconnect();
   }
+}
+
+/** A recorder of `topics`, started now and stopped at the teardown. */
+export async function openRecorder(
+  teardown: Teardown,
+  topics: readonly string[],
+): Promise<TopicRecorder> {
+  const recorder = await new TopicRecorder([...topics]).start();
+  teardown.defer(() => recorder.stop());
+  return recorder;
 }
 
 /** A plain producer for test inputs. */
 export async function connectProducer(): Promise<Producer> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  return producer;
+}
+
+/** A producer for test inputs, disconnected at the teardown. */
+export async function openProducer(teardown: Teardown): Promise<Producer> {
+  const producer = await connectProducer();
+  teardown.defer(() => producer.disconnect());
   return producer;
 }
 

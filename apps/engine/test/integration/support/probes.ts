@@ -1,16 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Producer } from "kafkajs";
 import type { TestDatabase } from "./database.js";
 import type { TestEngine } from "./in-process-engine.js";
 import { kafka, type Recorded, type TopicRecorder } from "./kafka.js";
 import { asMessage, marketTick } from "./messages.js";
 
-/** The three result topics of an execution namespace, optionally under a prefix (shadow mode). */
-export function resultTopics(namespace: string, prefix = ""): string[] {
-  return ["submitted", "filled", "failed"].map((kind) => `${prefix}${namespace}.orders.${kind}`);
+/**
+ * The result topics of one or more execution namespaces (every outcome a signal can end in),
+ * optionally under a prefix (shadow mode).
+ */
+export function resultTopics(namespaces: string | readonly string[], prefix = ""): string[] {
+  return (typeof namespaces === "string" ? [namespaces] : namespaces).flatMap((namespace) =>
+    ["submitted", "filled", "failed"].map((kind) => `${prefix}${namespace}.orders.${kind}`),
+  );
 }
 
 /** Every result a recorder saw for one signal on one namespace's result topics. */
@@ -106,26 +107,6 @@ export async function waitForCommit(
 export function signalGroupOf(engine: TestEngine): string {
   const { settings } = engine.running;
   return `${settings.groupIdPrefix}.trading_engine${settings.mode === "shadow" ? ".shadow" : ""}`;
-}
-
-/** A fresh path for the live stand-in's order record, removed by `remove()`. */
-export function recordFile(): { path: string; remove(): void } {
-  const path = join(tmpdir(), `livesim-${randomBytes(6).toString("hex")}.jsonl`);
-  return { path, remove: () => rmSync(path, { force: true }) };
-}
-
-/** Orders the live stand-in placed, as its record file has them. */
-export function livesimOrders(path: string): { signal_id: string; order_id: string }[] {
-  let text = "";
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { signal_id: string; order_id: string });
 }
 
 /** Journal rows of one signal, by namespace. */

@@ -1,14 +1,4 @@
-import { readFileSync } from "node:fs";
 import type { Recorded, TopicRecorder } from "./kafka.js";
-
-/** The result topics of a namespace: every outcome a signal can end in. */
-export function resultTopics(namespaces: readonly string[]): string[] {
-  return namespaces.flatMap((ns) => [
-    `${ns}.orders.submitted`,
-    `${ns}.orders.filled`,
-    `${ns}.orders.failed`,
-  ]);
-}
 
 /** The namespace a result topic belongs to (`paper.orders.filled` → `paper`). */
 function namespaceOf(topic: string): string {
@@ -172,34 +162,4 @@ export class ResultLedger {
       problems.length > 0 ? `:\n  ${problems.slice(0, 20).join("\n  ")}` : ""
     }`;
   }
-}
-
-/** Orders the live stand-in placed, read from its record file (one JSON line per order). */
-export function readLiveRecord(file: string): { signal_id: string; order_id: string }[] {
-  let text = "";
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { signal_id: string; order_id: string });
-}
-
-/** Signals the live stand-in did not place exactly once, and orders for signals not sent. */
-export function liveRecordProblems(file: string, signalIds: readonly string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const order of readLiveRecord(file)) {
-    counts.set(order.signal_id, (counts.get(order.signal_id) ?? 0) + 1);
-  }
-  const problems: string[] = [];
-  for (const id of signalIds) {
-    const count = counts.get(id) ?? 0;
-    if (count !== 1) problems.push(`${id}: placed ${count} times`);
-  }
-  const wanted = new Set(signalIds);
-  for (const id of counts.keys()) if (!wanted.has(id)) problems.push(`${id}: placed, never sent`);
-  return problems;
 }

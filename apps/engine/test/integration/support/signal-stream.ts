@@ -1,6 +1,7 @@
 import { type Admin, Partitioners, type Producer } from "kafkajs";
 import { kafka } from "./kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./messages.js";
+import type { Teardown } from "./teardown.js";
 
 export type SignalEvent = ReturnType<typeof validatedSignal>;
 
@@ -88,6 +89,15 @@ export async function produceStream(
   }
 }
 
+/** Sends signals as the risk manager does, acknowledged by every replica. */
+export async function sendSignals(
+  producer: Producer,
+  topic: string,
+  signals: readonly SignalEvent[],
+): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: signals.map(asMessage) });
+}
+
 /** A tick per token, so paper can fill (a fresh engine knows no price). */
 export async function sendTicks(producer: Producer, tokens: readonly number[]): Promise<void> {
   await producer.send({
@@ -100,6 +110,13 @@ export async function sendTicks(producer: Producer, tokens: readonly number[]): 
 export async function connectAdmin(): Promise<Admin> {
   const admin = kafka.admin();
   await admin.connect();
+  return admin;
+}
+
+/** A connected admin client, disconnected at the teardown. */
+export async function openAdmin(teardown: Teardown): Promise<Admin> {
+  const admin = await connectAdmin();
+  teardown.defer(() => admin.disconnect());
   return admin;
 }
 
@@ -149,6 +166,24 @@ export async function committedAndEnd(
       committed: committed?.partitions.find((p) => p.partition === partition)?.offset ?? "none",
     }))
     .sort((a, b) => a.partition - b.partition);
+}
+
+/**
+ * Waits until `groupId` committed every message of `topic`: what it consumed is handled, and
+ * no late result or copy of one can still come.
+ */
+export async function waitForAllCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<void> {
+  await eventually(
+    async () => (await committedAndEnd(admin, groupId, topic)).every((p) => p.committed === p.end),
+    timeoutMs,
+    async () =>
+      `committed = end offsets: ${JSON.stringify(await committedAndEnd(admin, groupId, topic))}`,
+  );
 }
 
 /** The state of a consumer group and how many members it has. */

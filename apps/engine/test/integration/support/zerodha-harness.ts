@@ -3,21 +3,25 @@ import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inspect } from "node:util";
 import type { Env, Logger } from "@engine/core";
 import { DEFAULT_INSTRUMENTS, KiteEmulator, type KiteEmulatorOptions } from "@engine/kite-emulator";
 import { paperPlugin } from "@engine/trader-paper";
 import { zerodhaPlugin } from "@engine/trader-zerodha";
 import type { Admin, Producer } from "kafkajs";
 import pg from "pg";
-import { Engine } from "../../../src/app/engine.js";
-import { createLogger } from "../../../src/observability/logger.js";
-import { childEnv, type ProcessEnv } from "./engine-process.js";
-import { KAFKA_BROKERS } from "./environment.js";
-import type { TestEngine } from "./in-process-engine.js";
+import { type Bench, openBench } from "./bench.js";
+import {
+  childEnv,
+  type ProcessEnv,
+  type SpawnedEngineSite,
+  spawnedEngineVariables,
+} from "./engine-process.js";
+import { baseEnv, startEngine, type TestEngine } from "./in-process-engine.js";
 import { asMessage, marketTick } from "./messages.js";
 import { sleep } from "./probes.js";
-import { prepareSignalTopic } from "./signal-stream.js";
+import { openAdmin, prepareSignalTopic, type SignalEvent, sendSignals } from "./signal-stream.js";
+import type { Teardown } from "./teardown.js";
+import { ZerodhaLedger } from "./zerodha-outcomes.js";
 
 /** The api_key the emulators of these tests accept. */
 export const KITE_TEST_API_KEY = "zdit_api_key";
@@ -43,8 +47,12 @@ export const NSE_EQUITIES = DEFAULT_INSTRUMENTS.filter((row) => row.exchange ===
   }),
 );
 
-/** A Kite emulator on a free loopback port, with the tests' api_key and `accessToken`. */
+/**
+ * A Kite emulator on a free loopback port, with the tests' api_key and `accessToken`, stopped at
+ * the teardown.
+ */
 export async function startKiteEmulator(
+  teardown: Teardown,
   options: KiteEmulatorOptions & { accessToken: string },
 ): Promise<KiteEmulator> {
   const emulator = new KiteEmulator({
@@ -53,6 +61,7 @@ export async function startKiteEmulator(
     ...options,
   });
   await emulator.start();
+  teardown.defer(() => emulator.stop());
   return emulator;
 }
 
@@ -79,82 +88,114 @@ export interface TokenFile {
   remove(): void;
 }
 
-export async function accessTokenFile(token: string): Promise<TokenFile> {
+/** A token file holding `token`, removed at the teardown. */
+export async function accessTokenFile(teardown: Teardown, token: string): Promise<TokenFile> {
   const path = join(tmpdir(), `kite-token-${randomBytes(6).toString("hex")}`);
   const write = (value: string) => writeFile(path, `${value}\n`, { mode: 0o600 });
+  const remove = () => rmSync(path, { force: true });
+  teardown.defer(remove);
   await write(token);
-  return { path, write, remove: () => rmSync(path, { force: true }) };
-}
-
-/** One log call as a `CapturingLogger` saw it, before any redaction a real logger would do. */
-export interface CapturedLine {
-  level: "debug" | "info" | "warn" | "error";
-  text: string;
+  return { path, write, remove };
 }
 
 /**
- * A Logger that keeps every call at every level, with the bindings of its children. Contexts are
- * rendered with `util.inspect`, which shows what `JSON.stringify` would hide (an Error's message
- * and stack, non-plain objects, a client's request config), so a secret anywhere in a context is
- * found, even one pino's redaction would have masked.
+ * The test's side of a zerodha scenario: a bench recording the zerodha and paper results, the
+ * ledger reading them, a connection of its own to the database (see `connectSql`) and an admin.
  */
-export class CapturingLogger implements Logger {
-  readonly lines: CapturedLine[];
-  readonly #bindings: Record<string, unknown>;
-
-  constructor(lines: CapturedLine[] = [], bindings: Record<string, unknown> = {}) {
-    this.lines = lines;
-    this.#bindings = bindings;
-  }
-
-  debug(context: object, message?: string): void {
-    this.#add("debug", context, message);
-  }
-  info(context: object, message?: string): void {
-    this.#add("info", context, message);
-  }
-  warn(context: object, message?: string): void {
-    this.#add("warn", context, message);
-  }
-  error(context: object, message?: string): void {
-    this.#add("error", context, message);
-  }
-
-  child(bindings: Record<string, unknown>): Logger {
-    return new CapturingLogger(this.lines, { ...this.#bindings, ...bindings });
-  }
-
-  /** Every line, one a line. */
-  text(): string {
-    return this.lines.map((line) => line.text).join("\n");
-  }
-
-  #add(level: CapturedLine["level"], context: object, message: string | undefined): void {
-    const rendered = inspect(
-      { ...this.#bindings, ...context },
-      { depth: 10, breakLength: Number.POSITIVE_INFINITY, showHidden: false },
-    );
-    this.lines.push({ level, text: `${level} ${message ?? ""} ${rendered}` });
-  }
+export interface ZerodhaBench extends Bench {
+  sql: TestSql;
+  admin: Admin;
+  ledger: ZerodhaLedger;
 }
 
-/** Starts an engine in this process with the shipped paper and zerodha plugins. */
+export async function openZerodhaBench(teardown: Teardown): Promise<ZerodhaBench> {
+  const bench = await openBench(teardown, [...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]);
+  const sql = await connectSql(bench.db.url);
+  teardown.defer(() => sql.close());
+  const admin = await openAdmin(teardown);
+  return { ...bench, sql, admin, ledger: new ZerodhaLedger(bench.recorder) };
+}
+
+/** Sends one signal and waits until it ended on zerodha and has a paper result. */
+export async function sendAndAwaitEnd(
+  bench: ZerodhaBench,
+  topic: string,
+  signal: SignalEvent,
+): Promise<void> {
+  await sendSignals(bench.producer, topic, [signal]);
+  await bench.ledger.waitForEnds([signal.id], 30_000);
+}
+
+/** What a failed zerodha test prints: the emulator's counters and how the signals fall short. */
+export function zerodhaDiagnostics(
+  emulator: KiteEmulator | undefined,
+  ledger: ZerodhaLedger | undefined,
+  ids: readonly string[],
+): string {
+  return `emulator stats: ${JSON.stringify(emulator?.stats())}\nproblems:\n  ${ledger
+    ?.problems(ids, emulator)
+    .slice(0, 30)
+    .join("\n  ")}`;
+}
+
+/**
+ * Starts an engine in this process on `namespace` with the shipped paper and zerodha plugins,
+ * zerodha pointed at `emulator` (`variables` override or add to `zerodhaVariables`), stopped at
+ * the teardown. Its signal topic is prepared first (see `prepareSignals`).
+ */
 export async function startZerodhaEngine(
-  env: Env,
-  options: { logger?: Logger } = {},
+  teardown: Teardown,
+  bench: ZerodhaBench,
+  options: { namespace: string; emulator: KiteEmulator; variables?: Env; logger?: Logger },
 ): Promise<TestEngine> {
-  const engine = new Engine({
-    env,
-    logger: options.logger ?? createLogger({ level: env.LOG_LEVEL ?? "warn", pretty: false }),
+  const env = baseEnv(
+    bench.db.url,
+    options.namespace,
+    zerodhaVariables(options.emulator.url, options.variables),
+  );
+  await prepareSignals(
+    bench.admin,
+    `${options.namespace}.signals.validated`,
+    env.KAFKA_GROUP_ID_PREFIX ?? "",
+  );
+  return startEngine(teardown, env, {
     plugins: [paperPlugin, zerodhaPlugin],
+    ...(options.logger ? { logger: options.logger } : {}),
   });
-  const running = await engine.start();
-  return {
-    engine,
-    running,
-    stop: () => engine.stop(),
-    ticksApplied: async () => (await running.metrics.ticks.get()).values[0]?.value ?? 0,
-  };
+}
+
+/** A zerodha scenario running in this process. */
+export interface ZerodhaScenario {
+  emulator: KiteEmulator;
+  bench: ZerodhaBench;
+  engine: TestEngine;
+}
+
+/**
+ * Starts a zerodha scenario in this process: an emulator (`kite`), a bench, and an engine on
+ * `namespace` (`variables` as for `startZerodhaEngine`) trading `strategyIds` on zerodha, primed
+ * with a price for each of `tokens` so paper fills beside it. All of it is undone at the teardown.
+ */
+export async function startZerodhaScenario(
+  teardown: Teardown,
+  options: {
+    namespace: string;
+    kite: KiteEmulatorOptions & { accessToken: string };
+    variables: Env;
+    strategyIds: readonly string[];
+    tokens: readonly number[];
+  },
+): Promise<ZerodhaScenario> {
+  const emulator = await startKiteEmulator(teardown, options.kite);
+  const bench = await openZerodhaBench(teardown);
+  const engine = await startZerodhaEngine(teardown, bench, {
+    namespace: options.namespace,
+    emulator,
+    variables: options.variables,
+  });
+  for (const id of options.strategyIds) await putZerodhaStrategy(bench.sql, id);
+  await primePrices(engine, bench.producer, options.tokens);
+  return { emulator, bench, engine };
 }
 
 /**
@@ -213,25 +254,10 @@ export function priceOf(token: number): number {
  * The environment of a spawned engine on the real Kafka and PostgreSQL, with the shipped paper
  * and zerodha plugins (no test plugins), zerodha pointed at `emulatorUrl`.
  */
-export function zerodhaProcessEnv(options: {
-  databaseUrl: string;
-  namespace: string;
-  groupIdPrefix: string;
-  httpPort: number;
-  emulatorUrl: string;
-  extra?: Env;
-}): ProcessEnv {
-  const vars: ProcessEnv = {
-    KAFKA_BROKERS,
-    KAFKA_CLIENT_ID: "engine-it-zerodha",
-    KAFKA_GROUP_ID_PREFIX: options.groupIdPrefix,
-    DATABASE_URL: options.databaseUrl,
-    BROKER_NAMESPACE: options.namespace,
-    MARKET_HOURS_MODE: "always_open",
-    STRATEGY_CONFIG_TTL_MS: "500",
-    HTTP_PORT: String(options.httpPort),
-    LOG_LEVEL: "info",
-  };
+export function zerodhaProcessEnv(
+  options: SpawnedEngineSite & { emulatorUrl: string; extra?: Env },
+): ProcessEnv {
+  const vars = spawnedEngineVariables("engine-it-zerodha", options);
   for (const [name, value] of Object.entries(
     zerodhaVariables(options.emulatorUrl, options.extra),
   )) {

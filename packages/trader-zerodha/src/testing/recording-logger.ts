@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import type { Logger } from "@engine/core";
 
 /** One log call, with the bindings of every child logger merged in. */
@@ -7,7 +8,11 @@ export interface LogRecord {
   message: string | undefined;
 }
 
-/** A Logger that keeps every line, so tests can read them (and scan them for secrets). */
+/**
+ * A Logger that keeps every call at every level, with the bindings of its children, so tests can
+ * read them and scan them for secrets. Nothing is redacted: a secret pino's redaction would mask
+ * is still found here.
+ */
 export class RecordingLogger implements Logger {
   readonly records: LogRecord[];
   readonly #bindings: Record<string, unknown>;
@@ -37,6 +42,24 @@ export class RecordingLogger implements Logger {
   /** Every record as one JSON text, for scanning. */
   text(): string {
     return this.records.map((record) => JSON.stringify(record)).join("\n");
+  }
+
+  /**
+   * Every record rendered with `util.inspect`, one a line. It shows what `JSON.stringify` hides
+   * (an Error's message and stack, non-plain objects, a client's request config), so a secret
+   * anywhere in a context is found.
+   */
+  inspectedText(): string {
+    return this.records
+      .map(
+        (record) =>
+          `${record.level} ${record.message ?? ""} ${inspect(record.context, {
+            depth: 10,
+            breakLength: Number.POSITIVE_INFINITY,
+            showHidden: false,
+          })}`,
+      )
+      .join("\n");
   }
 
   #add(level: LogRecord["level"], context: object, message: string | undefined): void {

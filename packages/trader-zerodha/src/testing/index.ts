@@ -1,0 +1,1 @@
+export { type LogRecord, RecordingLogger } from "./recording-logger.js";
