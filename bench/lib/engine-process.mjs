@@ -30,6 +30,15 @@ export function childEnv(vars) {
   return { ...env, ...vars };
 }
 
+/** SIGTERM, then SIGKILL if `child` has not exited 20 s later; resolves with its exit code. */
+export async function stopChild(child, exited) {
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
 export class EngineProcess {
   /**
    * @param {object} options
@@ -120,11 +129,7 @@ export class EngineProcess {
   /** Stops it as an operator would (SIGTERM, graceful); kills it after 20 s. */
   async stop() {
     if (this.exitCode !== undefined) return this.exitCode;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
+    return stopChild(this.child, this.exited);
   }
 }
 

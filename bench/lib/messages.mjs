@@ -1,18 +1,8 @@
 // Realistic messages in the platform's wire format (../shared/contract): full-mode market ticks
 // of about 1.27 KB (OHLC, five depth levels a side) and validated signals.
 import { randomUUID } from "node:crypto";
-
-/** A deterministic pseudo-random generator, so every run sends the same ticks. */
-export function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic generator, so every run sends the same ticks.
+import { seededRandom } from "../../packages/core/dist/testing/seeded-random.js";
 
 /** Instrument tokens, spread like NSE's. */
 export function instrumentTokens(count) {
@@ -26,7 +16,7 @@ const round = (value, step = 0.05) => Number((Math.round(value / step) * step).t
  * prices walk randomly per instrument.
  */
 export function tickFactory(seed = 42) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const hex = (length) => {
     let out = "";
     for (let i = 0; i < length; i += 1) out += Math.floor(random() * 16).toString(16);

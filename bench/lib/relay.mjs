@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { childEnv, RESULTS_DIR } from "./engine-process.mjs";
+import { childEnv, RESULTS_DIR, stopChild } from "./engine-process.mjs";
 
 const RELAY_MAIN = fileURLToPath(new URL("./relay-process.mjs", import.meta.url));
 
@@ -49,11 +49,7 @@ export class RelayProcess {
     this.exited = new Promise((resolve) => child.on("close", resolve));
   }
 
-  async stop() {
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 20_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
+  stop() {
+    return stopChild(this.child, this.exited);
   }
 }

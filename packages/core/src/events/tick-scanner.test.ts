@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../testing/seeded-random.js";
 import type { DecodeResult } from "./decode.js";
 import {
   decodeMarketTick,
@@ -39,17 +40,6 @@ const arr = (items: Json[]): Json => ({ kind: "array", items });
 /** How text is laid out: whitespace between tokens, and how often characters are escaped. */
 type Style = "compact" | "python" | "random";
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
   "\\": "\\\\",
@@ -62,7 +52,7 @@ const SHORT_ESCAPES: Record<string, string> = {
 const WHITESPACE = ["", " ", "  ", "\n", "\t", "\r\n  ", " \n"];
 
 function serialize(json: Json, style: Style, seed: number): string {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const space = () =>
     style === "random" && random() < 0.3
       ? (WHITESPACE[Math.floor(random() * WHITESPACE.length)] as string)
@@ -242,7 +232,7 @@ function objectOf(fields: [string, fc.Arbitrary<Json>][]): fc.Arbitrary<Json> {
         if (count === 2) members.push([name, second]);
       });
       members.push(...extras);
-      const random = mulberry32(seed);
+      const random = seededRandom(seed);
       // Mostly the feed's own order; sometimes shuffled.
       if (random() < 0.3) {
         for (let k = members.length - 1; k > 0; k -= 1) {
@@ -627,7 +617,7 @@ describe("decodeMarketTick against the JSON.parse decoder", () => {
  * and then a value of another kind, which no longer fits the shape.
  */
 function revalue(json: Json, seed: number): Json {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(choices: readonly T[]) => choices[Math.floor(random() * choices.length)] as T;
   const numbers = ["0", "-0", "1", "42", "738561", "2500.75", "0.05", "-3.5", "1e3", "1e999"];
   const numberLike = () =>

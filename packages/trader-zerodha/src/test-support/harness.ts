@@ -104,14 +104,5 @@ export async function eventually(check: () => boolean, timeoutMs = 3_000): Promi
   }
 }
 
-/** A repeatable [0, 1) source (mulberry32), for the emulator's probabilistic faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A repeatable [0, 1) source, for the emulator's probabilistic faults. */
+export { seededRandom } from "@engine/core/testing";
