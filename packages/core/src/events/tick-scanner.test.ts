@@ -530,6 +530,48 @@ describe("scanMarketTick on a learnt shape", () => {
     expect(tickScannerStats()).toMatchObject({ matched: 4, walked: 1 });
   });
 
+  it("converts the numbers it reads that are not exact in one division, without a walk", () => {
+    const base = compact();
+    learn(base);
+    const spellings = ["1e5", "-1.5E+3", "2500.7500000000000000001", "123456789012345.6", "5e-324"];
+    for (const spelling of spellings) {
+      for (const field of ['"last_price":2500.75', '"price":2500.7', '"price":2500.8']) {
+        const key = field.slice(0, field.indexOf(":") + 1);
+        const decoded = expectSameAsJsonParse(
+          Buffer.from(base.replace(field, `${key}${spelling}`)),
+        );
+        expect(decoded.ok).toBe(true);
+      }
+      const token = expectSameAsJsonParse(
+        Buffer.from(base.replace('"instrument_token":738561', '"instrument_token":7.38561e5')),
+      );
+      expect(token.ok && token.value.instrumentToken).toBe(738561);
+    }
+    expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 1, matched: 20 });
+  });
+
+  it("keeps four shapes, and makes room for a fifth seen often, forgetting the oldest", () => {
+    const shaped = (k: number) => Buffer.from(compact().replace('"extra":', `"extra${k}":`));
+    for (let k = 0; k < 4; k += 1) expectSameAsJsonParse(shaped(k));
+    expect(tickScannerStats()).toEqual({ shapes: 4, walked: 4, matched: 0 });
+    // With every slot taken, one accepted walk in 64 is learnt.
+    for (let k = 0; k < 64; k += 1) expectSameAsJsonParse(shaped(4));
+    expect(tickScannerStats()).toEqual({ shapes: 4, walked: 68, matched: 0 });
+    for (let k = 4; k >= 1; k -= 1) expectSameAsJsonParse(shaped(k));
+    expect(tickScannerStats()).toEqual({ shapes: 4, walked: 68, matched: 4 });
+    // Shape 0 was matched longest ago: its slot went to shape 4.
+    expectSameAsJsonParse(shaped(0));
+    expect(tickScannerStats()).toEqual({ shapes: 4, walked: 69, matched: 4 });
+  });
+
+  it("walks a tick with more values than a shape can hold, every time, with the same answer", () => {
+    const message = JSON.parse(EXAMPLE.toString("utf8"));
+    message.data.extra = Array.from({ length: 5_000 }, (_, k) => k);
+    const raw = Buffer.from(JSON.stringify(message));
+    for (let k = 0; k < 3; k += 1) expect(expectSameAsJsonParse(raw).ok).toBe(true);
+    expect(tickScannerStats()).toEqual({ shapes: 0, matched: 0, walked: 3 });
+  });
+
   it.each([
     ...["01", "-01", "00", "1.", "-", "-.5", ".5", "1e", "1e+", "1.e5", "+1", "--1", "1..2", "0x1"],
     ...["1-", "1.2.3", "Infinity", "NaN", "1 2"],

@@ -1,4 +1,5 @@
 import type { MarketQuote } from "./market-tick-decoder.js";
+import { instantiateMatcher } from "./tick-shape-matcher.js";
 
 /**
  * A single-pass scanner for market tick envelopes, working on the raw bytes.
@@ -77,6 +78,8 @@ function load(raw: string | Uint8Array): number {
   // bounds check, and a truncated message fails like a malformed one.
   V.setInt32(n, 0);
   V.setInt32(n + 4, 0);
+  V.setInt32(n + 8, 0);
+  V.setInt32(n + 12, 0);
   return n;
 }
 
@@ -96,9 +99,14 @@ export const MAX_SCAN_BYTES = 64 * 1024;
 /** Nesting deeper than this goes to `JSON.parse` (which has no such limit) instead of recursing. */
 export const MAX_DEPTH = 64;
 
-/** The message being scanned, followed by at least 8 zero bytes. */
-const B = new Uint8Array(MAX_SCAN_BYTES + 8);
-const V = new DataView(B.buffer);
+/**
+ * The shape matcher (wasm/tick-shape-match.ts): its memory holds the message being scanned,
+ * followed by at least 16 zero bytes, what a match found, and the learnt shapes.
+ */
+const { matcher, layout } = instantiateMatcher();
+const memory = new DataView(matcher.memory.buffer);
+const B = new Uint8Array(matcher.memory.buffer, layout.MESSAGE, MAX_SCAN_BYTES + 16);
+const V = new DataView(matcher.memory.buffer, layout.MESSAGE, MAX_SCAN_BYTES + 16);
 const encoder = new TextEncoder();
 
 const FAIL = -1;
@@ -167,7 +175,14 @@ let dataSeen = false;
  * The numbers read, in a typed array rather than in module slots, where every double stored would
  * be boxed (a tenth of a tick's time); NaN for a number not found.
  */
-const found = new Float64Array(4);
+const found = new Float64Array(matcher.memory.buffer, layout.OUT, 4);
+/** The matcher's other findings, as i32s after `found`. */
+const out = new Int32Array(matcher.memory.buffer, layout.OUT + 32, 12);
+const OUT_TS_START = 0;
+const OUT_TS_END = 1;
+const OUT_SLOW = 2;
+const OUT_SLOT_START = 4;
+const OUT_SLOT_END = 8;
 const FOUND_TOKEN = 0;
 const FOUND_PRICE = 1;
 const FOUND_BID = 2;
@@ -614,8 +629,10 @@ function walkLevel(i: number): number {
 // change. Once a message has been walked and accepted, its shape is learnt: the bytes between its
 // string and number values (braces, keys, colons, commas, whitespace, literals, and the `type`
 // value) as fixed runs, and, for each value, its kind and what the engine reads from it. A message
-// of a known shape is then checked run by run, eight bytes at a time, and only its values are
-// scanned: no key is looked up, no structure decided again.
+// of a known shape is then checked run by run and only its values are scanned: no key is looked
+// up, no structure decided again. That check runs for every tick, so it is done by a WebAssembly
+// module (wasm/tick-shape-match.ts), which compares eight bytes and classifies sixteen at a time;
+// learnt shapes are written into its memory, and the message is copied there to be scanned.
 //
 // Why that is exact: a message that matches a shape is the learnt message (valid JSON, accepted)
 // with each string replaced by a valid string and each number by a valid number, so it is valid
@@ -623,7 +640,7 @@ function walkLevel(i: number): number {
 // the learnt walk marked. Shapes with duplicate keys the engine reads are never learnt (the last
 // occurrence wins there, which the slots would not capture).
 
-/** What the engine reads from a value of a shape. */
+/** What the engine reads from a value of a shape (the matcher's slots). */
 const SLOT_NONE = 0;
 const SLOT_TOKEN = 1;
 const SLOT_PRICE = 2;
@@ -633,40 +650,21 @@ const SLOT_ASK = 5;
 /** Value kinds, or-ed with the slot. */
 const STRING_VALUE = 0;
 const NUMBER_VALUE = 8;
-
-interface Shape {
-  /** Byte length of each fixed run: one more than there are values. */
-  runs: Int32Array;
-  /**
-   * The bytes of the runs of eight bytes or more, eight at a time, the last eight of a run
-   * overlapping the eight before when its length is no multiple of eight, as the doubles they
-   * spell. Every byte of a run is printable ASCII or whitespace (the walk rejects anything else), so
-   * no word is a NaN or a zero and comparing doubles compares the bytes exactly.
-   */
-  eights: Float64Array;
-  /**
-   * The runs shorter than eight bytes, three numbers each: a mask of their bytes within a 32-bit
-   * word (all four when they have four or more), their first word and their last word (which
-   * overlap when shorter than eight, and are the same word when shorter than four).
-   */
-  shorts: Int32Array;
-  /** Per value, its kind or-ed with its slot. */
-  values: Uint8Array;
-  /**
-   * Per value, its length last time (a string's without quotes): where a string's closing quote is
-   * looked for first. Updated as ticks are matched.
-   */
-  lengths: Int32Array;
+if (
+  layout.NUMBER_VALUE !== NUMBER_VALUE ||
+  layout.SLOT_TIMESTAMP !== SLOT_TIMESTAMP ||
+  layout.MESSAGE_CAPACITY !== MAX_SCAN_BYTES
+) {
+  throw new Error("tick-shape-match.wasm is not built from this scanner's source: run build:wasm");
 }
 
-/** Shapes tried before a full walk, the last one matched first. */
-const MAX_SHAPES = 4;
-/** With every slot taken, a new shape is learnt from one accepted walk in this many. */
-const RELEARN_EVERY = 64;
-const shapes: Shape[] = [];
+/** Addresses of the learnt shapes in the matcher's memory, the last one matched first. */
+const shapes: number[] = [];
 let acceptedSinceLearning = 0;
 let shapeMatches = 0;
 let walks = 0;
+/** With every slot taken, a new shape is learnt from one accepted walk in this many. */
+const RELEARN_EVERY = 64;
 
 const MATCHED = 1;
 const MISSED = 0;
@@ -674,92 +672,32 @@ const MISSED = 0;
 /** Tries the known shapes: MATCHED (slots read) or MISSED (walk the message). */
 function matchShapes(n: number): number {
   for (let k = 0; k < shapes.length; k += 1) {
-    const shape = shapes[k] as Shape;
-    const result = matchShape(shape, n);
-    if (result === MISSED) continue;
+    const shape = shapes[k] as number;
+    if (matcher.match(shape, n) !== layout.MATCHED) continue;
     if (k > 0) {
       shapes.splice(k, 1);
       shapes.unshift(shape);
     }
-    return result;
+    tsStart = out[OUT_TS_START] as number;
+    tsEnd = out[OUT_TS_END] as number;
+    const slow = out[OUT_SLOW] as number;
+    if (slow !== 0) readSlowNumbers(slow);
+    return MATCHED;
   }
   return MISSED;
 }
 
-function matchShape(shape: Shape, n: number): number {
-  const { runs, eights, shorts, values, lengths } = shape;
-  const count = values.length;
-  clearFound();
-  tsStart = -1;
-  let p = 0;
-  let e = 0;
-  let s = 0;
-  for (let k = 0; ; k += 1) {
-    const length = runs[k] as number;
-    if (length >= 8) {
-      const last = p + length - 8;
-      for (; p < last; p += 8, e += 1) if (V.getFloat64(p, true) !== eights[e]) return MISSED;
-      if (V.getFloat64(last, true) !== eights[e]) return MISSED;
-      e += 1;
-      p = last + 8;
-    } else {
-      const mask = shorts[s] as number;
-      if ((V.getInt32(p, true) & mask) !== shorts[s + 1]) return MISSED;
-      if ((V.getInt32(p + (length > 4 ? length - 4 : 0), true) & mask) !== shorts[s + 2]) {
-        return MISSED;
-      }
-      s += 3;
-      p += length;
-    }
-    if (k === count) return p === n ? MATCHED : MISSED;
-    const value = values[k] as number;
-    const start = p;
-    if (value >= NUMBER_VALUE) {
-      p = skipNumber(p);
-      if (p < 0) return MISSED;
-      if (value !== NUMBER_VALUE) readSlot(value - NUMBER_VALUE, numberAt(start, p));
-      continue;
-    }
-    // The opening quote is in the run before.
-    const expected = lengths[k] as number;
-    if (isPlainString(p, expected)) {
-      p += expected + 1;
-    } else {
-      // A timestamp with escapes needs JSON.parse.
-      p = value === STRING_VALUE + SLOT_TIMESTAMP ? plainString(p) + 1 : skipString(p);
-      if (p <= 0) return MISSED;
-      lengths[k] = p - 1 - start;
-    }
-    if (value === STRING_VALUE + SLOT_TIMESTAMP) {
-      tsStart = start;
-      tsEnd = p - 1;
-    }
-  }
-}
-
-/** Masks of the low 0 to 3 bytes of a 32-bit word. */
-const LOW_BYTES = [0, 0xff, 0xffff, 0xffffff];
-
 /**
- * Whether the string opening at `i - 1` is `length` bytes with no quote, backslash, control
- * character or byte above 0x7f, then its closing quote. The feed's strings (ids, timestamps) are
- * usually as long as the same value in the tick before: checking all their words then testing once
- * spares a branch per word that depends on the bytes, and the next run's position on them.
+ * The slots whose number the matcher could not convert exactly itself (an exponent, more than 15
+ * digits): converted by the engine's own string-to-number conversion, the one `JSON.parse` uses.
  */
-function isPlainString(i: number, length: number): boolean {
-  const close = i + length;
-  if (B[close] !== QUOTE) return false;
-  if (length < 4) return (specialBytes(V.getInt32(i, true)) & (LOW_BYTES[length] as number)) === 0;
-  let flags = specialBytes(V.getInt32(close - 4, true));
-  for (; i < close - 4; i += 4) flags |= specialBytes(V.getInt32(i, true));
-  return flags === 0;
-}
-
-function readSlot(slot: number, value: number): void {
-  if (slot === SLOT_TOKEN) found[FOUND_TOKEN] = value;
-  else if (slot === SLOT_PRICE) found[FOUND_PRICE] = value;
-  else if (slot === SLOT_BID) found[FOUND_BID] = value;
-  else if (slot === SLOT_ASK) found[FOUND_ASK] = value;
+function readSlowNumbers(slow: number): void {
+  for (let slot = 0; slot < 4; slot += 1) {
+    if ((slow & (1 << slot)) === 0) continue;
+    found[slot] = Number(
+      asciiOf(out[OUT_SLOT_START + slot] as number, out[OUT_SLOT_END + slot] as number),
+    );
+  }
 }
 
 /** A depth level's price as a quote: the feed pads empty depth levels with zeros, no quote. */
@@ -769,15 +707,16 @@ function quotedPrice(value: number): number | null {
 
 /** After an accepted walk: learns the message's shape when a slot is free, or now and then. */
 function learn(n: number): void {
-  if (shapes.length >= MAX_SHAPES) {
+  if (shapes.length >= layout.SHAPE_SLOTS) {
     acceptedSinceLearning += 1;
     if (acceptedSinceLearning < RELEARN_EVERY) return;
   }
   acceptedSinceLearning = 0;
-  const shape = learnShape(n);
-  if (shape === null) return;
-  shapes.unshift(shape);
-  if (shapes.length > MAX_SHAPES) shapes.pop();
+  // A free slot, or the one matched longest ago (forgotten even if the new shape is not kept).
+  let address = layout.SHAPES;
+  if (shapes.length >= layout.SHAPE_SLOTS) address = shapes.pop() as number;
+  else while (shapes.includes(address)) address += layout.SHAPE_BYTES;
+  if (learnShape(n, address)) shapes.unshift(address);
 }
 
 // Where a value sits, as far as the engine is concerned.
@@ -832,43 +771,49 @@ function newLearnt() {
   };
 }
 
-/** Learns the shape of the accepted message in the scan buffer; null when it has none to keep. */
-function learnShape(n: number): Shape | null {
+/**
+ * Learns the shape of the accepted message in the scan buffer into the matcher's memory at
+ * `address`; false when it has none to keep or is too large for a slot.
+ */
+function learnShape(n: number, address: number): boolean {
   learnt = newLearnt();
   const end = learnValue(skipSpace(0), AT_ROOT);
-  if (end < 0 || skipSpace(end) !== n) return null;
+  if (end < 0 || skipSpace(end) !== n) return false;
   closeRun(n);
-  const eights: number[] = [];
-  const shorts: number[] = [];
-  const scratch = new DataView(new ArrayBuffer(8));
-  const wordAt = (run: number[], offset: number, length: number) => {
-    scratch.setInt32(0, 0);
-    for (let j = 0; j < length; j += 1) scratch.setUint8(j, run[offset + j] as number);
-    return scratch.getInt32(0, true);
-  };
-  for (const run of learnt.bytes) {
-    if (run.length < 8) {
-      const length = Math.min(run.length, 4);
-      shorts.push(length === 4 ? -1 : (1 << (8 * length)) - 1);
-      shorts.push(wordAt(run, 0, length), wordAt(run, run.length - length, length));
+  const count = learnt.values.length;
+  if (count > layout.MAX_VALUES) return false;
+  let op = address + 16;
+  let bytesAt = address + layout.OPS_BYTES;
+  for (let k = 0; k <= count; k += 1) {
+    const run = learnt.bytes[k] as number[];
+    const length = run.length;
+    if (bytesAt + Math.ceil(Math.max(length, 1) / 8) * 8 > address + layout.SHAPE_BYTES) {
+      return false;
+    }
+    memory.setInt32(op, length, true);
+    memory.setInt32(op + 4, bytesAt, true);
+    if (k < count) {
+      memory.setInt32(op + 8, learnt.values[k] as number, true);
+      memory.setInt32(op + 12, learnt.valueLengths[k] as number, true);
+    }
+    op += 16;
+    // Eight bytes at a time, the last eight overlapping the eight before when the length is no
+    // multiple of eight; a run shorter than eight is one word padded with zeros, compared under a
+    // mask of its length.
+    if (length < 8) {
+      for (let j = 0; j < 8; j += 1)
+        memory.setUint8(bytesAt + j, j < length ? (run[j] as number) : 0);
+      bytesAt += 8;
       continue;
     }
-    for (let k = 0; k < run.length; k += 8) {
-      const at = Math.min(k, run.length - 8);
-      for (let j = 0; j < 8; j += 1) scratch.setUint8(j, run[at + j] as number);
-      const eight = scratch.getFloat64(0, true);
-      // Never with ASCII bytes; were it so, equal doubles would not mean equal bytes.
-      if (Number.isNaN(eight) || eight === 0) return null;
-      eights.push(eight);
+    for (let at = 0; at < length; at += 8) {
+      const from = Math.min(at, length - 8);
+      for (let j = 0; j < 8; j += 1) memory.setUint8(bytesAt + j, run[from + j] as number);
+      bytesAt += 8;
     }
   }
-  return {
-    runs: Int32Array.from(learnt.runs),
-    eights: Float64Array.from(eights),
-    shorts: Int32Array.from(shorts),
-    values: Uint8Array.from(learnt.values),
-    lengths: Int32Array.from(learnt.valueLengths),
-  };
+  memory.setInt32(address, count, true);
+  return true;
 }
 
 /** Ends the fixed run at `end`. */
