@@ -17,10 +17,12 @@ const STRATEGIES = 10;
 /**
  * A rate is sustained when every result arrives within the window plus 2 s, the generator kept
  * the rate, and the latency does not grow: the p99 of the last third of the window is at most
- * twice the first third's (or within 5 ms of it, below which the difference is noise).
+ * twice the first third's (or within 5 ms of it, below which the difference is noise), and no
+ * third has a p99 over QUEUED_MS (a queue that built up at once and stayed would pass the first
+ * test, and a signal answered that late was waiting, not being processed).
  */
-export const SUSTAINED_RULE =
-  "every fill within window + 2 s, generator at >= 95 % of the rate, and p99 of the last third <= max(2 x p99 of the first third, p99 of the first third + 5 ms)";
+const QUEUED_MS = 100;
+export const SUSTAINED_RULE = `every fill within window + 2 s, generator at >= 95 % of the rate, p99 of the last third <= max(2 x p99 of the first third, p99 of the first third + 5 ms), and both p99s <= ${QUEUED_MS} ms`;
 
 /**
  * Something that answers signals (the engine, or the bare kafkajs relay), with a producer of
@@ -221,7 +223,10 @@ export class SignalRig {
     const inTime = phase.received === phase.sent && phase.lastAt <= windowEnd + 2_000;
     const generatorKept = achieved >= phase.rate * 0.95;
     const notGrowing =
-      p99First !== null && p99Last !== null && p99Last <= Math.max(2 * p99First, p99First + 5);
+      p99First !== null &&
+      p99Last !== null &&
+      p99Last <= Math.max(2 * p99First, p99First + 5) &&
+      Math.max(p99First, p99Last) <= QUEUED_MS;
     return {
       label: phase.label,
       rate: phase.rate,

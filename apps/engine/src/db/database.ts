@@ -4,7 +4,7 @@ import type { Logger, SqlPort } from "@engine/core";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
@@ -16,6 +16,9 @@ export type EngineDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** The migrations drizzle-kit generated, shipped beside `dist/`. */
 const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
+/** Renders drizzle's SQL to text and parameters, for prepared statements. */
+const dialect = new PgDialect();
+
 /** Serialises migrations between engine instances starting at once. */
 const MIGRATION_LOCK_KEY = 7_321_554_210;
 
@@ -24,8 +27,12 @@ export interface DatabaseHandle {
   readonly kind: "postgres" | "pglite";
   /** Plain parameterised SQL, for traders that keep state of their own. */
   readonly sql: SqlPort;
-  /** Rows of a raw statement, whatever the driver's result shape. */
-  rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Rows of a raw statement, whatever the driver's result shape. With `preparedAs`, PostgreSQL
+   * parses and plans it once per connection instead of on every call (half a millisecond of the
+   * journal's largest statement): for statements whose text never changes, one name each.
+   */
+  rows<T>(query: SQL, preparedAs?: string): Promise<T[]>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Applies pending migrations. */
@@ -62,7 +69,13 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
         return { rows: result.rows as T[] };
       },
     },
-    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: async <T>(query: SQL, preparedAs?: string) => {
+      if (preparedAs === undefined) {
+        return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+      }
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      return (await pool.query({ name: preparedAs, text, values: params })).rows as T[];
+    },
     ping: async () => {
       await pool.query("select 1");
     },
@@ -94,6 +107,7 @@ function openPglite(): DatabaseHandle {
         return { rows: result.rows };
       },
     },
+    // PGlite is in process: there is no round trip for a prepared statement to save.
     rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
     ping: async () => {
       await client.query("select 1");

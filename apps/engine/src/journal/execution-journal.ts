@@ -125,7 +125,8 @@ export class ExecutionJournal {
     // One constant statement with the batch as a single JSON parameter, rather than drizzle's
     // builder: building a multi-row insert cost more CPU than the database spent on it.
     const rows = records.map(signalRow);
-    const inserted = await this.#db.rows<{ signal_id: string }>(sql`
+    const inserted = await this.#db.rows<{ signal_id: string }>(
+      sql`
       insert into ${signalJournal} (signal_id, strategy_id, instrument_token, signal_type,
         disposition, targets, detail, envelope, source_topic, source_partition, source_offset)
       select signal_id, strategy_id, instrument_token, signal_type, disposition, targets, detail,
@@ -135,7 +136,9 @@ export class ExecutionJournal {
              disposition text, targets jsonb, detail text, envelope jsonb, source_topic text,
              source_partition integer, source_offset text)
       on conflict do nothing
-      returning signal_id`);
+      returning signal_id`,
+      "engine_record_signals",
+    );
     const fresh = new Set(inserted.map((row) => row.signal_id));
     const seen = records.filter((record) => !fresh.has(record.signalId));
     for (const record of records)
@@ -174,7 +177,8 @@ export class ExecutionJournal {
     const result: FirstWrite = { allFresh: true, claimed: new Set(), completed: new Set() };
     if (records.length === 0) return result;
     const leaseUntil = new Date(this.#clock.now() + this.#leaseMs);
-    const rows = await this.#db.rows<{ kind: string; signal_id: string; namespace: string }>(sql`
+    const rows = await this.#db.rows<{ kind: string; signal_id: string; namespace: string }>(
+      sql`
       with fresh as (
         insert into ${signalJournal} (signal_id, strategy_id, instrument_token, signal_type,
           disposition, targets, detail, envelope, source_topic, source_partition, source_offset)
@@ -214,7 +218,9 @@ export class ExecutionJournal {
       )
       select 'signal' as kind, signal_id, '' as namespace from fresh
       union all select 'claimed', signal_id, namespace from claimed
-      union all select 'completed', signal_id, namespace from completed`);
+      union all select 'completed', signal_id, namespace from completed`,
+      "engine_record_and_claim",
+    );
     let fresh = 0;
     for (const row of rows) {
       if (row.kind === "signal") {
@@ -257,14 +263,17 @@ export class ExecutionJournal {
 
     // As in `recordSignals`: one constant statement, the batch as one JSON parameter.
     const claims = requests.map((request) => this.#claimRow(request));
-    const inserted = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
+    const inserted = await this.#db.rows<{ signal_id: string; namespace: string }>(
+      sql`
       insert into ${executionJournal} (signal_id, namespace, status, shadow, claimed_by, lease_until)
       select signal_id, namespace, 'in_flight', shadow, ${this.#instanceId}::text,
         ${leaseUntil}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(claims)}::jsonb)
         as v(signal_id text, namespace text, shadow boolean)
       on conflict do nothing
-      returning signal_id, namespace`);
+      returning signal_id, namespace`,
+      "engine_claim",
+    );
     for (const row of inserted) {
       const key = this.#own({ signalId: row.signal_id, namespace: row.namespace });
       outcomes.set(executionKey(key), { kind: "fresh" });
@@ -327,7 +336,8 @@ export class ExecutionJournal {
     const published = new Map<string, StoredResult>();
     if (completions.length === 0) return published;
     const rows = completions.map((completion) => this.#completionRow(completion));
-    const updated = await this.#db.rows<{ signal_id: string; namespace: string }>(sql`
+    const updated = await this.#db.rows<{ signal_id: string; namespace: string }>(
+      sql`
       update ${executionJournal} as j
       set status = v.status, outcome = v.outcome, error_code = v.error_code,
           order_id = v.order_id, events = v.events,
@@ -336,7 +346,9 @@ export class ExecutionJournal {
         as v(signal_id text, namespace text, outcome text, error_code text, order_id text,
              events jsonb, status text)
       where j.signal_id = v.signal_id and j.namespace = v.namespace and j.status = 'in_flight'
-      returning j.signal_id, j.namespace`);
+      returning j.signal_id, j.namespace`,
+      "engine_complete",
+    );
     const ours = new Set(
       updated.map((row) =>
         executionKey(this.#own({ signalId: row.signal_id, namespace: row.namespace })),
