@@ -757,12 +757,11 @@ const SLOT_AT: Record<number, number> = {
   [AT_ASK]: SLOT_ASK,
 };
 
-/** The shape being learnt: run lengths, values, and the bytes of every run. */
+/** The shape being learnt: the bytes of every run, and the values between them. */
 let learnt = newLearnt();
 
 function newLearnt() {
   return {
-    runs: [] as number[],
     values: [] as number[],
     /** Per value, its length without quotes. */
     valueLengths: [] as number[],
@@ -818,7 +817,6 @@ function learnShape(n: number, address: number): boolean {
 
 /** Ends the fixed run at `end`. */
 function closeRun(end: number): void {
-  learnt.runs.push(end - learnt.runStart);
   learnt.bytes.push(Array.from(B.subarray(learnt.runStart, end)));
 }
 

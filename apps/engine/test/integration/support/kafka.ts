@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import {
+  type Admin,
+  type Consumer,
+  Kafka,
+  KafkaJSProtocolError,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import { KAFKA_BROKERS } from "./environment.js";
 import type { Teardown } from "./teardown.js";
 
@@ -8,6 +16,27 @@ export const kafka = new Kafka({
   brokers: KAFKA_BROKERS.split(","),
   logLevel: logLevel.NOTHING,
 });
+
+/**
+ * `admin.fetchTopicOffsets`, retried while the broker is still settling a partition's leader: a
+ * topic created a moment ago (even with `waitForLeaders`) can answer NOT_LEADER_FOR_PARTITION for
+ * a little while, and kafkajs does not retry that here.
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<Awaited<ReturnType<Admin["fetchTopicOffsets"]>>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      const retriable = error instanceof KafkaJSProtocolError && error.retriable;
+      if (!retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 /** One message seen by a `TopicRecorder`. */
 export interface Recorded {
@@ -48,7 +77,7 @@ export class TopicRecorder {
     // Start at the current end: the shared result topics keep every earlier run's messages, and
     // reading them all first would make every test slower than the one before.
     for (const topic of this.#topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await topicOffsets(admin, topic);
       await admin.setOffsets({
         groupId: this.#groupId,
         topic,

@@ -1,5 +1,5 @@
 import { type Admin, Partitioners, type Producer } from "kafkajs";
-import { kafka } from "./kafka.js";
+import { kafka, topicOffsets } from "./kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./messages.js";
 import type { Teardown } from "./teardown.js";
 
@@ -143,7 +143,7 @@ export async function prepareSignalTopic(
   groupId: string,
 ): Promise<void> {
   await ensureTopic(admin, topic, partitions);
-  const starts = await admin.fetchTopicOffsets(topic);
+  const starts = await topicOffsets(admin, topic);
   await admin.setOffsets({
     groupId,
     topic,
@@ -158,7 +158,7 @@ export async function committedAndEnd(
   topic: string,
 ): Promise<{ partition: number; committed: string; end: string }[]> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const ends = await admin.fetchTopicOffsets(topic);
+  const ends = await topicOffsets(admin, topic);
   return ends
     .map(({ partition, high }) => ({
       partition,
