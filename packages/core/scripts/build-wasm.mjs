@@ -53,15 +53,15 @@ async function compiledModule() {
   ].join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const module = await compiledModule();
-  if (process.argv.includes("--check")) {
-    const committed = await readFile(TARGET, "utf8").catch(() => "");
-    if (committed !== module) {
-      console.error("src/events/tick-shape-match-wasm.ts is stale: run `pnpm build:wasm`");
-      process.exit(1);
-    }
-  } else {
-    await writeFile(TARGET, module);
+const module = await compiledModule();
+if (process.argv.includes("--check")) {
+  const committed = await readFile(TARGET, "utf8").catch(() => "");
+  if (committed !== module) {
+    console.error(
+      "src/events/tick-shape-match-wasm.ts is stale: run `pnpm --filter @engine/core build:wasm`",
+    );
+    process.exit(1);
   }
+} else {
+  await writeFile(TARGET, module);
 }
