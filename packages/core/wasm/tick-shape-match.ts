@@ -98,8 +98,8 @@ export function match(shape: usize, n: i32): i32 {
     if (k == count) return p == end ? MATCHED : MISSED;
     const kind = load<i32>(op, 8);
     if (kind >= NUMBER_VALUE) {
-      const slot = kind - NUMBER_VALUE;
-      p = slot == 0 ? skipNumber(p) : readNumber(p, slot);
+      const index = foundIndex(kind - NUMBER_VALUE);
+      p = index < 0 ? skipNumber(p) : readNumber(p, index);
       if (p == 0) return MISSED;
       continue;
     }
@@ -120,6 +120,14 @@ export function match(shape: usize, n: i32): i32 {
   }
   // The loop only ends by returning; the compiler cannot tell.
   return MISSED;
+}
+
+/**
+ * Where the number of a slot goes among the four doubles of OUT (token, price, bid, ask), or -1:
+ * a timestamp that is a number is no timestamp, and not read.
+ */
+@inline function foundIndex(slot: i32): i32 {
+  return slot == 1 ? 0 : slot == 2 ? 1 : slot == 4 ? 2 : slot == 5 ? 3 : -1;
 }
 
 /**
@@ -218,12 +226,12 @@ function skipNumber(i: usize): usize {
 }
 
 /**
- * Skips the number at `i` as `skipNumber` does and stores its value in the slot. With at most 15
- * significant digits and no exponent, mantissa and power of ten are both exact doubles, so one
- * division is correctly rounded (Clinger's fast path); any other number is marked for the engine's
- * own string-to-number conversion, the one `JSON.parse` uses.
+ * Skips the number at `i` as `skipNumber` does and stores its value at `index` in OUT. With at
+ * most 15 significant digits and no exponent, mantissa and power of ten are both exact doubles, so
+ * one division is correctly rounded (Clinger's fast path); any other number is marked for the
+ * engine's own string-to-number conversion, the one `JSON.parse` uses.
  */
-function readNumber(i: usize, slot: i32): usize {
+function readNumber(i: usize, index: i32): usize {
   const start = i;
   const negative = <u32>load<u8>(i) == MINUS;
   if (negative) i++;
@@ -263,14 +271,14 @@ function readNumber(i: usize, slot: i32): usize {
     if (!isDigit(load<u8>(i))) return 0;
     i = skipDigits(i + 1);
   }
-  const index = <usize>(slot == 1 ? 0 : slot == 2 ? 1 : slot == 4 ? 2 : 3);
+  const at = <usize>index;
   if (exact) {
     const value = fraction == 0 ? mantissa : mantissa / unchecked(POW10[fraction]);
-    store<f64>(OUT + (index << 3), negative ? -value : value);
+    store<f64>(OUT + (at << 3), negative ? -value : value);
   } else {
-    store<i32>(OUT_SLOW, load<i32>(OUT_SLOW) | (1 << <i32>index));
-    store<i32>(OUT_SLOT_START + (index << 2), <i32>start);
-    store<i32>(OUT_SLOT_END + (index << 2), <i32>i);
+    store<i32>(OUT_SLOW, load<i32>(OUT_SLOW) | (1 << index));
+    store<i32>(OUT_SLOT_START + (at << 2), <i32>start);
+    store<i32>(OUT_SLOT_END + (at << 2), <i32>i);
   }
   return i;
 }

@@ -550,6 +550,18 @@ describe("scanMarketTick on a learnt shape", () => {
     expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 1, matched: 20 });
   });
 
+  it("reads no timestamp, and no price, from a timestamp that is a number", () => {
+    const message = JSON.parse(EXAMPLE.toString("utf8"));
+    message.data.timestamp = 9079.89;
+    message.data.depth = { sell: [], buy: [] };
+    for (const stamp of [9079.89, 1, -2.5e3]) {
+      message.data.timestamp = stamp;
+      const decoded = expectSameAsJsonParse(Buffer.from(JSON.stringify(message)));
+      expect(decoded.ok && [decoded.value.timestamp, decoded.value.bestAsk]).toEqual([null, null]);
+    }
+    expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 1, matched: 2 });
+  });
+
   it("keeps four shapes, and makes room for a fifth seen often, forgetting the oldest", () => {
     const shaped = (k: number) => Buffer.from(compact().replace('"extra":', `"extra${k}":`));
     for (let k = 0; k < 4; k += 1) expectSameAsJsonParse(shaped(k));
