@@ -1,6 +1,10 @@
 export {
+  CapabilityError,
   DuplicateNamespaceError,
   EngineError,
+  errorMessage,
+  InvariantViolationError,
+  isRetryable,
   RegistryNotInitializedError,
   TraderUnavailableError,
   UnknownNamespaceError,
@@ -64,12 +68,62 @@ export {
   ValidatedSignalSchema,
 } from "./events/payloads.js";
 export {
+  CalendarDateSchema,
+  type MarketCalendar,
+  MarketCalendarSchema,
+  type MarketHoliday,
+  MarketHolidaySchema,
+  type MarketSession,
+  MarketSessionSchema,
+  parseSessionEntry,
+  SessionTimeSchema,
+} from "./market-hours/market-calendar.js";
+export {
+  MarketCalendarFile,
+  MarketCalendarFileError,
+} from "./market-hours/market-calendar-file.js";
+export {
+  type CalendarCoverage,
   MarketHoursChecker,
   type MarketHoursMode,
   type MarketHoursOptions,
   type MarketStatus,
 } from "./market-hours/market-hours-checker.js";
-export { NSE_HOLIDAYS_2026 } from "./market-hours/nse-holidays.js";
+export { NSE_HOLIDAYS_2026, NSE_HOLIDAYS_BY_YEAR } from "./market-hours/nse-holidays.js";
+export { CLIENT_ORDER_ID_LENGTH, clientOrderId } from "./orders/client-order-id.js";
+export { emittedResult } from "./orders/emitted-result.js";
+export {
+  EXECUTION_STATUSES,
+  type ExecutionState,
+  ExecutionStateSchema,
+  type ExecutionStatus,
+  ExecutionStatusSchema,
+  FINAL_EXECUTION_STATUSES,
+  isFinalStatus,
+  newExecutionState,
+  OPEN_EXECUTION_STATUSES,
+} from "./orders/execution-state.js";
+export {
+  type ExecutionAnomaly,
+  type ExecutionEffect,
+  type ExecutionEmit,
+  type ExecutionEvent,
+  type ExecutionPolicy,
+  type Transition,
+  transitionExecution,
+} from "./orders/execution-transition.js";
+export {
+  type BrokerOrderStatus,
+  BrokerOrderStatusSchema,
+  type CancelOutcome,
+  FINAL_BROKER_STATUSES,
+  type OrderQuery,
+  type OrderRef,
+  type OrderStatusBatch,
+  type OrderStatusReport,
+  type OrderStatusReportInput,
+  OrderStatusReportSchema,
+} from "./orders/order-status-report.js";
 export { type Clock, isoNow, systemClock } from "./ports/clock.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export {
@@ -88,6 +142,7 @@ export {
   ENGINE_SECRET_VARIABLES,
   type EngineSettings,
   EngineSettingsSchema,
+  type SignalsStart,
 } from "./settings/engine-settings.js";
 export {
   type Env,
@@ -112,9 +167,23 @@ export {
   type LastPrice,
   resultKey,
   type SignalToExecute,
+  type SubmitResult,
+  SubmitResultSchema,
 } from "./trading/execution-result.js";
-export type { Trader, TraderHealth } from "./trading/trader.js";
+export {
+  SUBMIT_ONLY,
+  type SubmitContext,
+  type Trader,
+  type TraderCapabilities,
+  type TraderHealth,
+} from "./trading/trader.js";
+export {
+  assertLiveCapable,
+  type TraderOperations,
+  traderOperations,
+} from "./trading/trader-capabilities.js";
 export type {
+  MarketDataPort,
   PluginSettings,
   SqlPort,
   TraderContext,

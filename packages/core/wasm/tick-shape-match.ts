@@ -114,12 +114,80 @@ export function match(shape: usize, n: i32): i32 {
       store<i32>(op, <i32>(p - 1 - start), 12);
     }
     if (kind == SLOT_TIMESTAMP) {
+      // A timestamp the schema rejects (no offset, say): the walk decides, and rejects it.
+      if (!isOffsetTimestamp(start, p - 1)) return MISSED;
       store<i32>(OUT_TS_START, <i32>start);
       store<i32>(OUT_TS_END, <i32>(p - 1));
     }
   }
   // The loop only ends by returning; the compiler cannot tell.
   return MISSED;
+}
+
+const COLON: u32 = 0x3a;
+const UPPER_T: u32 = 0x54;
+const UPPER_Z: u32 = 0x5a;
+
+/**
+ * Whether `[start, end)` is a timestamp the contract's schema accepts: `YYYY-MM-DDTHH:MM:SS`, an
+ * optional fraction, then `Z` or `+HH:MM` / `-HH:MM`, a real day and time. The same checks, in
+ * the same order, as `isOffsetTimestamp` in src/events/iso-timestamp.ts (the walk's); the
+ * decoder's property tests hold both to the schema.
+ */
+function isOffsetTimestamp(start: usize, end: usize): bool {
+  if (end < start + 20) return false;
+  if (
+    <u32>load<u8>(start + 4) != MINUS ||
+    <u32>load<u8>(start + 7) != MINUS ||
+    <u32>load<u8>(start + 10) != UPPER_T ||
+    <u32>load<u8>(start + 13) != COLON ||
+    <u32>load<u8>(start + 16) != COLON
+  ) {
+    return false;
+  }
+  const century = twoDigits(start);
+  const yearOfCentury = twoDigits(start + 2);
+  const month = twoDigits(start + 5);
+  const day = twoDigits(start + 8);
+  if (century < 0 || yearOfCentury < 0 || month < 1 || month > 12 || day < 1) return false;
+  if (day > 28 && day > daysInMonth(month, century * 100 + yearOfCentury)) return false;
+  if (!isClock(start + 11, 23) || !isClock(start + 14, 59) || !isClock(start + 17, 59)) {
+    return false;
+  }
+  let i = start + 19;
+  if (<u32>load<u8>(i) == DOT) {
+    i++;
+    const fraction = i;
+    while (i < end && isDigit(load<u8>(i))) i++;
+    if (i == fraction) return false;
+  }
+  if (i == end - 1) return <u32>load<u8>(i) == UPPER_Z;
+  if (i != end - 6) return false;
+  const sign = <u32>load<u8>(i);
+  return (
+    (sign == PLUS || sign == MINUS) &&
+    isClock(i + 1, 23) &&
+    <u32>load<u8>(i + 3) == COLON &&
+    isClock(i + 4, 59)
+  );
+}
+
+function daysInMonth(month: i32, year: i32): i32 {
+  if (month == 2) return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+  return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+}
+
+/** The two decimal digits at `i` as a number, or -1. */
+@inline function twoDigits(i: usize): i32 {
+  const high = <u32>load<u8>(i) - ZERO;
+  const low = <u32>load<u8>(i + 1) - ZERO;
+  return high < 10 && low < 10 ? <i32>(high * 10 + low) : -1;
+}
+
+/** Two digits at `i` from 00 to `max`. */
+@inline function isClock(i: usize, max: i32): bool {
+  const value = twoDigits(i);
+  return value >= 0 && value <= max;
 }
 
 /**

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventDecodeError } from "./decode.js";
 import { MarketTickEventSchema } from "./envelope.js";
-import { decodeMarketTick } from "./market-tick-decoder.js";
+import { decodeMarketTick, decodeMarketTickParsed } from "./market-tick-decoder.js";
+import { resetTickScanner, tickScannerStats } from "./tick-scanner.js";
 
 const REMOVE = Symbol("remove");
 
@@ -46,6 +47,7 @@ describe("decodeMarketTick", () => {
         lastPrice: 2500.75,
         bestBid: 2500.7,
         bestAsk: 2500.8,
+        hasDepth: true,
         timestamp: "2026-11-23T03:59:59.880000+00:00",
       },
     });
@@ -77,6 +79,22 @@ describe("decodeMarketTick", () => {
     message.data.ohlc.vwap = { nested: [1, 2, 3] };
     const result = decodeMarketTick(JSON.stringify(message));
     expect(result.ok && result.value.lastPrice).toBe(2500.75);
+  });
+
+  it.each([
+    ["zero-padded on the sell side (an upper circuit)", { sell: [{ price: 0 }], buy: [] }, true],
+    ["empty", { buy: [], sell: [] }, true],
+    ["an object without sides", {}, true],
+    ["null", null, false],
+    ["an array", [], false],
+    ["absent", undefined, false],
+  ])("says whether the tick carried depth when depth is %s", (_label, depth, hasDepth) => {
+    const message = tick();
+    message.data.depth = depth;
+    const result = decodeMarketTick(JSON.stringify(message));
+    expect(result.ok && result.value).toMatchObject({ bestAsk: null, hasDepth });
+    const reference = decodeMarketTickParsed(JSON.stringify(message));
+    expect(reference.ok && reference.value.hasDepth).toBe(hasDepth);
   });
 
   it.each([
@@ -293,6 +311,136 @@ describe("decodeMarketTick against MarketTickEventSchema", () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("decodeMarketTick on the timestamp", () => {
+  /** The example with another timestamp value; REMOVE deletes it. */
+  const stamped = (value: unknown) => JSON.stringify(withField(tick(), "data.timestamp", value));
+  const schemaAccepts = (raw: string) => MarketTickEventSchema.safeParse(JSON.parse(raw)).success;
+
+  const rejected: [string, unknown][] = [
+    ["no offset, milliseconds", "2026-11-23T09:15:00.123"],
+    ["no offset, at the length of the learnt timestamp", "2026-11-23T09:15:00.1234"],
+    ["no offset, microseconds", "2026-11-23T03:59:59.880000"],
+    ["no offset, whole seconds", "2026-11-23T09:15:00"],
+    ["no offset, no seconds", "2026-11-23T09:15"],
+    ["an offset but no seconds", "2026-11-23T09:15+05:30"],
+    ["a date only", "2026-11-23"],
+    ["a space for the T", "2026-11-23 09:15:00Z"],
+    ["a lowercase z", "2026-11-23T09:15:00z"],
+    ["an offset without a colon", "2026-11-23T09:15:00+0530"],
+    ["an offset of hours only", "2026-11-23T09:15:00+05"],
+    ["an offset of 24 hours", "2026-11-23T09:15:00+24:00"],
+    ["a point without digits", "2026-11-23T09:15:00.Z"],
+    ["month 13", "2026-13-23T09:15:00Z"],
+    ["30 February", "2026-02-30T09:15:00Z"],
+    ["29 February in 2026", "2026-02-29T09:15:00Z"],
+    ["29 February in 2100", "2100-02-29T09:15:00Z"],
+    ["31 April", "2026-04-31T09:15:00Z"],
+    ["hour 24", "2026-11-23T24:00:00Z"],
+    ["second 60", "2026-11-23T09:15:60Z"],
+    ["an empty string", ""],
+    ["a number", 1763870400],
+    ["null", null],
+    ["true", true],
+    ["an object", { at: "2026-11-23T09:15:00Z" }],
+  ];
+
+  it.each(rejected)("rejects %s, as the schema does, naming data.timestamp", (_label, value) => {
+    const raw = stamped(value);
+    expect(schemaAccepts(raw)).toBe(false);
+    resetTickScanner();
+    expectRejected(raw, "data.timestamp");
+  });
+
+  it.each(rejected)(
+    "rejects %s in the shape of a valid tick decoded before it",
+    (_label, value) => {
+      resetTickScanner();
+      expect(decodeMarketTick(stamped("2026-11-23T09:15:00.123Z")).ok).toBe(true);
+      expect(decodeMarketTick(stamped("2026-11-23T09:15:00.456+05:30")).ok).toBe(true);
+      const before = tickScannerStats();
+      expectRejected(stamped(value), "data.timestamp");
+      // The learnt shape refuses it (a string where it reads the timestamp, or another shape), the
+      // walk too, and the decoder rejects it.
+      expect(tickScannerStats()).toEqual({ ...before, walked: before.walked + 1 });
+      // And the shape still reads the next valid tick.
+      expect(decodeMarketTick(stamped("2026-11-23T09:15:00.789Z")).ok).toBe(true);
+    },
+  );
+
+  it.each([
+    ["Z", "2026-11-23T09:15:00Z"],
+    ["an IST offset", "2026-11-23T09:15:00.123+05:30"],
+    ["a negative offset", "2026-11-23T09:15:00-04:00"],
+    ["nanoseconds", "2026-11-23T09:15:00.123456789+00:00"],
+    ["29 February in 2024", "2024-02-29T09:15:00Z"],
+    ["29 February in 2000", "2000-02-29T09:15:00Z"],
+    ["year 0000", "0000-01-01T00:00:00Z"],
+    ["the last second of a year", "9999-12-31T23:59:59.999999+23:59"],
+  ])("accepts a timestamp with %s, as the schema does", (_label, value) => {
+    const raw = stamped(value);
+    expect(schemaAccepts(raw)).toBe(true);
+    for (let k = 0; k < 3; k += 1) {
+      const decoded = decodeMarketTick(raw);
+      expect(decoded.ok && decoded.value.timestamp).toBe(value);
+    }
+  });
+
+  const oneChar = fc.oneof(
+    fc.constantFrom(..."0123456789-:.TZ+tz ".split("")),
+    fc.string({ minLength: 1, maxLength: 1 }),
+  );
+  /** Timestamps near the valid ones: every field over its whole range and a little beyond. */
+  const pad = (width: number) => (n: number) => String(n).padStart(width, "0");
+  const timestampLike = fc.oneof(
+    fc
+      .tuple(
+        fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(1900, 2000, 2024, 2100)),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.oneof(fc.constant(""), fc.stringMatching(/^\.\d{0,10}$/)),
+        fc.oneof(
+          fc.constantFrom("Z", "z", "", "+05:30", "-00:00", "+0530", "+05", "UTC", "Z "),
+          fc
+            .tuple(fc.constantFrom("+", "-"), fc.integer({ min: 0, max: 25 }), fc.nat(61))
+            .map(([sign, h, m]) => `${sign}${pad(2)(h)}:${pad(2)(m)}`),
+        ),
+        fc.constantFrom("T", "T", "T", " ", "t"),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, fraction, offset, t]) =>
+          `${pad(4)(y)}-${pad(2)(mo)}-${pad(2)(d)}${t}${pad(2)(h)}:${pad(2)(mi)}:${pad(2)(s)}` +
+          `${fraction}${offset}`,
+      ),
+    // A valid timestamp with one character replaced, inserted or removed.
+    fc
+      .tuple(isoTimestamp, fc.nat(), fc.constantFrom("replace", "insert", "remove"), oneChar)
+      .map(([stamp, at, edit, char]) => {
+        const k = at % (stamp.length + 1);
+        if (edit === "remove") return stamp.slice(0, k) + stamp.slice(k + 1);
+        return stamp.slice(0, k) + char + stamp.slice(edit === "replace" ? k + 1 : k);
+      }),
+    fc.string({ maxLength: 40 }),
+  );
+
+  it("accepts exactly the timestamps the schema accepts, first seen or in a learnt shape", () => {
+    fc.assert(
+      fc.property(timestampLike, fc.boolean(), (value, learnt) => {
+        resetTickScanner();
+        if (learnt) expect(decodeMarketTick(stamped("2026-11-23T09:15:00.123Z")).ok).toBe(true);
+        const raw = stamped(value);
+        const decoded = decodeMarketTick(Buffer.from(raw, "utf8"));
+        expect(decoded.ok, raw).toBe(schemaAccepts(raw));
+        if (decoded.ok) expect(decoded.value.timestamp).toBe(value);
+        else expect(decoded.error.issues.map((issue) => issue.path)).toEqual(["data.timestamp"]);
+      }),
+      { numRuns: 3_000 },
     );
   });
 });

@@ -1,4 +1,5 @@
 import { type DecodeResult, EventDecodeError, parseJson } from "./decode.js";
+import { TimestampSchema } from "./payloads.js";
 import { scanMarketTick } from "./tick-scanner.js";
 
 /** What the engine keeps of a market tick: the price, and the top of the book when present. */
@@ -9,7 +10,14 @@ export interface MarketQuote {
   bestBid: number | null;
   /** Best ask (lowest sell price) from depth, when the tick carries depth. */
   bestAsk: number | null;
-  /** The tick's own timestamp, or null when absent. */
+  /**
+   * Whether the tick carried depth (`data.depth` is an object). With depth, a null `bestAsk`
+   * (`bestBid`) means the book shows no sellers (buyers) at all, as for a stock locked at its
+   * upper (lower) circuit, where the feed sends empty or zero-padded levels; without depth, it
+   * only means the tick did not say.
+   */
+  hasDepth: boolean;
+  /** The tick's own timestamp (ISO-8601 with an offset, as sent), or null when absent. */
   timestamp: string | null;
 }
 
@@ -20,7 +28,9 @@ const encoder = new TextEncoder();
  *
  * Ticks are by far the most frequent message, so this skips schema validation of everything else
  * the feed sends (OHLC, five depth levels, open interest...): those fields are tolerated, never
- * materialised. What it does read is checked as strictly as the schema would.
+ * materialised. What it does read (token, price, timestamp) is checked as strictly as
+ * `MarketTickSchema` checks it: a tick the schema rejects for one of those fields is rejected here
+ * too, naming the field.
  *
  * A well-formed tick is read by {@link scanMarketTick} straight from the bytes, without building
  * the JSON tree; anything the scanner is not certain of (a rejection, malformed JSON, non-ASCII
@@ -58,8 +68,12 @@ export function decodeMarketTickParsed(raw: string | Uint8Array): DecodeResult<M
   if (typeof lastPrice !== "number" || !Number.isFinite(lastPrice)) {
     return invalid("data.last_price", "expected a finite number");
   }
-  const depth = data.depth as { buy?: unknown; sell?: unknown } | null | undefined;
   const timestamp = data.timestamp;
+  // As MarketTickSchema: absent is fine, anything else must be a timestamp with an offset.
+  if (timestamp !== undefined && !TimestampSchema.safeParse(timestamp).success) {
+    return invalid("data.timestamp", "expected an ISO-8601 timestamp with an offset (Z or +05:30)");
+  }
+  const depth = data.depth as { buy?: unknown; sell?: unknown } | null | undefined;
   return {
     ok: true,
     value: {
@@ -67,7 +81,8 @@ export function decodeMarketTickParsed(raw: string | Uint8Array): DecodeResult<M
       lastPrice,
       bestBid: depth ? topPrice(depth.buy) : null,
       bestAsk: depth ? topPrice(depth.sell) : null,
-      timestamp: typeof timestamp === "string" ? timestamp : null,
+      hasDepth: typeof depth === "object" && depth !== null && !Array.isArray(depth),
+      timestamp: timestamp === undefined ? null : (timestamp as string),
     },
   };
 }

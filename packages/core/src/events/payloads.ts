@@ -74,7 +74,11 @@ export const OrderFilledSchema = z.object({
 });
 export type OrderFilled = z.infer<typeof OrderFilledSchema>;
 
-/** Machine-readable failure codes the engine and its traders write. */
+/**
+ * Machine-readable failure codes the engine and its traders write (the contract's list, with the
+ * codes of the engine's own controls). Each is documented, with what an operator does about it,
+ * in `apps/engine/docs/error-codes.md`.
+ */
 export const ERROR_CODES = [
   "MARKET_CLOSED",
   "NO_MARKET_PRICE",
@@ -84,6 +88,12 @@ export const ERROR_CODES = [
   "BROKER_REJECTED",
   "BROKER_UNAVAILABLE",
   "TRADER_UNAVAILABLE",
+  "ORDER_EXPIRED",
+  "TRADING_HALTED",
+  "REDUCE_ONLY",
+  "RISK_REJECTED",
+  "STALE_SIGNAL",
+  "RATE_LIMITED",
 ] as const;
 export type KnownErrorCode = (typeof ERROR_CODES)[number];
 

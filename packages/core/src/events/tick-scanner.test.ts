@@ -330,13 +330,14 @@ function comparable(result: DecodeResult<MarketQuote>) {
     return { ok: false, issues: result.error.issues, message: result.error.message };
   }
   const exact = (value: number | null) => (Object.is(value, -0) ? "-0" : value);
-  const { instrumentToken, lastPrice, bestBid, bestAsk, timestamp } = result.value;
+  const { instrumentToken, lastPrice, bestBid, bestAsk, hasDepth, timestamp } = result.value;
   return {
     ok: true,
     instrumentToken: exact(instrumentToken),
     lastPrice: exact(lastPrice),
     bestBid: exact(bestBid),
     bestAsk: exact(bestAsk),
+    hasDepth,
     timestamp,
   };
 }
@@ -517,7 +518,7 @@ describe("scanMarketTick on a learnt shape", () => {
     learn(base);
     for (const [id, stamp] of [
       ["x", "2026-11-23T03:59:59Z"],
-      ["", ""],
+      ["", "2026-11-23T09:29:59.9+05:30"],
       ["0193a2c4-7a00-7000-8000-0000000000010193a2c4", "2026-11-23T03:59:59.880000001+00:00"],
       ["0193a2c4-7a00-7000-8000-000000000001", "2026-11-23T03:59:59.880000+00:00"],
     ]) {
@@ -550,16 +551,82 @@ describe("scanMarketTick on a learnt shape", () => {
     expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 1, matched: 20 });
   });
 
-  it("reads no timestamp, and no price, from a timestamp that is a number", () => {
+  it("rejects a timestamp that is a number, learnt shape or not, and learns none from it", () => {
     const message = JSON.parse(EXAMPLE.toString("utf8"));
-    message.data.timestamp = 9079.89;
     message.data.depth = { sell: [], buy: [] };
-    for (const stamp of [9079.89, 1, -2.5e3]) {
+    const withStamp = (stamp: unknown) => {
       message.data.timestamp = stamp;
-      const decoded = expectSameAsJsonParse(Buffer.from(JSON.stringify(message)));
-      expect(decoded.ok && [decoded.value.timestamp, decoded.value.bestAsk]).toEqual([null, null]);
+      return Buffer.from(JSON.stringify(message));
+    };
+    for (const stamp of [9079.89, 1, -2.5e3]) {
+      expect(expectSameAsJsonParse(withStamp(stamp)).ok).toBe(false);
     }
-    expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 1, matched: 2 });
+    expect(tickScannerStats()).toEqual({ shapes: 0, walked: 3, matched: 0 });
+    expect(expectSameAsJsonParse(withStamp("2026-11-23T03:59:59Z")).ok).toBe(true);
+    expect(expectSameAsJsonParse(withStamp(9079.89)).ok).toBe(false);
+    expect(tickScannerStats()).toEqual({ shapes: 1, walked: 5, matched: 0 });
+  });
+
+  it("rejects a timestamp without an offset at the learnt length, in the shape and the walk", () => {
+    const base = compact();
+    learn(base);
+    const learntStamp = '"timestamp":"2026-11-23T03:59:59.880000+00:00"';
+    for (const stamp of ["2026-11-23T03:59:59.880000000000", "2026-11-23T03:59:59.880000+00:0Z"]) {
+      expect(stamp.length).toBe(32);
+      const raw = Buffer.from(base.replace(learntStamp, `"timestamp":"${stamp}"`));
+      expect(expectSameAsJsonParse(raw).ok).toBe(false);
+    }
+    // The shape refuses them where it reads the timestamp; the walk then leaves them to the decoder.
+    expect(tickScannerStats()).toMatchObject({ shapes: 1, walked: 3, matched: 0 });
+  });
+
+  it("tells a book without sellers from a tick without depth, walked and by shape", () => {
+    const message = JSON.parse(EXAMPLE.toString("utf8"));
+    const levels = (price: number) =>
+      [0, 1, 2, 3, 4].map(() => ({ price, quantity: price === 0 ? 0 : 10, orders: 1 }));
+    // An upper circuit: buyers only, the sell side padded with zeros.
+    message.data.depth = { buy: levels(2750.5), sell: levels(0) };
+    for (const price of [2750.5, 2750.5, 2750.5]) {
+      message.data.last_price = price;
+      const decoded = expectSameAsJsonParse(Buffer.from(JSON.stringify(message)));
+      expect(decoded.ok && decoded.value).toMatchObject({
+        bestBid: 2750.5,
+        bestAsk: null,
+        hasDepth: true,
+      });
+    }
+    const noSellers = Buffer.from(JSON.stringify(message));
+    // The same tick with no depth at all: another shape, and no depth.
+    delete message.data.depth;
+    for (let k = 0; k < 3; k += 1) {
+      message.data.last_price = 2750 + k;
+      const decoded = expectSameAsJsonParse(Buffer.from(JSON.stringify(message)));
+      expect(decoded.ok && decoded.value).toMatchObject({ bestAsk: null, hasDepth: false });
+    }
+    expect(tickScannerStats()).toEqual({ shapes: 2, walked: 2, matched: 4 });
+    // Alternating between the two learnt shapes: each match says its own shape's depth.
+    const noDepth = Buffer.from(JSON.stringify(message));
+    for (const [raw, hasDepth] of [
+      [noSellers, true],
+      [noDepth, false],
+      [noSellers, true],
+      [noDepth, false],
+    ] as const) {
+      const decoded = expectSameAsJsonParse(raw);
+      expect(decoded.ok && decoded.value.hasDepth).toBe(hasDepth);
+    }
+    expect(tickScannerStats()).toEqual({ shapes: 2, walked: 2, matched: 8 });
+    // depth that is not an object, and depth emptied: shapes of their own, each as JSON.parse.
+    for (const depth of [null, [], {}, { buy: [], sell: [] }, 0]) {
+      resetTickScanner();
+      message.data.depth = depth;
+      for (let k = 0; k < 2; k += 1) {
+        const decoded = expectSameAsJsonParse(Buffer.from(JSON.stringify(message)));
+        const isObject = typeof depth === "object" && depth !== null && !Array.isArray(depth);
+        expect(decoded.ok && decoded.value.hasDepth).toBe(isObject);
+      }
+      expect(tickScannerStats()).toEqual({ shapes: 1, walked: 1, matched: 1 });
+    }
   });
 
   it("keeps four shapes, and makes room for a fifth seen often, forgetting the oldest", () => {
@@ -670,6 +737,8 @@ describe("decodeMarketTick against the JSON.parse decoder", () => {
  * The same document with other values: strings and numbers replaced, keys and layout kept; now
  * and then a value of another kind, which no longer fits the shape.
  */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T/;
+
 function revalue(json: Json, seed: number): Json {
   const random = seededRandom(seed);
   const pick = <T>(choices: readonly T[]) => choices[Math.floor(random() * choices.length)] as T;
@@ -691,6 +760,11 @@ function revalue(json: Json, seed: number): Json {
       case "string":
         // The type is part of a shape: changing it is a new shape, now and then.
         if (random() < (value.value === "market_tick" ? 0.95 : 0.4)) return value;
+        // A timestamp mostly stays one (another instant, another spelling), as in a feed.
+        if (ISO_INSTANT.test(value.value) && random() < 0.9) {
+          const instant = new Date(Math.floor(random() * 4e12)).toISOString();
+          return str(random() < 0.5 ? instant : instant.replace("Z", "+05:30"));
+        }
         return str(random() < 0.9 ? random().toString(36).slice(2) : pick(strings));
       default:
         return value;

@@ -1,3 +1,4 @@
+import { isOffsetTimestamp } from "./iso-timestamp.js";
 import type { MarketQuote } from "./market-tick-decoder.js";
 import { instantiateMatcher } from "./tick-shape-matcher.js";
 
@@ -7,12 +8,12 @@ import { instantiateMatcher } from "./tick-shape-matcher.js";
  * `JSON.parse` builds an object for every depth level, every OHLC field and every string of a tick,
  * only for the engine to read five of them. This walks the bytes once instead, checking that the
  * whole message is valid JSON but materialising nothing except what the engine keeps: top-level
- * `type` and `data`, and in `data` the `instrument_token`, `last_price`, `timestamp` and the first
- * price of `depth.buy` and `depth.sell`.
+ * `type` and `data`, and in `data` the `instrument_token`, `last_price`, `timestamp`, whether
+ * `depth` is an object, and the first price of `depth.buy` and `depth.sell`.
  *
  * It only ever *accepts*: it returns a quote when it is certain that `JSON.parse` followed by the
  * decoder's checks would accept the message with exactly these values, and `null` for everything
- * else: a tick the decoder rejects, malformed JSON, a byte above 0x7f in a string (valid only as
+ * else: a tick the decoder rejects (a timestamp without an offset among them), malformed JSON, a byte above 0x7f in a string (valid only as
  * UTF-8, which the strict decoder of the `JSON.parse` path checks), an escape in a key or in a
  * string it reads, nesting deeper than {@link MAX_DEPTH}, a message over {@link MAX_SCAN_BYTES}.
  * The caller then decodes with `JSON.parse`, so `null` costs time, never a different answer.
@@ -26,6 +27,9 @@ export function scanMarketTick(raw: string | Uint8Array): MarketQuote | null {
   if (matchShapes(n) === MISSED) {
     walks += 1;
     if (!walk(n)) return null;
+    // A timestamp the schema rejects (no offset, say) is left to the decoder to reject; the
+    // matcher checks a matched tick's timestamp itself, where it reads it.
+    if (tsStart >= 0 && !isOffsetTimestamp(B, tsStart, tsEnd)) return null;
     learn(n);
   } else {
     shapeMatches += 1;
@@ -39,6 +43,7 @@ export function scanMarketTick(raw: string | Uint8Array): MarketQuote | null {
     lastPrice: price,
     bestBid: quotedPrice(found[FOUND_BID] as number),
     bestAsk: quotedPrice(found[FOUND_ASK] as number),
+    hasDepth: depthSeen,
     timestamp: tsStart < 0 ? null : textOf(raw, tsStart, tsEnd),
   };
 }
@@ -171,6 +176,8 @@ for (const char of "0123456789abcdefABCDEF") ESCAPE[char.charCodeAt(0)] = 2;
 // quote. The scan is synchronous and never re-entered, so one set of slots is enough.
 let typeSeen = false;
 let dataSeen = false;
+/** Whether `data.depth` is an object (the last `depth` key wins, as in `JSON.parse`). */
+let depthSeen = false;
 /**
  * The numbers read, in a typed array rather than in module slots, where every double stored would
  * be boxed (a tenth of a tick's time); NaN for a number not found.
@@ -522,6 +529,7 @@ function numberValue(i: number, depth: number): number {
 /** The tick's payload, `{` at `i - 1`. */
 function walkData(i: number): number {
   clearFound();
+  depthSeen = false;
   tsStart = -1;
   tsEnd = -1;
   i = skipSpace(i);
@@ -542,15 +550,16 @@ function walkData(i: number): number {
         tsEnd = plainString(tsStart);
         i = tsEnd < 0 ? FAIL : tsEnd + 1;
       } else {
-        // Not a string: no timestamp.
-        tsStart = -1;
-        i = skipValue(i, 2);
+        // Not a string: the schema rejects the tick, so the decoder must (JSON.parse decides, in
+        // case a later duplicate key replaces this value).
+        return FAIL;
       }
     } else if (length === 5 && bytesAre(keyStart, keyEnd, KEY_DEPTH)) {
       found[FOUND_BID] = Number.NaN;
       found[FOUND_ASK] = Number.NaN;
       // Only an object has sides; any other value, even a truthy one, gives no quote.
-      i = B[i] === LBRACE ? walkDepth(i + 1) : skipValue(i, 2);
+      depthSeen = B[i] === LBRACE;
+      i = depthSeen ? walkDepth(i + 1) : skipValue(i, 2);
     } else {
       i = skipValue(i, 2);
     }
@@ -660,6 +669,13 @@ if (
 
 /** Addresses of the learnt shapes in the matcher's memory, the last one matched first. */
 const shapes: number[] = [];
+/**
+ * Per shape slot, 1 when its `data.depth` is an object. Braces are fixed bytes of a shape, so a
+ * message matching it has depth exactly when the learnt message had; kept here, not in the
+ * matcher, which needs to know nothing about it.
+ */
+const shapeHasDepth = new Uint8Array(layout.SHAPE_SLOTS);
+const shapeIndex = (address: number) => (address - layout.SHAPES) / layout.SHAPE_BYTES;
 let acceptedSinceLearning = 0;
 let shapeMatches = 0;
 let walks = 0;
@@ -680,6 +696,7 @@ function matchShapes(n: number): number {
     }
     tsStart = out[OUT_TS_START] as number;
     tsEnd = out[OUT_TS_END] as number;
+    depthSeen = shapeHasDepth[shapeIndex(shape)] === 1;
     const slow = out[OUT_SLOW] as number;
     if (slow !== 0) readSlowNumbers(slow);
     return MATCHED;
@@ -716,7 +733,10 @@ function learn(n: number): void {
   let address = layout.SHAPES;
   if (shapes.length >= layout.SHAPE_SLOTS) address = shapes.pop() as number;
   else while (shapes.includes(address)) address += layout.SHAPE_BYTES;
-  if (learnShape(n, address)) shapes.unshift(address);
+  if (!learnShape(n, address)) return;
+  // The walk just accepted this message: its depth is the shape's.
+  shapeHasDepth[shapeIndex(address)] = depthSeen ? 1 : 0;
+  shapes.unshift(address);
 }
 
 // Where a value sits, as far as the engine is concerned.

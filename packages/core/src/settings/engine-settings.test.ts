@@ -23,22 +23,85 @@ function exposed(error: SettingsError): string {
 }
 
 describe("EngineSettingsSchema", () => {
+  it.each([
+    ["", { kind: "earliest" }],
+    ["Earliest", { kind: "earliest" }],
+    ["latest", { kind: "latest" }],
+    ["2026-11-25T09:15:00+05:30", { kind: "time", at: Date.parse("2026-11-25T03:45:00Z") }],
+    ["2026-11-25T03:45:00.000Z", { kind: "time", at: Date.parse("2026-11-25T03:45:00Z") }],
+  ])("reads KAFKA_SIGNALS_START=%j", (value, expected) => {
+    const settings = load({ KAFKA_BROKERS: "k:9092", KAFKA_SIGNALS_START: value });
+    expect(settings.kafka?.signalsStart).toEqual(expected);
+  });
+
+  it.each(["yesterday", "2026-11-25T09:15:00", "2026-11-25", "2026-13-45T00:00:00Z"])(
+    "refuses KAFKA_SIGNALS_START=%j, naming it",
+    (value) => {
+      const error = settingsError({ KAFKA_SIGNALS_START: value });
+      expect(error.message).toMatch(/KAFKA_SIGNALS_START/);
+    },
+  );
+
+  it("refuses a price age of 0 and a session timeout under a second, naming them", () => {
+    const error = settingsError({ PRICE_MAX_AGE_MS: "0", KAFKA_SESSION_TIMEOUT_MS: "500" });
+    expect(error.message).toMatch(/PRICE_MAX_AGE_MS/);
+    expect(error.message).toMatch(/KAFKA_SESSION_TIMEOUT_MS/);
+  });
+
   it("runs embedded on defaults from an empty environment", () => {
     expect(load({})).toEqual({
       kafka: null,
       ticksTopic: "market.ticks",
+      priceMaxAgeMs: 120_000,
       groupIdPrefix: "engine",
       databaseUrl: null,
       namespace: "paper",
       mode: "normal",
       shadowTopicPrefix: "shadow.",
-      marketHours: { mode: "nse", extraHolidays: [] },
+      marketHours: {
+        mode: "nse",
+        extraHolidays: [],
+        extraSessions: [],
+        calendarFile: null,
+        calendarPollMs: 10_000,
+      },
       strategyConfigTtlMs: 5000,
       executionTimeoutMs: 15000,
+      leaseMs: 15000,
+      maxSubmitAttempts: 3,
+      orderTtl: { defaultMs: 0, byNamespace: {} },
+      signalAge: { maxAgeMs: 30_000, clockSkewMs: 2_000, appliesToSimulated: true },
       traderInitTimeoutMs: 15000,
       httpPort: 8080,
       logLevel: "info",
     });
+  });
+
+  it("reads the order management settings, with per-namespace times in force", () => {
+    const settings = load({
+      ENGINE_LEASE_MS: "5000",
+      MAX_SUBMIT_ATTEMPTS: "1",
+      ORDER_TTL_MS: "60000",
+      ORDER_TTL_MS_BY_NAMESPACE: "zerodha=30000, paper=0",
+      SIGNAL_MAX_AGE_MS: "10000",
+      SIGNAL_CLOCK_SKEW_MS: "0",
+      SIGNAL_MAX_AGE_APPLIES_TO_PAPER: "false",
+    });
+    expect(settings).toMatchObject({
+      leaseMs: 5000,
+      maxSubmitAttempts: 1,
+      orderTtl: { defaultMs: 60_000, byNamespace: { zerodha: 30_000, paper: 0 } },
+      signalAge: { maxAgeMs: 10_000, clockSkewMs: 0, appliesToSimulated: false },
+    });
+  });
+
+  it.each([
+    ["ORDER_TTL_MS_BY_NAMESPACE", "zerodha:30000"],
+    ["ORDER_TTL_MS_BY_NAMESPACE", "Zerodha=1"],
+    ["ENGINE_LEASE_MS", "500"],
+    ["MAX_SUBMIT_ATTEMPTS", "0"],
+  ])("refuses a bad %s, naming it", (name, value) => {
+    expect(() => load({ [name]: value })).toThrow(name);
   });
 
   it("treats empty variables as unset", () => {
@@ -62,6 +125,9 @@ describe("EngineSettingsSchema", () => {
       ENGINE_MODE: "shadow",
       MARKET_HOURS_MODE: "always_open",
       MARKET_EXTRA_HOLIDAYS: "2026-11-26, 2026-12-31",
+      MARKET_EXTRA_SESSIONS: "2026-11-28 09:15-15:30, 2026-11-08 18:00-19:15",
+      MARKET_CALENDAR_FILE: " /etc/engine/market-calendar.json ",
+      MARKET_CALENDAR_POLL_MS: "2000",
       STRATEGY_CONFIG_TTL_MS: "0",
       HTTP_PORT: "9090",
       LOG_LEVEL: "DEBUG",
@@ -74,12 +140,26 @@ describe("EngineSettingsSchema", () => {
       topicPartitions: 6,
       replicationFactor: 3,
       ticksFromBeginning: false,
+      signalsStart: { kind: "earliest" },
+      sessionTimeoutMs: 6_000,
+      maxMessageBytes: 1_000_000,
+      ticksWarmupMs: 120_000,
+      ticksWarmupTimeoutMs: 5_000,
     });
     expect(settings).toMatchObject({
       databaseUrl: "postgres://engine@db/engine",
       namespace: "zerodha",
       mode: "shadow",
-      marketHours: { mode: "always_open", extraHolidays: ["2026-11-26", "2026-12-31"] },
+      marketHours: {
+        mode: "always_open",
+        extraHolidays: ["2026-11-26", "2026-12-31"],
+        extraSessions: [
+          { date: "2026-11-28", open: "09:15", close: "15:30", name: "extra session" },
+          { date: "2026-11-08", open: "18:00", close: "19:15", name: "extra session" },
+        ],
+        calendarFile: "/etc/engine/market-calendar.json",
+        calendarPollMs: 2000,
+      },
       strategyConfigTtlMs: 0,
       httpPort: 9090,
       logLevel: "debug",
@@ -107,6 +187,8 @@ describe("EngineSettingsSchema", () => {
       ENGINE_MODE: "turbo",
       BROKER_NAMESPACE: "Zerodha Live",
       MARKET_EXTRA_HOLIDAYS: "2026-11-26,26/12/2026",
+      MARKET_EXTRA_SESSIONS: "2026-11-28 15:30-09:15",
+      MARKET_CALENDAR_POLL_MS: "0",
       EXECUTION_TIMEOUT_MS: "1.5",
       KAFKA_SASL_MECHANISM: "plain",
     });
@@ -117,6 +199,8 @@ describe("EngineSettingsSchema", () => {
       "ENGINE_MODE",
       "BROKER_NAMESPACE",
       "MARKET_EXTRA_HOLIDAYS",
+      "MARKET_EXTRA_SESSIONS",
+      "MARKET_CALENDAR_POLL_MS",
       "EXECUTION_TIMEOUT_MS",
       "KAFKA_SASL_USERNAME",
       "KAFKA_SASL_PASSWORD",
@@ -161,6 +245,8 @@ describe("EngineSettingsSchema", () => {
       "ENGINE_MODE",
       "MARKET_HOURS_MODE",
       "MARKET_EXTRA_HOLIDAYS",
+      "MARKET_EXTRA_SESSIONS",
+      "MARKET_CALENDAR_POLL_MS",
       "STRATEGY_CONFIG_TTL_MS",
       "EXECUTION_TIMEOUT_MS",
       "TRADER_INIT_TIMEOUT_MS",
@@ -182,6 +268,30 @@ describe("EngineSettingsSchema", () => {
       { numRuns: 300 },
     );
   });
+
+  it.each([
+    ["a date only", "2026-11-28", "1"],
+    ["a session closing before it opens", "2026-11-28 09:15-15:30,2026-11-29 18:00-17:00", "2"],
+    ["seconds in the times", "2026-11-28 09:15:00-15:30:00", "1"],
+    ["an impossible date", "2026-02-30 09:15-15:30", "1"],
+    ["hour 24", "2026-11-28 09:15-24:00", "1"],
+    ["entries separated by semicolons", "2026-11-28 09:15-15:30; 2026-11-29 09:15-15:30", "1"],
+  ])("rejects MARKET_EXTRA_SESSIONS with %s, naming the variable and the entry", (_l, value, n) => {
+    const error = settingsError({ MARKET_EXTRA_SESSIONS: value });
+    expect(error.issues.map((issue) => issue.variable)).toEqual(["MARKET_EXTRA_SESSIONS"]);
+    expect(error.message).toContain("YYYY-MM-DD HH:MM-HH:MM");
+    expect(error.message).toContain(`bad entry number ${n}`);
+    expect(exposed(error)).not.toContain("2026-");
+  });
+
+  it.each(["2026-02-30", "2026-13-01", "2026-11-26,2026-11-31"])(
+    "rejects MARKET_EXTRA_HOLIDAYS with a day that does not exist (%s)",
+    (value) => {
+      expect(settingsError({ MARKET_EXTRA_HOLIDAYS: value }).issues).toEqual([
+        expect.objectContaining({ variable: "MARKET_EXTRA_HOLIDAYS" }),
+      ]);
+    },
+  );
 
   it("lists the secret variables", () => {
     expect(ENGINE_SECRET_VARIABLES).toEqual(["KAFKA_SASL_PASSWORD", "DATABASE_URL"]);

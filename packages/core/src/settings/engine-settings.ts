@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  CalendarDateSchema,
+  type MarketSession,
+  parseSessionEntry,
+} from "../market-hours/market-calendar.js";
 import { assertNamespace, MARKET_TICKS_TOPIC } from "../topics/topic-map.js";
 import { envBoolean, envEnum, envInteger, envList, envOptional } from "./env.js";
 
@@ -20,10 +25,73 @@ const namespace = z
     return text;
   });
 
+/** `namespace=milliseconds` pairs, comma-separated: per-namespace overrides of a duration. */
+const namespaceDurations = envList().transform((entries, ctx) => {
+  const durations: Record<string, number> = {};
+  for (const entry of entries) {
+    const match = /^([a-z][a-z0-9_-]*)=(\d{1,10})$/.exec(entry);
+    if (!match?.[1] || match[2] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expected namespace=milliseconds pairs, comma-separated",
+      });
+      return z.NEVER;
+    }
+    durations[match[1]] = Number(match[2]);
+  }
+  return durations;
+});
+
+/**
+ * Where the signals group starts reading a partition it has no committed offset for: `earliest`
+ * (the first retained signal; nothing is skipped), `latest` (only what is produced from then on;
+ * skips what was produced while no instance had committed), or an ISO-8601 time with an offset
+ * (the first signal written at or after it).
+ */
+const signalsStart = z
+  .string()
+  .optional()
+  .transform((value, ctx): SignalsStart => {
+    const text = value?.trim() ?? "";
+    if (text === "" || text.toLowerCase() === "earliest") return { kind: "earliest" };
+    if (text.toLowerCase() === "latest") return { kind: "latest" };
+    const at = Date.parse(text);
+    if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) && Number.isFinite(at)) {
+      return { kind: "time", at };
+    }
+    ctx.addIssue({
+      code: "custom",
+      message: "expected earliest, latest, or an ISO-8601 time with an offset",
+    });
+    return z.NEVER;
+  });
+
+/** Where the signals group starts a partition it has no committed offset for. */
+export type SignalsStart =
+  | { kind: "earliest" }
+  | { kind: "latest" }
+  /** `at`: milliseconds since the Unix epoch. */
+  | { kind: "time"; at: number };
+
 const holidayList = envList().refine(
-  (dates) => dates.every((date) => /^\d{4}-\d{2}-\d{2}$/.test(date)),
+  (dates) => dates.every((date) => CalendarDateSchema.safeParse(date).success),
   "expected comma-separated YYYY-MM-DD dates",
 );
+
+/** `MARKET_EXTRA_SESSIONS`: comma-separated `YYYY-MM-DD HH:MM-HH:MM` entries, IST. */
+const sessionList = envList().transform((entries, ctx): MarketSession[] => {
+  const sessions = entries.map((entry) => parseSessionEntry(entry, "extra session"));
+  if (sessions.every((session) => session !== null)) return sessions;
+  // Which entry is bad, by position: settings errors never show values.
+  const bad = sessions.flatMap((session, index) => (session === null ? [index + 1] : []));
+  ctx.addIssue({
+    code: "custom",
+    message:
+      "expected comma-separated YYYY-MM-DD HH:MM-HH:MM entries (IST, the session closing after " +
+      `it opens); bad entry number ${bad.join(", ")}`,
+  });
+  return z.NEVER;
+});
 
 /**
  * The engine's own configuration, read from environment variables (brokers add theirs through
@@ -41,6 +109,13 @@ export const EngineSettingsSchema = z
     KAFKA_TOPIC_PARTITIONS: envInteger(3, { min: 1, max: 1000 }),
     KAFKA_REPLICATION_FACTOR: envInteger(-1, { min: -1, max: 10 }),
     KAFKA_TICKS_FROM_BEGINNING: envBoolean(false),
+    KAFKA_SIGNALS_START: signalsStart,
+    // The broker's floor is group.min.session.timeout.ms (6 s by default).
+    KAFKA_SESSION_TIMEOUT_MS: envInteger(6_000, { min: 1_000, max: 300_000 }),
+    KAFKA_MAX_MESSAGE_BYTES: envInteger(1_000_000, { min: 16_384, max: 100_000_000 }),
+    TICKS_WARMUP_MS: envInteger(120_000, { min: 0, max: 86_400_000 }),
+    TICKS_WARMUP_TIMEOUT_MS: envInteger(5_000, { min: 0, max: 600_000 }),
+    PRICE_MAX_AGE_MS: envInteger(120_000, { min: 1, max: 86_400_000 }),
     MARKET_TICKS_TOPIC: envOptional().refine(
       (topic) => topic === undefined || /^[A-Za-z0-9._-]{1,249}$/.test(topic),
       "expected a Kafka topic name: letters, digits, '.', '_' or '-'",
@@ -51,8 +126,18 @@ export const EngineSettingsSchema = z
     SHADOW_TOPIC_PREFIX: envOptional(),
     MARKET_HOURS_MODE: envEnum(["nse", "always_open"], "nse"),
     MARKET_EXTRA_HOLIDAYS: holidayList,
+    MARKET_EXTRA_SESSIONS: sessionList,
+    MARKET_CALENDAR_FILE: envOptional(),
+    MARKET_CALENDAR_POLL_MS: envInteger(10_000, { min: 100, max: 3_600_000 }),
     STRATEGY_CONFIG_TTL_MS: envInteger(5_000, { min: 0, max: 3_600_000 }),
     EXECUTION_TIMEOUT_MS: envInteger(15_000, { min: 100, max: 600_000 }),
+    ENGINE_LEASE_MS: envInteger(15_000, { min: 1_000, max: 600_000 }),
+    MAX_SUBMIT_ATTEMPTS: envInteger(3, { min: 1, max: 10 }),
+    ORDER_TTL_MS: envInteger(0, { min: 0, max: 86_400_000 }),
+    ORDER_TTL_MS_BY_NAMESPACE: namespaceDurations,
+    SIGNAL_MAX_AGE_MS: envInteger(30_000, { min: 100, max: 86_400_000 }),
+    SIGNAL_CLOCK_SKEW_MS: envInteger(2_000, { min: 0, max: 600_000 }),
+    SIGNAL_MAX_AGE_APPLIES_TO_PAPER: envBoolean(true),
     TRADER_INIT_TIMEOUT_MS: envInteger(15_000, { min: 100, max: 600_000 }),
     HTTP_PORT: envInteger(8080, { min: 0, max: 65_535 }),
     LOG_LEVEL: envEnum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
@@ -97,16 +182,40 @@ export const EngineSettingsSchema = z
             topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
             replicationFactor: env.KAFKA_REPLICATION_FACTOR,
             ticksFromBeginning: env.KAFKA_TICKS_FROM_BEGINNING,
+            signalsStart: env.KAFKA_SIGNALS_START,
+            sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+            maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+            ticksWarmupMs: env.TICKS_WARMUP_MS,
+            ticksWarmupTimeoutMs: env.TICKS_WARMUP_TIMEOUT_MS,
           },
     ticksTopic: env.MARKET_TICKS_TOPIC ?? MARKET_TICKS_TOPIC,
+    priceMaxAgeMs: env.PRICE_MAX_AGE_MS,
     groupIdPrefix: env.KAFKA_GROUP_ID_PREFIX ?? "engine",
     databaseUrl: env.DATABASE_URL ?? null,
     namespace: env.BROKER_NAMESPACE,
     mode: env.ENGINE_MODE,
     shadowTopicPrefix: env.SHADOW_TOPIC_PREFIX ?? "shadow.",
-    marketHours: { mode: env.MARKET_HOURS_MODE, extraHolidays: env.MARKET_EXTRA_HOLIDAYS },
+    marketHours: {
+      mode: env.MARKET_HOURS_MODE,
+      extraHolidays: env.MARKET_EXTRA_HOLIDAYS,
+      extraSessions: env.MARKET_EXTRA_SESSIONS,
+      calendarFile: env.MARKET_CALENDAR_FILE ?? null,
+      calendarPollMs: env.MARKET_CALENDAR_POLL_MS,
+    },
     strategyConfigTtlMs: env.STRATEGY_CONFIG_TTL_MS,
     executionTimeoutMs: env.EXECUTION_TIMEOUT_MS,
+    leaseMs: env.ENGINE_LEASE_MS,
+    maxSubmitAttempts: env.MAX_SUBMIT_ATTEMPTS,
+    /**
+     * Time in force of open orders, ms: per namespace (`ORDER_TTL_MS_BY_NAMESPACE`), else
+     * `defaultMs` (`ORDER_TTL_MS`); 0 is none.
+     */
+    orderTtl: { defaultMs: env.ORDER_TTL_MS, byNamespace: env.ORDER_TTL_MS_BY_NAMESPACE },
+    signalAge: {
+      maxAgeMs: env.SIGNAL_MAX_AGE_MS,
+      clockSkewMs: env.SIGNAL_CLOCK_SKEW_MS,
+      appliesToSimulated: env.SIGNAL_MAX_AGE_APPLIES_TO_PAPER,
+    },
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,

@@ -36,7 +36,10 @@ export function sampleSignal(options: SampleSignalOptions = {}): SignalToExecute
   return { id: options.id ?? "0193a2c4-7f10-7c3e-9b8a-2f6d1e5a9c01", data };
 }
 
-/** A quote for the sample instrument, with or without depth. */
+/**
+ * A quote for the sample instrument, with or without depth: without depth unless it is given a
+ * best bid or ask, or `hasDepth` (with `hasDepth: true` and no ask, a book without sellers).
+ */
 export function sampleQuote(options: Partial<MarketQuote> = {}): MarketQuote {
   return {
     instrumentToken: 738561,
@@ -45,5 +48,9 @@ export function sampleQuote(options: Partial<MarketQuote> = {}): MarketQuote {
     bestAsk: null,
     timestamp: "2026-11-23T03:59:59.880000+00:00",
     ...options,
+    hasDepth:
+      options.hasDepth ??
+      ((options.bestBid !== undefined && options.bestBid !== null) ||
+        (options.bestAsk !== undefined && options.bestAsk !== null)),
   };
 }

@@ -21,6 +21,18 @@ export const ExecutionResultSchema = z.discriminatedUnion("kind", [
 export type ExecutionResult = z.infer<typeof ExecutionResultSchema>;
 export type ExecutionOutcome = ExecutionResult["kind"];
 
+/**
+ * What a trader answers a submission with: a result, or `unknown` when the broker gave no clear
+ * answer and the order may or may not exist (a timeout, a dropped connection, a 5xx, a response
+ * that is not the broker's success). Anything but an explicit refusal of the broker is `unknown`:
+ * the engine then finds the order by its client order id before anything else happens.
+ */
+export const SubmitResultSchema = z.discriminatedUnion("kind", [
+  ...ExecutionResultSchema.options,
+  z.object({ kind: z.literal("unknown"), reason: z.string().min(1) }),
+]);
+export type SubmitResult = z.infer<typeof SubmitResultSchema>;
+
 /** A validated signal as a trader receives it: its event `id` and its payload. */
 export interface SignalToExecute {
   /** The `validated_signal` event id: the de-duplication key, and the seed of order ids. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { MarketQuote } from "../events/market-tick-decoder.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { StrategyConfig } from "../ports/strategy-config-source.js";
@@ -21,6 +22,20 @@ export interface SqlPort {
   ): Promise<{ rows: T[] }>;
 }
 
+/**
+ * The engine's market data, for traders that need prices after a submission (a simulator's
+ * resting LIMIT orders). Fed by `market.ticks`.
+ */
+export interface MarketDataPort {
+  /** The latest quote of an instrument not older than the engine's maximum price age, or null. */
+  quote(instrumentToken: number): MarketQuote | null;
+  /**
+   * Calls `listener` with every quote as it is read (on the tick path: keep it cheap). Returns the
+   * function that unsubscribes.
+   */
+  subscribe(listener: (quote: MarketQuote) => void): () => void;
+}
+
 /** What the app hands a plugin to build its trader. */
 export interface TraderContext<S extends PluginSettings = PluginSettings> {
   /** The namespace the trader executes for (`executionMode`). */
@@ -30,6 +45,13 @@ export interface TraderContext<S extends PluginSettings = PluginSettings> {
   clock: Clock;
   /** The engine's database, for traders that keep state of their own. */
   sql?: SqlPort;
+  /** The engine's market data. */
+  marketData?: MarketDataPort;
+  /**
+   * Tells the engine that orders of this namespace may have changed (a verified postback, a
+   * simulated fill): it asks for status reports at once instead of at the next poll.
+   */
+  ordersChanged?(): void;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   UnknownNamespaceError,
 } from "../errors.js";
 import { failedResult } from "./execution-result.js";
-import type { Trader, TraderHealth } from "./trader.js";
+import { SUBMIT_ONLY, type Trader, type TraderHealth } from "./trader.js";
 import { TraderRegistry } from "./trader-registry.js";
 
 const TIMEOUT_MS = 50;
@@ -30,6 +30,7 @@ function fakeTrader(
 ): FakeTrader {
   const trader: FakeTrader = {
     executionMode,
+    capabilities: SUBMIT_ONLY,
     initCalls: 0,
     shutdownCalls: 0,
     currentHealth: options.health,
@@ -49,8 +50,8 @@ function fakeTrader(
         timestamp: "2026-11-23T04:00:00Z",
       });
     },
+    health: () => trader.currentHealth ?? { status: "ready" },
   };
-  if (options.health) trader.health = () => trader.currentHealth ?? { status: "ready" };
   return trader;
 }
 

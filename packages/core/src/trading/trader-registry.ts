@@ -95,6 +95,14 @@ export class TraderRegistry {
     return trader;
   }
 
+  /**
+   * The trader registered under a namespace, ready or not (its declared capabilities, say), or
+   * undefined. To execute, use `get`, which checks that it is ready.
+   */
+  lookup(namespace: string): Trader | undefined {
+    return this.#traders.get(namespace);
+  }
+
   /** Health of every namespace: ready, or unavailable with the reason. */
   health(): Record<string, TraderHealth> {
     const snapshot: Record<string, TraderHealth> = {};
@@ -123,7 +131,7 @@ export class TraderRegistry {
     if (!this.#initialized) return { status: "unavailable", reason: "not initialised" };
     const failure = this.#initFailures.get(namespace);
     if (failure !== undefined) return { status: "unavailable", reason: failure };
-    return trader.health?.() ?? { status: "ready" };
+    return trader.health();
   }
 
   /** Runs one lifecycle step with the timeout; resolves the failure reason, or undefined. */
