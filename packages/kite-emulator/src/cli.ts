@@ -12,6 +12,8 @@ Serves Kite Connect v3 (orders, instruments, user) locally, for tests and as a s
   --access-token <tok>  accepted access token (default kite_emulator_token)
   --fill-delay-ms <n>   placement to fill, in ms (default 50)
   --fill-steps <n>      partial fills per order (default 1)
+  --order-book-lag-ms <n>
+                        keep a new order out of GET /orders and GET /trades for n ms (default 0)
   --margin <n>          available equity cash (default 10000000)
   --synthetic <n>       add n synthetic instruments
   --postback-url <url>  POST order updates here (needs --api-secret)
@@ -19,7 +21,7 @@ Serves Kite Connect v3 (orders, instruments, user) locally, for tests and as a s
   -h, --help            show this help
 
 Control it over HTTP under /__emulator/ (orders, stats, requests, faults, token, price, margin,
-fills, reset); see the package README.`;
+fills, release, reset); see the package README.`;
 
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
       "access-token": { type: "string" },
       "fill-delay-ms": { type: "string" },
       "fill-steps": { type: "string" },
+      "order-book-lag-ms": { type: "string" },
       margin: { type: "string" },
       synthetic: { type: "string" },
       "postback-url": { type: "string" },
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     accessToken: values["access-token"],
     fillDelayMs: numberOption("fill-delay-ms", values["fill-delay-ms"]),
     fillSteps: numberOption("fill-steps", values["fill-steps"]),
+    orderBookLagMs: numberOption("order-book-lag-ms", values["order-book-lag-ms"]),
     availableMargin: numberOption("margin", values.margin),
     syntheticInstruments: numberOption("synthetic", values.synthetic),
     postbackUrl: values["postback-url"],

@@ -20,7 +20,13 @@ export const KiteEmulatorOptionsSchema = z
     fillDelayMs: z.number().nonnegative().default(50),
     /** Fill an order in this many partial fills. */
     fillSteps: z.number().int().positive().default(1),
-    /** Kite's per-account order limits; 0 turns one off. */
+    /**
+     * Milliseconds a new order stays out of `GET /orders` (and its fills out of `GET /trades`)
+     * after its placement; `setFaults({ orderBookLagMs })` changes it, `clearFaults()` and
+     * `reset()` come back to this value.
+     */
+    orderBookLagMs: z.number().int().nonnegative().default(0),
+    /** Kite's per-account order limits, shared by place, modify and cancel; 0 turns one off. */
     ordersPerSecond: z.number().int().nonnegative().default(10),
     ordersPerMinute: z.number().int().nonnegative().default(400),
     /** Body of the rate limiter's 429: Kite's JSON NetworkException, or plain text. */

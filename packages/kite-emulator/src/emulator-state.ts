@@ -6,11 +6,12 @@ import { FaultInjector } from "./faults/fault-injector.js";
 import { DEFAULT_INSTRUMENTS } from "./instruments/default-instruments.js";
 import { InstrumentTable } from "./instruments/instrument-table.js";
 import { generateSyntheticInstruments } from "./instruments/synthetic-instruments.js";
-import { PlacementLimiter } from "./limits/placement-limiter.js";
-import { StatsCollector } from "./observability/emulator-stats.js";
+import { OrderRateLimiter } from "./limits/order-rate-limiter.js";
+import { type EmulatorStats, StatsCollector } from "./observability/emulator-stats.js";
 import { RequestLog } from "./observability/request-log.js";
+import type { FillSettings } from "./orders/fill-settings.js";
 import type { KiteOrder } from "./orders/kite-order.js";
-import { type FillSettings, OrderBook } from "./orders/order-book.js";
+import { OrderBook } from "./orders/order-book.js";
 import { PostbackSender } from "./postbacks/postback-sender.js";
 
 /**
@@ -25,7 +26,7 @@ export class EmulatorState {
   readonly session: Session;
   readonly margin: MarginAccount;
   readonly faults: FaultInjector;
-  readonly limiter: PlacementLimiter;
+  readonly limiter: OrderRateLimiter;
   readonly stats = new StatsCollector();
   readonly log: RequestLog;
   readonly book: OrderBook;
@@ -43,13 +44,13 @@ export class EmulatorState {
     );
     this.session = new Session(options.apiKey, options.accessToken);
     this.margin = new MarginAccount(options.availableMargin);
-    this.faults = new FaultInjector(random);
-    this.limiter = new PlacementLimiter({
+    this.faults = new FaultInjector(random, options.orderBookLagMs);
+    this.limiter = new OrderRateLimiter({
       perSecond: options.ordersPerSecond,
       perMinute: options.ordersPerMinute,
     });
     this.log = new RequestLog(options.requestLogLimit);
-    this.fills = { fillDelayMs: options.fillDelayMs, fillSteps: options.fillSteps };
+    this.fills = initialFills(options);
     this.postbacks =
       options.postbackUrl !== undefined && options.apiSecret !== undefined
         ? new PostbackSender(
@@ -68,8 +69,14 @@ export class EmulatorState {
       margin: this.margin,
       userId: options.userId,
       fills: () => this.fills,
+      orderBookLagMs: () => this.faults.orderBookLagMs,
       onState: (state: KiteOrder) => this.postbacks?.send(state),
     });
+  }
+
+  /** The counters of `stats()`, with the order book's current figures. */
+  snapshotStats(): EmulatorStats {
+    return this.stats.snapshot({ orders: this.book.latest(), held: this.book.heldCount() });
   }
 
   /** Back to the state right after construction; order ids keep counting. */
@@ -82,7 +89,15 @@ export class EmulatorState {
     this.limiter.clear();
     this.stats.clear();
     this.log.clear();
-    this.fills.fillDelayMs = this.options.fillDelayMs;
-    this.fills.fillSteps = this.options.fillSteps;
+    Object.assign(this.fills, initialFills(this.options));
   }
+}
+
+function initialFills(options: ResolvedOptions): FillSettings {
+  return {
+    fillDelayMs: options.fillDelayMs,
+    fillSteps: options.fillSteps,
+    hold: false,
+    holdAfterFills: 0,
+  };
 }

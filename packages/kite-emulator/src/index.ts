@@ -18,6 +18,7 @@ export {
 export { KiteEmulator, type StartOptions } from "./kite-emulator.js";
 export type { EmulatorStats } from "./observability/emulator-stats.js";
 export type { LoggedRequest } from "./observability/request-log.js";
+export type { FillSettings, FillSettingsUpdate } from "./orders/fill-settings.js";
 export type {
   EmulatedOrder,
   KiteOrder,
@@ -29,6 +30,5 @@ export type {
   Validity,
   Variety,
 } from "./orders/kite-order.js";
-export type { FillSettings } from "./orders/order-book.js";
 export { postbackChecksum } from "./postbacks/postback-checksum.js";
 export type { PostbackPayload } from "./postbacks/postback-sender.js";

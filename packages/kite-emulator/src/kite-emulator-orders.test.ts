@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KiteEmulator } from "./kite-emulator.js";
+import { MESSAGES } from "./orders/order-messages.js";
 import {
   clientFor,
   historyOf,
@@ -64,19 +65,28 @@ describe("order placement through the real kiteconnect client", () => {
   });
 
   it.each([
-    ["MARKET", {}],
-    ["SL-M", { trigger_price: 1600 }],
+    ["MARKET", "without market_protection", {}, undefined, MARKET_PROTECTION_MESSAGE],
+    [
+      "SL-M",
+      "without market_protection",
+      { trigger_price: 1600 },
+      undefined,
+      MARKET_PROTECTION_MESSAGE,
+    ],
+    ["MARKET", "with market_protection 0", {}, 0, MESSAGES.zeroMarketProtection],
+    ["SL-M", "with market_protection 0", { trigger_price: 1600 }, 0, MESSAGES.zeroMarketProtection],
   ] as const)(
-    "rejects a %s order without market_protection with Kite's April 2026 message",
-    async (order_type, extra) => {
+    "rejects a %s order %s, as Kite does since April 2026",
+    async (order_type, _case, extra, protection, message) => {
       const params = marketOrder({ order_type, ...extra });
-      delete params.market_protection;
+      if (protection === undefined) delete params.market_protection;
+      else params.market_protection = protection;
       const reason = await rejectionOf(kite.placeOrder("regular", params));
       // A plain object, not an Error, and without the HTTP status.
       expect(reason).not.toBeInstanceOf(Error);
       expect(reason).toEqual({
         status: "error",
-        message: MARKET_PROTECTION_MESSAGE,
+        message,
         error_type: "InputException",
         data: null,
       });
@@ -84,12 +94,23 @@ describe("order placement through the real kiteconnect client", () => {
     },
   );
 
-  it("rejects market_protection outside -1 and 0..100", async () => {
+  it("rejects market_protection outside -1 and (0, 100]", async () => {
     const reason = await rejectionOf(
       kite.placeOrder("regular", marketOrder({ market_protection: 150 })),
     );
     expect(reason.error_type).toBe("InputException");
     expect(reason.message).toContain("market_protection");
+  });
+
+  it("accepts a decimal market_protection such as 1.5 and shows it on the order", async () => {
+    emulator.setFills({ fillDelayMs: 0 });
+    const { order_id } = await kite.placeOrder(
+      "regular",
+      marketOrder({ market_protection: 1.5, tag: "mp15" }),
+    );
+    expect(emulator.requests()[0]?.body.market_protection).toBe("1.5");
+    const done = (await historyOf(kite, order_id)).at(-1) as unknown as Record<string, unknown>;
+    expect(done).toMatchObject({ status: "COMPLETE", market_protection: 1.5 });
   });
 
   it("fills a LIMIT order at its limit price when the market is there", async () => {
@@ -263,7 +284,7 @@ describe("order placement through the real kiteconnect client", () => {
     expect(trades.map((trade) => trade.quantity)).toEqual([1, 1, 1]);
   });
 
-  it("cancels an open order and releases its margin", async () => {
+  it("cancels a LIMIT order resting away from the market and releases its margin", async () => {
     emulator.setAvailableMargin(100_000);
     const { order_id } = await kite.placeOrder(
       "regular",
@@ -275,8 +296,18 @@ describe("order placement through the real kiteconnect client", () => {
 
     await expect(kite.cancelOrder("regular", order_id)).resolves.toEqual({ order_id });
     const done = (await historyOf(kite, order_id)).at(-1);
-    expect(done).toMatchObject({ status: "CANCELLED", cancelled_quantity: 5, pending_quantity: 0 });
+    expect(done).toMatchObject({
+      status: "CANCELLED",
+      filled_quantity: 0,
+      cancelled_quantity: 5,
+      pending_quantity: 0,
+    });
     expect(((await kite.getMargins("equity")) as unknown as { net: number }).net).toBe(100_000);
+    // The market reaching the old limit fills nothing any more.
+    emulator.setPrice("NSE", "RELIANCE", 990);
+    expect((await historyOf(kite, order_id)).at(-1)?.status).toBe("CANCELLED");
+    expect(await kite.getTrades()).toEqual([]);
+    expect(emulator.stats()).toMatchObject({ cancelRequests: 1, cancellations: 1 });
 
     const again = await rejectionOf(kite.cancelOrder("regular", order_id));
     expect(again.error_type).toBe("InputException");

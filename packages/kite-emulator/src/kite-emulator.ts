@@ -13,8 +13,8 @@ import { createRequestListener } from "./http/handle-request.js";
 import { TimerSet } from "./http/timer-set.js";
 import type { EmulatorStats } from "./observability/emulator-stats.js";
 import type { LoggedRequest } from "./observability/request-log.js";
+import { type FillSettingsUpdate, fillSettingsAfter } from "./orders/fill-settings.js";
 import type { EmulatedOrder, KiteOrder } from "./orders/kite-order.js";
-import type { FillSettings } from "./orders/order-book.js";
 
 /** Where {@link KiteEmulator.start} listens. */
 export interface StartOptions {
@@ -143,10 +143,26 @@ export class KiteEmulator {
     this.#state.margin.setAvailable(amount);
   }
 
-  /** Changes fill timing for orders placed from now on. */
-  setFills(fills: Partial<FillSettings>): void {
-    if (fills.fillDelayMs !== undefined) this.#state.fills.fillDelayMs = fills.fillDelayMs;
-    if (fills.fillSteps !== undefined) this.#state.fills.fillSteps = fills.fillSteps;
+  /**
+   * Changes how orders placed from now on fill; fields left out keep their value. With
+   * `hold: true` they stop OPEN before their next fill once `holdAfterFills` (default 0) of their
+   * `fillSteps` fills are done, until {@link KiteEmulator.releaseOrders} or a cancel ends the hold.
+   * `hold: false` affects later orders only: release the held ones with `releaseOrders`.
+   * @throws ZodError when a value is invalid, or when `hold` is on and `holdAfterFills` is not
+   *   below `fillSteps`.
+   */
+  setFills(fills: FillSettingsUpdate): void {
+    Object.assign(this.#state.fills, fillSettingsAfter(this.#state.fills).parse(fills));
+  }
+
+  /**
+   * Lets held orders go on: each makes its next fill now and the rest at the usual pace (a LIMIT
+   * order away from the market keeps waiting for its price). Releases every held order, or only
+   * those in `orderIds`; ids that are unknown or not held are skipped.
+   * @returns the ids of the orders released, in placement order.
+   */
+  releaseOrders(orderIds?: readonly string[]): string[] {
+    return this.#state.book.release(orderIds);
   }
 
   /**
@@ -182,9 +198,23 @@ export class KiteEmulator {
     return this.#state.log.entries();
   }
 
-  /** Counters: placements, tags, peak placement rate, rate limiting, faults, postbacks. */
+  /**
+   * Counters: requests and peak request rates by route, placements, modifications and
+   * cancellations, tags, order statuses, held orders, rate limiting, faults, postbacks.
+   */
   stats(): EmulatorStats {
-    return this.#state.stats.snapshot(this.#state.book.latest());
+    return this.#state.snapshotStats();
+  }
+
+  /**
+   * The most Kite API requests to any of `routes` within any sliding one-second window since
+   * the start (or the last reset), refused ones included; of every route when omitted, 0 for a
+   * route never called. Routes are keyed as in `stats().requestsByPath`: `"GET /orders"`,
+   * `"GET /orders/:order_id"`, `"GET /orders/:order_id/trades"`, `"GET /trades"`,
+   * `"POST /orders/:variety"`, … Several routes are counted together, e.g. every order-book read.
+   */
+  maxRequestsInAnySecond(routes?: string | readonly string[]): number {
+    return this.#state.stats.maxRequestsInAnySecond(routes);
   }
 
   /** Resolves when every postback queued so far has been attempted. */

@@ -5,7 +5,7 @@ describe("FaultInjector", () => {
   it("fires for the next N eligible requests, then stops", () => {
     const faults = new FaultInjector(() => 0.99);
     faults.set({ orderSystemDown: { next: 2 } });
-    expect([1, 2, 3].map(() => faults.orderSystemDown() !== undefined)).toEqual([
+    expect([1, 2, 3].map(() => faults.orderSystemDown(false) !== undefined)).toEqual([
       true,
       true,
       false,
@@ -33,6 +33,26 @@ describe("FaultInjector", () => {
     faults.set(settings);
     faults.tooManyRequests(false);
     expect(settings.tooManyRequests.next).toBe(1);
+  });
+
+  it("fires an after-create outage only once an order was created, and counts it down there", () => {
+    const faults = new FaultInjector(() => 0.99);
+    faults.set({ orderSystemDown: { next: 1, afterCreate: true } });
+    expect(faults.orderSystemDown(false)).toBeUndefined();
+    expect(faults.orderSystemDown(true)).toMatchObject({ afterCreate: true });
+    expect(faults.orderSystemDown(true)).toBeUndefined();
+  });
+
+  it("returns the order-book lag to the constructed value on null and on clear", () => {
+    const faults = new FaultInjector(() => 0, 300);
+    expect(faults.orderBookLagMs).toBe(300);
+    faults.set({ orderBookLagMs: 1_200 });
+    expect(faults.orderBookLagMs).toBe(1_200);
+    faults.set({ orderBookLagMs: null });
+    expect(faults.orderBookLagMs).toBe(300);
+    faults.set({ orderBookLagMs: 0 });
+    faults.clear();
+    expect(faults.snapshot()).toMatchObject({ orderBookLagMs: 300, latencyMs: 0 });
   });
 
   it("limits placement-only faults to placements", () => {

@@ -18,9 +18,10 @@ interface Trigger {
   probability?: number | undefined;
 }
 
-function noFaults(): ActiveFaults {
+function noFaults(orderBookLagMs: number): ActiveFaults {
   return {
     latencyMs: 0,
+    orderBookLagMs,
     tooManyRequests: null,
     orderSystemDown: null,
     timeoutAfterAccept: null,
@@ -36,10 +37,17 @@ function noFaults(): ActiveFaults {
  */
 export class FaultInjector {
   readonly #random: () => number;
-  #active: ActiveFaults = noFaults();
+  readonly #baseOrderBookLagMs: number;
+  #active: ActiveFaults;
 
-  constructor(random: () => number) {
+  /**
+   * @param random uniform [0, 1) source for probabilistic faults.
+   * @param baseOrderBookLagMs the constructed order-book lag, which clearing faults returns to.
+   */
+  constructor(random: () => number, baseOrderBookLagMs = 0) {
     this.#random = random;
+    this.#baseOrderBookLagMs = baseOrderBookLagMs;
+    this.#active = noFaults(baseOrderBookLagMs);
   }
 
   /** Merges settings: a given key replaces that fault, `null` clears it. */
@@ -48,6 +56,9 @@ export class FaultInjector {
     const settings = structuredClone(input);
     const next = { ...this.#active };
     if (settings.latencyMs !== undefined) next.latencyMs = settings.latencyMs ?? 0;
+    if (settings.orderBookLagMs !== undefined) {
+      next.orderBookLagMs = settings.orderBookLagMs ?? this.#baseOrderBookLagMs;
+    }
     if (settings.tooManyRequests !== undefined) next.tooManyRequests = settings.tooManyRequests;
     if (settings.orderSystemDown !== undefined) next.orderSystemDown = settings.orderSystemDown;
     if (settings.timeoutAfterAccept !== undefined) {
@@ -59,8 +70,9 @@ export class FaultInjector {
     this.#active = next;
   }
 
+  /** No faults, and the constructed order-book lag. */
   clear(): void {
-    this.#active = noFaults();
+    this.#active = noFaults(this.#baseOrderBookLagMs);
   }
 
   /** A copy of the faults in force (with what is left of each `next`). */
@@ -72,15 +84,26 @@ export class FaultInjector {
     return this.#active.latencyMs;
   }
 
+  /** How long a new order stays out of the order book and trade book, in ms. */
+  get orderBookLagMs(): number {
+    return this.#active.orderBookLagMs;
+  }
+
   tooManyRequests(isPlacement: boolean): TooManyRequestsFault | undefined {
     const fault = this.#active.tooManyRequests;
     if (fault === null || (fault.placementsOnly === true && !isPlacement)) return undefined;
     return this.#fires(fault) ? fault : undefined;
   }
 
-  orderSystemDown(): OrderSystemDownFault | undefined {
+  /**
+   * The outage fault if it fires at this point of a placement: before validation (`afterCreate`
+   * false) or once the order was created (`afterCreate` true). A fault is only eligible, and only
+   * counts down `next`, at its own point.
+   */
+  orderSystemDown(afterCreate: boolean): OrderSystemDownFault | undefined {
     const fault = this.#active.orderSystemDown;
-    return fault !== null && this.#fires(fault) ? fault : undefined;
+    if (fault === null || (fault.afterCreate ?? false) !== afterCreate) return undefined;
+    return this.#fires(fault) ? fault : undefined;
   }
 
   timeoutAfterAccept(): TimeoutAfterAcceptFault | undefined {

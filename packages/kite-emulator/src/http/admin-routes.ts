@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { EmulatorState } from "../emulator-state.js";
 import { applyFaultSettings } from "../faults/apply-fault-settings.js";
 import { FaultSettingsSchema } from "../faults/fault-settings.js";
+import { fillSettingsAfter } from "../orders/fill-settings.js";
 import type { Route } from "./match-route.js";
 import { jsonReply, type Reply } from "./reply.js";
 
@@ -18,10 +19,7 @@ const PriceBodySchema = z.object({
   price: z.number().positive(),
 });
 const MarginBodySchema = z.object({ available: z.number().nonnegative() });
-const FillsBodySchema = z.object({
-  fillDelayMs: z.number().nonnegative().optional(),
-  fillSteps: z.number().int().positive().optional(),
-});
+const ReleaseBodySchema = z.object({ order_ids: z.array(z.string().min(1)).optional() });
 
 const ok = (value: unknown = { ok: true }): Reply => jsonReply(200, value);
 
@@ -50,7 +48,7 @@ export const ADMIN_ROUTES: readonly Route<AdminHandler>[] = [
   {
     method: "GET",
     template: "/__emulator/stats",
-    handler: (_body, state) => ok(state.stats.snapshot(state.book.latest())),
+    handler: (_body, state) => ok(state.snapshotStats()),
   },
   {
     method: "GET",
@@ -101,11 +99,19 @@ export const ADMIN_ROUTES: readonly Route<AdminHandler>[] = [
   {
     method: "POST",
     template: "/__emulator/fills",
-    handler: withBody(FillsBodySchema, (body, state) => {
-      if (body.fillDelayMs !== undefined) state.fills.fillDelayMs = body.fillDelayMs;
-      if (body.fillSteps !== undefined) state.fills.fillSteps = body.fillSteps;
-      return ok();
-    }),
+    // The schema depends on the current settings: a hold point is checked against fillSteps.
+    handler: (body, state) =>
+      withBody(fillSettingsAfter(state.fills), (fills) => {
+        Object.assign(state.fills, fills);
+        return ok(fills);
+      })(body, state),
+  },
+  {
+    method: "POST",
+    template: "/__emulator/release",
+    handler: withBody(ReleaseBodySchema, (body, state) =>
+      ok({ released: state.book.release(body.order_ids) }),
+    ),
   },
   {
     method: "POST",

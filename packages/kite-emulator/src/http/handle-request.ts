@@ -1,19 +1,26 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorState } from "../emulator-state.js";
+import type { OrderAction } from "../observability/emulator-stats.js";
 import type { LoggedRequest } from "../observability/request-log.js";
 import { redactHeaders } from "../observability/request-log.js";
 import { ADMIN_ROUTES, type AdminHandler } from "./admin-routes.js";
 import type { KiteHandler } from "./kite-call.js";
 import { KITE_ROUTES } from "./kite-routes.js";
 import { lookupRoute, type RouteLookup } from "./match-route.js";
-import { tooManyRequests } from "./place-order-handler.js";
+import { tooManyRequests } from "./order-rate-limit.js";
 import { BodyTooLargeError, parseFields, readBody } from "./read-body.js";
 import { jsonReply, kiteError, type Reply, textReply } from "./reply.js";
 import type { TimerSet } from "./timer-set.js";
 import { writeReply } from "./write-reply.js";
 
 const ADMIN_PREFIX = "/__emulator/";
-const PLACEMENT_ROUTE = "/orders/:variety";
+
+/** The order writes that share Kite's order rate limit, by `METHOD /route`. */
+const ORDER_ACTIONS: ReadonlyMap<string, OrderAction> = new Map([
+  ["POST /orders/:variety", "place"],
+  ["PUT /orders/:variety/:order_id", "modify"],
+  ["DELETE /orders/:variety/:order_id", "cancel"],
+]);
 
 function statusOf(reply: Reply): number | null {
   if (reply.kind === "body") return reply.status;
@@ -125,9 +132,10 @@ async function handle(
     status: null,
   };
   state.log.add(entry);
-  state.stats.request(method, route);
-  const isPlacement = method === "POST" && route === PLACEMENT_ROUTE;
-  if (isPlacement) state.stats.placementRequest(now);
+  state.stats.request(method, route, now);
+  const action = ORDER_ACTIONS.get(`${method} ${route}`);
+  if (action !== undefined) state.stats.orderRequest(action, now);
+  const isPlacement = action === "place";
 
   const reply = decideKite({ req, lookup, query, body, isPlacement, now }, state);
   entry.status = statusOf(reply);

@@ -5,6 +5,7 @@ import type { OrderActionResult, OrderModification } from "../orders/order-book.
 import { MESSAGES } from "../orders/order-messages.js";
 import type { KiteHandler } from "./kite-call.js";
 import type { Route } from "./match-route.js";
+import { overOrderRateLimit } from "./order-rate-limit.js";
 import { placeOrder } from "./place-order-handler.js";
 import { kiteError, kiteSuccess, type Reply } from "./reply.js";
 
@@ -56,11 +57,25 @@ function parseModification(
   };
 }
 
-const modifyOrder: KiteHandler = ({ params, body }, state) => {
+/** `PUT /orders/{variety}/{order_id}`: takes a slot of the shared order rate limit first. */
+const modifyOrder: KiteHandler = ({ params, body, now }, state) => {
+  const limited = overOrderRateLimit(state, now);
+  if (limited !== undefined) return limited;
   const change = parseModification(body);
   if ("invalid" in change)
     return kiteError(400, "InputException", MESSAGES.invalid(change.invalid));
-  return actionReply(state.book.modify(params.order_id ?? "", change));
+  const result = state.book.modify(params.order_id ?? "", change);
+  if (result.kind === "ok") state.stats.modified();
+  return actionReply(result);
+};
+
+/** `DELETE /orders/{variety}/{order_id}`: takes a slot of the shared order rate limit first. */
+const cancelOrder: KiteHandler = ({ params, now }, state) => {
+  const limited = overOrderRateLimit(state, now);
+  if (limited !== undefined) return limited;
+  const result = state.book.cancel(params.order_id ?? "");
+  if (result.kind === "ok") state.stats.cancelled();
+  return actionReply(result);
 };
 
 const marginsOfSegment: KiteHandler = ({ params }, state) => {
@@ -95,12 +110,12 @@ export const KITE_ROUTES: readonly Route<KiteHandler>[] = [
   {
     method: "GET",
     template: "/orders",
-    handler: (_call, state) => kiteSuccess(state.book.latest()),
+    handler: (_call, state) => kiteSuccess(state.book.listed()),
   },
   {
     method: "GET",
     template: "/trades",
-    handler: (_call, state) => kiteSuccess(state.book.trades()),
+    handler: (_call, state) => kiteSuccess(state.book.listedTrades()),
   },
   { method: "GET", template: "/instruments", handler: instrumentsCsv },
   { method: "GET", template: "/instruments/:exchange", handler: instrumentsCsv },
@@ -122,9 +137,5 @@ export const KITE_ROUTES: readonly Route<KiteHandler>[] = [
     },
   },
   { method: "PUT", template: "/orders/:variety/:order_id", handler: modifyOrder },
-  {
-    method: "DELETE",
-    template: "/orders/:variety/:order_id",
-    handler: ({ params }, state) => actionReply(state.book.cancel(params.order_id ?? "")),
-  },
+  { method: "DELETE", template: "/orders/:variety/:order_id", handler: cancelOrder },
 ];

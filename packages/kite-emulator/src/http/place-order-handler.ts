@@ -1,7 +1,9 @@
 import type { EmulatorState } from "../emulator-state.js";
+import type { OrderSystemDownFault } from "../faults/fault-settings.js";
 import { MESSAGES } from "../orders/order-messages.js";
 import { parseVariety, validateOrder } from "../orders/validate-order.js";
 import type { KiteHandler } from "./kite-call.js";
+import { overOrderRateLimit } from "./order-rate-limit.js";
 import { kiteError, kiteSuccess, type Reply, textReply } from "./reply.js";
 
 const STATUS_TEXT: Record<500 | 502 | 503 | 504, string> = {
@@ -14,34 +16,48 @@ const STATUS_TEXT: Record<500 | 502 | 503 | 504, string> = {
 /** How long a hung placement waits before answering, unless the fault says otherwise. */
 const DEFAULT_HANG_MS = 30_000;
 
-/** Kite's 429, as JSON NetworkException or as the edge's plain text. */
-export function tooManyRequests(format: "json" | "text"): Reply {
-  return format === "text"
-    ? textReply(429, "Too Many Requests")
-    : kiteError(429, "NetworkException", "Too many requests");
+/** The 5xx answer of an outage fault, in the fault's format. */
+function outageReply(fault: OrderSystemDownFault): Reply {
+  const status = fault.status ?? 503;
+  const line = `${status} ${STATUS_TEXT[status]}`;
+  switch (fault.format ?? "json") {
+    case "text":
+      return textReply(status, STATUS_TEXT[status]);
+    case "html":
+      // What a load balancer in front of Kite sends when the upstream fails or times out.
+      return textReply(
+        status,
+        `<html><head><title>${line}</title></head><body><h1>${line}</h1></body></html>`,
+        "text/html",
+      );
+    case "json":
+      return status === 500
+        ? kiteError(500, "GeneralException", "Something went wrong. Please try again.")
+        : kiteError(
+            status,
+            "NetworkException",
+            "The order system is unavailable. Please try again.",
+          );
+  }
 }
 
-function orderSystemDown(state: EmulatorState): Reply | undefined {
-  const fault = state.faults.orderSystemDown();
+/** The outage answer if the fault fires at this point of the placement (see `afterCreate`). */
+function orderSystemDown(state: EmulatorState, afterCreate: boolean): Reply | undefined {
+  const fault = state.faults.orderSystemDown(afterCreate);
   if (fault === undefined) return undefined;
   state.stats.fault("orderSystemDown");
-  const status = fault.status ?? 503;
-  if (fault.format === "text") return textReply(status, STATUS_TEXT[status]);
-  return status === 500
-    ? kiteError(500, "GeneralException", "Something went wrong. Please try again.")
-    : kiteError(status, "NetworkException", "The order system is unavailable. Please try again.");
+  return outageReply(fault);
 }
 
 /**
  * `POST /orders/{variety}`: rate limit, then the injected outage, then validation, then the
- * order book; an accepted order may still get no timely answer when that fault is set.
+ * order book. An accepted order may still be answered with a 5xx (`afterCreate` outage) or get no
+ * timely answer (timeout after accept), in that order of precedence.
  */
 export const placeOrder: KiteHandler = (call, state) => {
-  if (!state.limiter.tryAcquire(call.now)) {
-    state.stats.rateLimited();
-    return tooManyRequests(state.options.rateLimitFormat);
-  }
-  const down = orderSystemDown(state);
+  const limited = overOrderRateLimit(state, call.now);
+  if (limited !== undefined) return limited;
+  const down = orderSystemDown(state, false);
   if (down !== undefined) return down;
 
   const variety = parseVariety(call.params.variety ?? "");
@@ -56,8 +72,10 @@ export const placeOrder: KiteHandler = (call, state) => {
   }
   const order = state.book.place(result.request);
   state.stats.placed(order.tag);
-  const answer = kiteSuccess({ order_id: order.order_id });
 
+  const downAfterCreate = orderSystemDown(state, true);
+  if (downAfterCreate !== undefined) return downAfterCreate;
+  const answer = kiteSuccess({ order_id: order.order_id });
   const timeout = state.faults.timeoutAfterAccept();
   if (timeout === undefined) return answer;
   state.stats.fault("timeoutAfterAccept");

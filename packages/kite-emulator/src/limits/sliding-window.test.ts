@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PlacementLimiter } from "./placement-limiter.js";
+import { OrderRateLimiter } from "./order-rate-limiter.js";
 import { SlidingWindow } from "./sliding-window.js";
 
 describe("SlidingWindow", () => {
@@ -21,9 +21,9 @@ describe("SlidingWindow", () => {
   });
 });
 
-describe("PlacementLimiter", () => {
+describe("OrderRateLimiter", () => {
   it("admits 10 a second and 400 a minute", () => {
-    const limiter = new PlacementLimiter({ perSecond: 10, perMinute: 400 });
+    const limiter = new OrderRateLimiter({ perSecond: 10, perMinute: 400 });
     let admitted = 0;
     for (let second = 0; second < 60; second++) {
       for (let i = 0; i < 12; i++) if (limiter.tryAcquire(second * 1_000 + i)) admitted++;
@@ -32,7 +32,7 @@ describe("PlacementLimiter", () => {
   });
 
   it("turns a limit off with 0", () => {
-    const limiter = new PlacementLimiter({ perSecond: 0, perMinute: 0 });
+    const limiter = new OrderRateLimiter({ perSecond: 0, perMinute: 0 });
     for (let i = 0; i < 1_000; i++) expect(limiter.tryAcquire(0)).toBe(true);
   });
 });

@@ -2,17 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { MarginAccount } from "../account/margin-account.js";
 import type { PriceBook } from "../account/price-book.js";
 import { istDatePrefix } from "../time/ist-time.js";
+import type { FillSettings } from "./fill-settings.js";
 import type { EmulatedOrder, KiteOrder, KiteTrade } from "./kite-order.js";
-import { advanceOrder, cancelRemaining, type LifecycleContext } from "./order-lifecycle.js";
+import {
+  advanceOrder,
+  cancelRemaining,
+  type LifecycleContext,
+  releaseHold,
+} from "./order-lifecycle.js";
 import { MESSAGES } from "./order-messages.js";
 import { latestState, type OrderRecord, pushState } from "./order-record.js";
 import type { OrderRequest } from "./order-request.js";
-
-/** How orders fill; read at each placement. */
-export interface FillSettings {
-  fillDelayMs: number;
-  fillSteps: number;
-}
 
 /** Dependencies of the order book. */
 export interface OrderBookDeps {
@@ -21,6 +21,8 @@ export interface OrderBookDeps {
   margin: MarginAccount;
   userId: string;
   fills: () => FillSettings;
+  /** The order-book lag in force, ms; captured for each order at its placement. */
+  orderBookLagMs: () => number;
   onState: (state: KiteOrder) => void;
 }
 
@@ -71,7 +73,7 @@ export class OrderBook {
   place(request: OrderRequest): KiteOrder {
     const now = this.#deps.clock();
     const seq = ++this.#orderSeq;
-    const { fillDelayMs, fillSteps } = this.#deps.fills();
+    const { fillDelayMs, fillSteps, hold, holdAfterFills } = this.#deps.fills();
     const required = request.quantity * referencePrice(request, this.#deps.prices);
     const available = this.#deps.margin.available;
     const funded = required <= available;
@@ -84,6 +86,9 @@ export class OrderBook {
       placedAt: now,
       fillDelayMs,
       fillSteps,
+      listedFrom: now + this.#deps.orderBookLagMs(),
+      hold,
+      holdAfterFills,
       request,
       history: [],
       trades: [],
@@ -123,6 +128,19 @@ export class OrderBook {
     return [...this.#orders.values()].map(latestState);
   }
 
+  /**
+   * The day's order book as `GET /orders` shows it: like {@link OrderBook.latest}, without the
+   * orders still within their order-book lag.
+   */
+  listed(): KiteOrder[] {
+    return this.#listedRecords().map(latestState);
+  }
+
+  /** Fills as `GET /trades` shows them: those of the orders {@link OrderBook.listed} shows. */
+  listedTrades(): KiteTrade[] {
+    return this.#listedRecords().flatMap((record) => record.trades);
+  }
+
   /** Every order with its history. */
   all(): EmulatedOrder[] {
     this.advanceAll();
@@ -138,11 +156,37 @@ export class OrderBook {
     return record === undefined ? undefined : [...record.history];
   }
 
-  /** Fills of one order, or of every order when `orderId` is omitted. */
-  trades(orderId?: string): KiteTrade[] | undefined {
-    if (orderId !== undefined) return this.#advanced(orderId)?.trades.slice();
+  /** Fills of one order, or undefined for an unknown id. */
+  trades(orderId: string): KiteTrade[] | undefined {
+    return this.#advanced(orderId)?.trades.slice();
+  }
+
+  /** Orders placed with fills held that have not been released and are not final. */
+  heldCount(): number {
     this.advanceAll();
-    return [...this.#orders.values()].flatMap((record) => record.trades);
+    let held = 0;
+    for (const record of this.#orders.values()) if (record.hold && record.stage !== "done") held++;
+    return held;
+  }
+
+  /**
+   * Lets held orders go on: each fills from now at the usual pace (or waits for its price, as
+   * any LIMIT order). Releases every held order, or only those in `orderIds`; unknown ids and
+   * orders that are not held are skipped.
+   * @returns the ids of the orders released, in placement order.
+   */
+  release(orderIds?: readonly string[]): string[] {
+    const now = this.#deps.clock();
+    const wanted = orderIds === undefined ? undefined : new Set(orderIds);
+    const released: string[] = [];
+    for (const record of this.#orders.values()) {
+      if (wanted !== undefined && !wanted.has(record.orderId)) continue;
+      advanceOrder(record, now, this.#ctx);
+      if (!record.hold || record.stage === "done") continue;
+      releaseHold(record, now, this.#ctx);
+      released.push(record.orderId);
+    }
+    return released;
   }
 
   cancel(orderId: string): OrderActionResult {
@@ -199,6 +243,12 @@ export class OrderBook {
   /** Forgets every order; ids keep counting. */
   clear(): void {
     this.#orders.clear();
+  }
+
+  #listedRecords(): OrderRecord[] {
+    this.advanceAll();
+    const now = this.#deps.clock();
+    return [...this.#orders.values()].filter((record) => now >= record.listedFrom);
   }
 
   #advanced(orderId: string): OrderRecord | undefined {

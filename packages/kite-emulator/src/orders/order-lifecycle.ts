@@ -16,7 +16,8 @@ export interface LifecycleContext {
  * Orders advance lazily: each read replays the steps that are due by `now`. With a fill delay d
  * and n fill steps, VALIDATION PENDING is due at d/4, OPEN PENDING at d/2, OPEN at 3d/4 and fill k
  * at 3d/4 + k·d/(4n). With d = 0 an order is COMPLETE on the first read after placement, and no
- * timers are needed, which keeps tests deterministic under a fake clock.
+ * timers are needed, which keeps tests deterministic under a fake clock. A held order (fills held
+ * by the test) stops before its next fill until `releaseHold`, or until it is cancelled.
  */
 
 function emit(
@@ -95,6 +96,26 @@ function fillStep(record: OrderRecord, ctx: LifecycleContext, at: number, market
   record.nextAt = at + record.fillDelayMs / (4 * record.fillSteps);
 }
 
+/** A held order stops before its next fill once `holdAfterFills` fill steps are done. */
+function heldHere(record: OrderRecord): boolean {
+  return record.hold && record.fillStep - 1 >= record.holdAfterFills;
+}
+
+/**
+ * Lets a held order go on from `now`: the fill it was held before happens at `now`, the ones
+ * after it at the usual intervals from there. Steps due before `now` are replayed first, while
+ * the order is still held, so the outcome does not depend on when the order was last read.
+ */
+export function releaseHold(record: OrderRecord, now: number, ctx: LifecycleContext): void {
+  advanceOrder(record, now, ctx);
+  record.hold = false;
+  if (record.stage === "working") {
+    record.nextAt = Math.max(record.nextAt, now);
+    record.waiting = false;
+  }
+  advanceOrder(record, now, ctx);
+}
+
 /** Replays every step of `record` that is due by `now`. */
 export function advanceOrder(record: OrderRecord, now: number, ctx: LifecycleContext): void {
   const d = record.fillDelayMs;
@@ -153,6 +174,8 @@ export function advanceOrder(record: OrderRecord, now: number, ctx: LifecycleCon
           record.waiting = true;
           return;
         }
+        // Held: the step stays due, and `releaseHold` moves it to the release time.
+        if (heldHere(record)) return;
         record.waiting = false;
         fillStep(record, ctx, at, market);
         break;

@@ -9,7 +9,9 @@ export const MESSAGES = {
   unknownInstrument:
     "The instrument you are placing an order for has either expired or does not exist.",
   invalidMarketProtection:
-    "Invalid `market_protection`. Use -1 for automatic or a percentage from 0 to 100.",
+    "Invalid `market_protection`. Use -1 for automatic or a percentage above 0 and up to 100.",
+  zeroMarketProtection:
+    "Market protection of 0 is not allowed for market orders via API. Set market protection to -1 (automatic) or a percentage above 0 and up to 100.",
   invalidTag: "Invalid `tag`. A tag can have at most 20 characters, letters and digits only.",
   priceRequired: "Price is required for LIMIT and SL orders.",
   triggerRequired: "Trigger price is required for SL, SL-M and cover orders.",

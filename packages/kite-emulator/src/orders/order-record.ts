@@ -15,6 +15,14 @@ export interface OrderRecord {
   /** Fill timing captured at placement, so reconfiguring affects only later orders. */
   readonly fillDelayMs: number;
   readonly fillSteps: number;
+  /**
+   * When the order shows in `GET /orders` and its fills in `GET /trades` (epoch ms): its
+   * placement plus the order-book lag in force then.
+   */
+  readonly listedFrom: number;
+  /** Fills are held: the order stops, OPEN, once `holdAfterFills` fill steps are done. */
+  hold: boolean;
+  readonly holdAfterFills: number;
   request: OrderRequest;
   readonly history: KiteOrder[];
   readonly trades: KiteTrade[];

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_INSTRUMENTS } from "../instruments/default-instruments.js";
 import { InstrumentTable } from "../instruments/instrument-table.js";
+import { marketOrderFields } from "../test-support/order-fields.js";
 import { MESSAGES } from "./order-messages.js";
 import { validateOrder } from "./validate-order.js";
 
 const table = new InstrumentTable(DEFAULT_INSTRUMENTS);
-const base = {
-  exchange: "NSE",
-  tradingsymbol: "INFY",
-  transaction_type: "BUY",
-  quantity: "1",
-  product: "CNC",
-  order_type: "MARKET",
-  market_protection: "-1",
-};
+const base = marketOrderFields();
 
 describe("validateOrder", () => {
   it.each([
@@ -30,6 +23,17 @@ describe("validateOrder", () => {
     ["MARKET without protection", { market_protection: "" }, MESSAGES.marketProtectionRequired],
     ["protection above 100", { market_protection: "101" }, MESSAGES.invalidMarketProtection],
     ["protection of -2", { market_protection: "-2" }, MESSAGES.invalidMarketProtection],
+    [
+      "protection that is not a number",
+      { market_protection: "auto" },
+      MESSAGES.invalidMarketProtection,
+    ],
+    ["MARKET with protection 0", { market_protection: "0" }, MESSAGES.zeroMarketProtection],
+    [
+      "SL-M with protection 0",
+      { order_type: "SL-M", trigger_price: "9", market_protection: "0" },
+      MESSAGES.zeroMarketProtection,
+    ],
     ["LIMIT without price", { order_type: "LIMIT" }, MESSAGES.priceRequired],
     ["SL without trigger", { order_type: "SL", price: "10" }, MESSAGES.triggerRequired],
     [
@@ -79,7 +83,7 @@ describe("validateOrder", () => {
   it("applies defaults and tolerates the fields the client echoes", () => {
     const result = validateOrder(
       "regular",
-      { ...base, variety: "regular", order_id: "1", tag: "Strat01", market_protection: "0" },
+      { ...base, variety: "regular", order_id: "1", tag: "Strat01" },
       table,
     );
     expect(result).toMatchObject({
@@ -88,10 +92,30 @@ describe("validateOrder", () => {
         validity: "DAY",
         price: 0,
         trigger_price: 0,
-        market_protection: 0,
+        market_protection: -1,
         tag: "Strat01",
         quantity: 1,
       },
+    });
+  });
+
+  it.each([
+    ["a decimal percentage", "1.5", 1.5],
+    ["the smallest step above 0", "0.01", 0.01],
+    ["100", "100", 100],
+    ["automatic", "-1", -1],
+  ])("accepts market protection of %s on a MARKET order", (_case, value, parsed) => {
+    expect(validateOrder("regular", { ...base, market_protection: value }, table)).toMatchObject({
+      kind: "valid",
+      request: { market_protection: parsed },
+    });
+  });
+
+  it("lets a LIMIT order send protection 0, which means nothing for an order with a price", () => {
+    const limit = { ...base, order_type: "LIMIT", price: "1500", market_protection: "0" };
+    expect(validateOrder("regular", limit, table)).toMatchObject({
+      kind: "valid",
+      request: { market_protection: 0 },
     });
   });
 

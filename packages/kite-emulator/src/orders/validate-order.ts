@@ -1,6 +1,7 @@
 import type { InstrumentTable } from "../instruments/instrument-table.js";
 import {
   ORDER_TYPES,
+  type OrderType,
   PRODUCTS,
   TRANSACTION_TYPES,
   VALIDITIES,
@@ -51,11 +52,23 @@ function nonNegativeNumber(value: string | undefined, name: string): number {
   return parsed;
 }
 
-function marketProtection(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+/**
+ * `market_protection` as Kite takes it since April 2026: -1 (automatic) or a percentage p with
+ * 0 < p ≤ 100, decimals allowed (1.5). A MARKET or SL-M order must carry it and may not send 0; a
+ * LIMIT or SL order may omit it or send 0, which means nothing for an order with a price.
+ */
+function marketProtection(value: string | undefined, orderType: OrderType): number | undefined {
+  const atMarket = orderType === "MARKET" || orderType === "SL-M";
+  if (value === undefined) {
+    if (atMarket) throw new Invalid(MESSAGES.marketProtectionRequired);
+    return undefined;
+  }
   const parsed = Number(value);
-  const valid = parsed === -1 || (Number.isFinite(parsed) && parsed >= 0 && parsed <= 100);
-  if (!valid) throw new Invalid(MESSAGES.invalidMarketProtection);
+  if (parsed === -1) return parsed;
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
+    throw new Invalid(MESSAGES.invalidMarketProtection);
+  }
+  if (parsed === 0 && atMarket) throw new Invalid(MESSAGES.zeroMarketProtection);
   return parsed;
 }
 
@@ -116,10 +129,7 @@ function parse(variety: Variety, fields: Fields, instruments: InstrumentTable): 
   const needsTrigger = order_type === "SL" || order_type === "SL-M" || variety === "co";
   if (needsTrigger && trigger_price <= 0) throw new Invalid(MESSAGES.triggerRequired);
 
-  const protection = marketProtection(present(fields, "market_protection"));
-  if ((order_type === "MARKET" || order_type === "SL-M") && protection === undefined) {
-    throw new Invalid(MESSAGES.marketProtectionRequired);
-  }
+  const protection = marketProtection(present(fields, "market_protection"), order_type);
 
   const validity_ttl = nonNegativeInt(present(fields, "validity_ttl"), "validity_ttl");
   if (validity === "TTL" && validity_ttl <= 0) throw new Invalid(MESSAGES.invalid("validity_ttl"));
