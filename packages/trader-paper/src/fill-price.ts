@@ -1,4 +1,5 @@
 import type { MarketQuote, Side } from "@engine/core";
+import { toGrid } from "./tick-grid.js";
 
 export interface FillPriceInput {
   side: Side;
@@ -9,24 +10,29 @@ export interface FillPriceInput {
   tickSize: number;
 }
 
-/** Tolerates the float error of `price / tick` without moving a price already on the grid. */
-const GRID_EPSILON = 1e-9;
-
 /**
  * The simulated fill price of a market order: the touch when the tick carried depth (best ask for
  * a BUY, best bid for a SELL), the last price otherwise, moved against the trader by the slippage
- * and rounded to the tick grid away from the trader, so rounding never undoes slippage.
+ * and rounded to the tick grid away from the trader, so rounding never undoes slippage. Whether
+ * the order fills at all (not against an empty side of the book) is `matchPrice`'s to say.
  */
 export function fillPrice(input: FillPriceInput): number {
-  const { side, quote, slippageBps, tickSize } = input;
+  const { side, quote } = input;
   const touch = side === "BUY" ? quote.bestAsk : quote.bestBid;
-  const reference = touch ?? quote.lastPrice;
-  const moved =
-    side === "BUY"
-      ? reference * (1 + slippageBps / 10_000)
-      : reference * (1 - slippageBps / 10_000);
-  const ticks = moved / tickSize;
-  const onGrid =
-    side === "BUY" ? Math.ceil(ticks - GRID_EPSILON) : Math.floor(ticks + GRID_EPSILON);
-  return Math.round(onGrid * tickSize * 100) / 100;
+  return slippedPrice(side, touch ?? quote.lastPrice, input.slippageBps, input.tickSize);
+}
+
+/**
+ * `reference` moved against the trader by `slippageBps` basis points and rounded to the tick grid
+ * away from the trader (up for a BUY, down for a SELL).
+ */
+export function slippedPrice(
+  side: Side,
+  reference: number,
+  slippageBps: number,
+  tickSize: number,
+): number {
+  return side === "BUY"
+    ? toGrid(reference * (1 + slippageBps / 10_000), tickSize, "up")
+    : toGrid(reference * (1 - slippageBps / 10_000), tickSize, "down");
 }

@@ -12,7 +12,10 @@ export {
   type ZerodhaEquityRates,
 } from "./fees/zerodha-equity-rates.js";
 export { type FillPriceInput, fillPrice } from "./fill-price.js";
+export { type MatchInput, matchPrice, touchPrice } from "./fill-rule.js";
+export { type LimitPriceResult, limitPriceOf } from "./limit-price.js";
+export type { PaperOrder, PaperOrderStatus, PaperOrderType } from "./paper-order.js";
+export { ENDED_ORDER_RETENTION_MS } from "./paper-order-repository.js";
 export { feeModelFrom, paperPlugin } from "./paper-plugin.js";
 export { type PaperSettings, PaperSettingsSchema } from "./paper-settings.js";
 export { PaperTrader, type PaperTraderOptions } from "./paper-trader.js";
-export { paperOrderId } from "./signal-hash.js";

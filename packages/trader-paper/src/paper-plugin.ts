@@ -12,15 +12,20 @@ export function feeModelFrom(fees: PaperSettings["fees"]): FeeModel {
     : new FlatPercentFeeModel(fees.percent);
 }
 
-/** The paper trader as an engine plugin: namespace `paper`, takes every signal when enabled. */
+/**
+ * The paper trader as an engine plugin: namespace `paper`, takes every signal when enabled. It
+ * keeps resting orders in the engine's database (`paper_orders`) when the engine gives one, and
+ * meets them with the engine's market data.
+ */
 export const paperPlugin: TraderPlugin<PaperSettings> = {
   namespace: "paper",
   live: false,
   settingsSchema: PaperSettingsSchema,
   enabledFor: () => true,
-  create: ({ namespace, settings, clock, logger }) =>
+  create: ({ namespace, settings, clock, logger, sql, marketData, ordersChanged }) =>
     new PaperTrader({
       namespace,
+      orderType: settings.orderType,
       slippageBps: settings.slippageBps,
       randomSpreadBps: settings.randomSpreadBps,
       randomSeed: settings.randomSeed,
@@ -28,5 +33,8 @@ export const paperPlugin: TraderPlugin<PaperSettings> = {
       feeModel: feeModelFrom(settings.fees),
       clock,
       logger,
+      sql,
+      marketData,
+      ordersChanged: ordersChanged === undefined ? undefined : () => ordersChanged(),
     }),
 };

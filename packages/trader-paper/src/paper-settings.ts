@@ -1,10 +1,12 @@
 import { envBoolean, envEnum, envNumber, envOptional } from "@engine/core";
 import { z } from "zod";
+import type { PaperOrderType } from "./paper-order.js";
 
 /** The paper trader's configuration, read from environment variables. */
 export const PaperSettingsSchema = z
   .object({
     PAPER_TRADING_ENABLED: envBoolean(true),
+    PAPER_ORDER_TYPE: envEnum(["market", "limit"], "market"),
     PAPER_SLIPPAGE_BPS: envNumber(0, { min: 0, max: 1_000 }),
     PAPER_RANDOM_SPREAD_BPS: envNumber(0, { min: 0, max: 1_000 }),
     PAPER_RANDOM_SEED: envOptional(),
@@ -16,6 +18,7 @@ export const PaperSettingsSchema = z
   })
   .transform((env) => ({
     enabled: env.PAPER_TRADING_ENABLED,
+    orderType: env.PAPER_ORDER_TYPE.toUpperCase() as PaperOrderType,
     slippageBps: env.PAPER_SLIPPAGE_BPS,
     randomSpreadBps: env.PAPER_RANDOM_SPREAD_BPS,
     randomSeed: env.PAPER_RANDOM_SEED ?? "paper",
