@@ -21,25 +21,3 @@ export class KiteCallError extends EngineError {
     this.failure = failure;
   }
 }
-
-/** The error an aborted wait rejects with: a DOMException named `AbortError`, as fetch uses. */
-export function abortError(what: string): DOMException {
-  return new DOMException(`${what} was aborted`, "AbortError");
-}
-
-/** Resolves after `ms`, or at once when `abort` fires (it never rejects). */
-export function sleep(ms: number, abort?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (abort?.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      abort?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    abort?.addEventListener("abort", done, { once: true });
-  });
-}

@@ -1,4 +1,5 @@
 import type { Clock, Logger, SqlPort } from "@engine/core";
+import { OrderCanceller } from "./cancel/order-canceller.js";
 import { KiteCallError } from "./errors.js";
 import type { Instrument } from "./instruments/instrument.js";
 import { instrumentsFromDump } from "./instruments/instrument-csv.js";
@@ -8,12 +9,10 @@ import { InstrumentStore } from "./instruments/instrument-store.js";
 import type { AccessTokenSource } from "./kite/access-token-source.js";
 import { createKiteApi, type KiteApi } from "./kite/kite-api.js";
 import { KiteGateway } from "./kite/kite-gateway.js";
-import { OrderFollower } from "./lifecycle/order-follower.js";
-import { OrderWakeups } from "./lifecycle/order-wakeups.js";
 import { DailyOrderCap } from "./limits/daily-order-cap.js";
 import { RateLimiter } from "./limits/rate-limiter.js";
 import { OrderPlacer } from "./placement/order-placer.js";
-import { OrderReconciler } from "./reconcile/order-reconciler.js";
+import { OrderStatusReader } from "./reports/order-status-reader.js";
 import type { SecretRedactor } from "./secret-redactor.js";
 import type { ZerodhaSettings } from "./zerodha-settings.js";
 
@@ -23,8 +22,6 @@ export interface ZerodhaTuning {
   tokenWatchMs?: number;
   /** How often an unchanged rejected token is tried again (default 60 s). */
   reverifyMs?: number;
-  /** Cap of the order-history poll interval (default 5 s). */
-  maxPollIntervalMs?: number;
   /** Added to every rate window, for clock differences with the server (default 0). */
   rateMarginMs?: number;
   /** Timeout of the instrument dump download (default the larger of 60 s and KITE_TIMEOUT_MS). */
@@ -41,9 +38,8 @@ export interface ZerodhaComponents {
   store: InstrumentStore;
   refresher: InstrumentRefresher;
   placer: OrderPlacer;
-  reconciler: OrderReconciler;
-  follower: OrderFollower;
-  wakeups: OrderWakeups;
+  reader: OrderStatusReader;
+  canceller: OrderCanceller;
 }
 
 export interface ComponentInputs {
@@ -110,32 +106,12 @@ export function buildComponents(inputs: ComponentInputs): ZerodhaComponents {
     clock,
     logger,
   });
-  const reconciler = new OrderReconciler({
-    gateway,
-    logger,
-    delayMs: settings.reconcileDelayMs,
-    ...(tuning.random === undefined ? {} : { random: tuning.random }),
-  });
-  const wakeups = new OrderWakeups();
   return {
     gateway,
     store,
     refresher,
-    reconciler,
-    wakeups,
-    placer: new OrderPlacer({
-      gateway,
-      reconciler,
-      timeoutMs: settings.timeoutMs,
-      budgetMs: settings.executionBudgetMs,
-    }),
-    follower: new OrderFollower({
-      gateway,
-      wakeups,
-      pollIntervalMs: settings.pollIntervalMs,
-      ...(tuning.maxPollIntervalMs === undefined
-        ? {}
-        : { maxPollIntervalMs: tuning.maxPollIntervalMs }),
-    }),
+    placer: new OrderPlacer({ gateway, maxQueueMs: settings.maxQueueMs }),
+    reader: new OrderStatusReader({ gateway, logger }),
+    canceller: new OrderCanceller({ gateway, logger, maxQueueMs: settings.maxQueueMs }),
   };
 }

@@ -16,6 +16,14 @@ export const zerodhaPlugin: TraderPlugin<ZerodhaSettings> = {
   settingsSchema: ZerodhaSettingsSchema,
   secretVariables: ZERODHA_SECRET_VARIABLES,
   enabledFor: (strategy) => strategy.zerodha_trading_enabled,
-  create: ({ namespace, settings, logger, clock, sql }) =>
-    new ZerodhaTrader({ namespace, settings, logger, clock, ...(sql ? { sql } : {}) }),
+  create: ({ namespace, settings, logger, clock, sql, ordersChanged }) =>
+    new ZerodhaTrader({
+      namespace,
+      settings,
+      logger,
+      clock,
+      ...(sql ? { sql } : {}),
+      // Bound to the context: the engine's callback may rely on `this`.
+      ...(ordersChanged ? { ordersChanged: () => ordersChanged() } : {}),
+    }),
 };

@@ -21,9 +21,10 @@ describe("ZerodhaSettingsSchema", () => {
         ordersPerDay: 5_000,
         requestsPerSecond: 10,
       },
-      reconcileDelayMs: 1_000,
-      pollIntervalMs: 500,
-      executionBudgetMs: 12_000,
+      maxQueueMs: 60_000,
+      orderVisibilityMs: 20_000,
+      statusPollMs: 1_000,
+      ignoredVariables: [],
       postbackPort: null,
     });
   });
@@ -39,9 +40,12 @@ describe("ZerodhaSettingsSchema", () => {
         KITE_TIMEOUT_MS: "3000",
         ZERODHA_PRODUCT: "nrml",
         ZERODHA_ORDER_TYPE: "LIMIT",
-        ZERODHA_MARKET_PROTECTION: "3",
+        ZERODHA_MARKET_PROTECTION: "1.5",
         ZERODHA_EXCHANGE: "nfo",
         ZERODHA_ORDERS_PER_SECOND: "5",
+        ZERODHA_MAX_QUEUE_MS: "30000",
+        ZERODHA_ORDER_VISIBILITY_MS: "15000",
+        ZERODHA_STATUS_POLL_MS: "500",
         KITE_POSTBACK_PORT: "9000",
       }),
     ).toMatchObject({
@@ -53,9 +57,12 @@ describe("ZerodhaSettingsSchema", () => {
       timeoutMs: 3_000,
       product: "NRML",
       orderType: "LIMIT",
-      marketProtection: 3,
+      marketProtection: 1.5,
       defaultExchange: "NFO",
       limits: { ordersPerSecond: 5 },
+      maxQueueMs: 30_000,
+      orderVisibilityMs: 15_000,
+      statusPollMs: 500,
       postbackPort: 9_000,
     });
   });
@@ -76,8 +83,7 @@ describe("ZerodhaSettingsSchema", () => {
         ZERODHA_MARKET_PROTECTION: "101",
         ZERODHA_PRODUCT: "MTF",
         KITE_API_ROOT: "ftp://secret-host",
-        KITE_TIMEOUT_MS: "9000",
-        ZERODHA_EXECUTION_BUDGET_MS: "8000",
+        ZERODHA_ORDER_VISIBILITY_MS: "10",
       });
       expect.unreachable();
     } catch (error) {
@@ -87,11 +93,34 @@ describe("ZerodhaSettingsSchema", () => {
         "ZERODHA_MARKET_PROTECTION",
         "ZERODHA_PRODUCT",
         "KITE_API_ROOT",
-        "ZERODHA_EXECUTION_BUDGET_MS",
+        "ZERODHA_ORDER_VISIBILITY_MS",
       ]) {
         expect(message).toContain(variable);
       }
       expect(message).not.toContain("secret-host");
     }
+  });
+
+  it.each(["-1", "0.5", "1.5", "100"])("takes market protection %s", (value) => {
+    expect(read({ ZERODHA_MARKET_PROTECTION: value }).marketProtection).toBe(Number(value));
+  });
+
+  it("refuses market protection 0, saying that Kite refuses it", () => {
+    expect(() => read({ ZERODHA_MARKET_PROTECTION: "0" })).toThrow(
+      /ZERODHA_MARKET_PROTECTION.*0 is refused by Kite since April 2026/,
+    );
+  });
+
+  it.each(["-2", "-0.5", "100.5", "abc", "1e3"])("refuses market protection %s", (value) => {
+    expect(() => read({ ZERODHA_MARKET_PROTECTION: value })).toThrow(
+      /ZERODHA_MARKET_PROTECTION.*expected -1 \(automatic\) or a percentage above 0 up to 100/,
+    );
+  });
+
+  it("accepts the variables of earlier versions that no longer do anything, and lists them", () => {
+    expect(
+      read({ ZERODHA_EXECUTION_BUDGET_MS: "12000", ZERODHA_POLL_INTERVAL_MS: "500" })
+        .ignoredVariables,
+    ).toEqual(["ZERODHA_EXECUTION_BUDGET_MS", "ZERODHA_POLL_INTERVAL_MS"]);
   });
 });

@@ -35,6 +35,49 @@ const apiRoot = envOptional().refine((value) => {
   }
 }, "expected an http or https URL");
 
+/**
+ * `ZERODHA_MARKET_PROTECTION`: -1 (automatic) or a percentage above 0 up to 100, decimals allowed
+ * (Kite takes 1.5). 0 is refused with its own reason: Kite refuses it since April 2026.
+ */
+const marketProtection = z
+  .string()
+  .optional()
+  .transform((value, ctx): number => {
+    const text = value?.trim() ?? "";
+    if (text === "") return -1;
+    const number = Number(text);
+    if (number === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "0 is refused by Kite since April 2026 (a MARKET order through the API must carry market protection): use -1 for automatic, or a percentage above 0 such as 1.5",
+      });
+      return z.NEVER;
+    }
+    if (!Number.isFinite(number) || !(number === -1 || (number > 0 && number <= 100))) {
+      ctx.addIssue({
+        code: "custom",
+        message: "expected -1 (automatic) or a percentage above 0 up to 100, such as 1.5",
+      });
+      return z.NEVER;
+    }
+    return number;
+  });
+
+/**
+ * Variables of earlier versions that no longer do anything: accepted (a deployment that still
+ * sets them keeps starting) and reported at start, so nobody believes they still bound anything.
+ */
+export const OBSOLETE_VARIABLES = {
+  ZERODHA_EXECUTION_BUDGET_MS:
+    "a placement is sent at most once per call and the engine resolves an unclear answer; the wait for a rate-limit slot is ZERODHA_MAX_QUEUE_MS",
+  ZERODHA_RECONCILE_DELAY_MS:
+    "an unclear placement is answered `unknown` and the engine resolves it by query after ZERODHA_ORDER_VISIBILITY_MS",
+  ZERODHA_POLL_INTERVAL_MS:
+    "the engine follows open orders with batch status reports every ZERODHA_STATUS_POLL_MS",
+} as const;
+type ObsoleteVariable = keyof typeof OBSOLETE_VARIABLES;
+
 /** An exchange code such as NSE or NFO. */
 const exchange = envOptional().refine(
   (value) => value === undefined || /^[A-Za-z]{2,10}$/.test(value),
@@ -56,15 +99,18 @@ export const ZerodhaSettingsSchema = z
     KITE_TIMEOUT_MS: envInteger(7_000, { min: 50, max: 120_000 }),
     ZERODHA_PRODUCT: envEnum(["mis", "cnc", "nrml"], "mis"),
     ZERODHA_ORDER_TYPE: envEnum(["market", "limit"], "market"),
-    ZERODHA_MARKET_PROTECTION: envInteger(-1, { min: -1, max: 100 }),
+    ZERODHA_MARKET_PROTECTION: marketProtection,
     ZERODHA_EXCHANGE: exchange,
     ZERODHA_ORDERS_PER_SECOND: envInteger(10, { min: 1, max: 1_000 }),
     ZERODHA_ORDERS_PER_MINUTE: envInteger(400, { min: 1, max: 60_000 }),
     ZERODHA_ORDERS_PER_DAY: envInteger(5_000, { min: 1, max: 10_000_000 }),
     ZERODHA_REQUESTS_PER_SECOND: envInteger(10, { min: 1, max: 1_000 }),
-    ZERODHA_RECONCILE_DELAY_MS: envInteger(1_000, { min: 0, max: 60_000 }),
-    ZERODHA_POLL_INTERVAL_MS: envInteger(500, { min: 10, max: 60_000 }),
-    ZERODHA_EXECUTION_BUDGET_MS: envInteger(12_000, { min: 100, max: 600_000 }),
+    ZERODHA_MAX_QUEUE_MS: envInteger(60_000, { min: 0, max: 600_000 }),
+    ZERODHA_ORDER_VISIBILITY_MS: envInteger(20_000, { min: 1_000, max: 600_000 }),
+    ZERODHA_STATUS_POLL_MS: envInteger(1_000, { min: 100, max: 60_000 }),
+    ZERODHA_EXECUTION_BUDGET_MS: envOptional(),
+    ZERODHA_RECONCILE_DELAY_MS: envOptional(),
+    ZERODHA_POLL_INTERVAL_MS: envOptional(),
     KITE_POSTBACK_PORT: envOptionalInteger({ min: 0, max: 65_535 }),
     KITE_POSTBACK_HOST: envOptional(),
   })
@@ -84,14 +130,6 @@ export const ZerodhaSettingsSchema = z
       }
       if (env.KITE_POSTBACK_PORT !== undefined && !env.KITE_API_SECRET) {
         required("KITE_API_SECRET", "required when KITE_POSTBACK_PORT is set (postback checksums)");
-      }
-      const timeout = env.KITE_TIMEOUT_MS;
-      const budget = env.ZERODHA_EXECUTION_BUDGET_MS;
-      if (typeof timeout === "number" && typeof budget === "number" && budget <= timeout) {
-        required(
-          "ZERODHA_EXECUTION_BUDGET_MS",
-          "must be greater than KITE_TIMEOUT_MS, so a placement can be answered within it",
-        );
       }
     },
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
@@ -114,9 +152,12 @@ export const ZerodhaSettingsSchema = z
       ordersPerDay: env.ZERODHA_ORDERS_PER_DAY,
       requestsPerSecond: env.ZERODHA_REQUESTS_PER_SECOND,
     },
-    reconcileDelayMs: env.ZERODHA_RECONCILE_DELAY_MS,
-    pollIntervalMs: env.ZERODHA_POLL_INTERVAL_MS,
-    executionBudgetMs: env.ZERODHA_EXECUTION_BUDGET_MS,
+    maxQueueMs: env.ZERODHA_MAX_QUEUE_MS,
+    orderVisibilityMs: env.ZERODHA_ORDER_VISIBILITY_MS,
+    statusPollMs: env.ZERODHA_STATUS_POLL_MS,
+    ignoredVariables: (Object.keys(OBSOLETE_VARIABLES) as ObsoleteVariable[]).filter(
+      (name) => env[name] !== undefined,
+    ),
     postbackPort: env.KITE_POSTBACK_PORT ?? null,
     postbackHost: env.KITE_POSTBACK_HOST ?? null,
   }));

@@ -1,35 +1,18 @@
-import type { ExecutionResult } from "@engine/core";
-import type { KiteEmulator, KiteEmulatorOptions } from "@engine/kite-emulator";
-import { afterEach, describe, expect, it } from "vitest";
+import type { OrderQuery } from "@engine/core";
+import type { KiteEmulator } from "@engine/kite-emulator";
+import { describe, expect, it } from "vitest";
 import { orderTag } from "./tag.js";
 import {
-  eventually,
+  kinds,
+  placementRequests,
+  refOf,
   seededRandom,
-  startEmulator,
+  submit,
   todaysSignal,
-  traderFor,
+  traderFixture,
 } from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
 
-let emulator: KiteEmulator | undefined;
-const traders: ZerodhaTrader[] = [];
-
-afterEach(async () => {
-  await Promise.all(traders.splice(0).map((trader) => trader.shutdown()));
-  await emulator?.stop();
-  emulator = undefined;
-});
-
-async function setup(
-  env: Record<string, string> = {},
-  options: KiteEmulatorOptions = {},
-): Promise<{ emulator: KiteEmulator; trader: ZerodhaTrader }> {
-  emulator = await startEmulator(options);
-  const { trader } = traderFor(emulator, env);
-  traders.push(trader);
-  expect(await trader.initialize()).toBe(true);
-  return { emulator, trader };
-}
+const { setup } = traderFixture();
 
 /** Orders at the emulator per tag. */
 function ordersByTag(emu: KiteEmulator): Map<string, number> {
@@ -39,209 +22,179 @@ function ordersByTag(emu: KiteEmulator): Map<string, number> {
   return counts;
 }
 
-function placementRequests(emu: KiteEmulator): number {
-  return emu.stats().requestsByPath["POST /orders/:variety"] ?? 0;
-}
+/** Fast timings for the many-placement tests; the emulator's own limiter is off. */
+const BUSY_ENV = {
+  KITE_TIMEOUT_MS: "300",
+  ZERODHA_ORDERS_PER_SECOND: "100",
+  ZERODHA_ORDERS_PER_MINUTE: "1000",
+  ZERODHA_REQUESTS_PER_SECOND: "100",
+};
+const BUSY_EMULATOR = { ordersPerSecond: 0, ordersPerMinute: 0 };
 
-const kinds = (results: ExecutionResult[]) =>
-  results.reduce<Record<string, number>>((acc, result) => {
-    const key = result.kind === "failed" ? `failed:${result.payload.error_code}` : result.kind;
-    acc[key] = (acc[key] ?? 0) + 1;
-    return acc;
-  }, {});
-
-describe("ZerodhaTrader: ambiguous placements are reconciled, never placed twice", () => {
-  it("places exactly one order per signal when 10 % of accepted placements time out", async () => {
+describe("ZerodhaTrader: a placement without a clear answer is unknown, sent once, and found by query", () => {
+  it("sends one placement per signal when 10 % of accepted placements time out, and every unknown is found by its client order id", async () => {
     const { emulator: emu, trader } = await setup(
-      {
-        KITE_TIMEOUT_MS: "300",
-        // Room for a busy machine (CI runs other packages' tests beside this one); the lookups
-        // wait a realistic delay, as an unanswered request may still be on its way.
-        ZERODHA_EXECUTION_BUDGET_MS: "40000",
-        ZERODHA_RECONCILE_DELAY_MS: "100",
-        ZERODHA_ORDERS_PER_SECOND: "100",
-        ZERODHA_ORDERS_PER_MINUTE: "1000",
-        ZERODHA_REQUESTS_PER_SECOND: "100",
-      },
-      // The emulator's own limiter is off: under this load its arrival times jitter in one
-      // process, and this test is about ambiguity, not rate limits (tested below).
-      { ordersPerSecond: 0, ordersPerMinute: 0, random: seededRandom(42) },
+      { ...BUSY_ENV, KITE_TIMEOUT_MS: "1000" },
+      { ...BUSY_EMULATOR, random: seededRandom(42) },
     );
     emu.setFaults({ timeoutAfterAccept: { probability: 0.1, hangMs: 5_000 } });
     const signals = Array.from({ length: 200 }, (_, i) => todaysSignal({ id: `sig-timeout-${i}` }));
 
-    const results = await Promise.all(signals.map((signal) => trader.executeOrder(signal, null)));
+    const results = await Promise.all(signals.map((signal) => submit(trader, signal)));
 
-    expect(kinds(results)).toEqual({ placed: 200 });
-    expect(emu.stats().faultsInjected.timeoutAfterAccept).toBeGreaterThan(10);
+    const timedOut = emu.stats().faultsInjected.timeoutAfterAccept ?? 0;
+    expect(timedOut).toBeGreaterThan(10);
+    // Each held answer is unknown; on a busy machine a slow answer may time out too.
+    const { placed = 0, unknown = 0, ...others } = kinds(results);
+    expect(others).toEqual({});
+    expect(placed + unknown).toBe(200);
+    expect(unknown).toBeGreaterThanOrEqual(timedOut);
+    expect(placementRequests(emu)).toBe(200);
     const counts = ordersByTag(emu);
     for (const signal of signals) expect(counts.get(orderTag(signal.id))).toBe(1);
-    expect(emu.orders()).toHaveLength(200);
-    // Each adopted order is the one at the emulator with the signal's tag.
-    const byTag = new Map(emu.orders().map((order) => [order.tag, order.order_id]));
-    signals.forEach((signal, i) => {
-      expect(results[i]?.payload.order_id).toBe(byTag.get(orderTag(signal.id)));
-    });
+    for (const [i, result] of results.entries()) {
+      if (result.kind !== "unknown") continue;
+      expect(result.reason).toMatch(/ECONNABORTED/);
+      // What the engine does next: it finds the order by its client order id.
+      const found = await trader.queryOrder(refOf(signals[i] ?? todaysSignal()));
+      expect(found).toMatchObject({
+        kind: "found",
+        report: { clientOrderId: orderTag(`sig-timeout-${i}`) },
+      });
+    }
   }, 60_000);
 
-  it("adopts the order when the connection drops after Kite accepted it", async () => {
+  it("answers unknown when the connection drops after Kite accepted the order", async () => {
     const { emulator: emu, trader } = await setup();
     emu.setFaults({ timeoutAfterAccept: { next: 1, mode: "destroy" } });
     const signal = todaysSignal({ id: "sig-dropped" });
-    const result = await trader.executeOrder(signal, null);
-    expect(result.kind).toBe("placed");
+    const result = await submit(trader, signal);
+    expect(result).toMatchObject({ kind: "unknown" });
+    expect(result.kind === "unknown" && result.reason).toMatch(/ECONNRESET|socket hang up/);
     expect(placementRequests(emu)).toBe(1);
-    expect(result.payload.order_id).toBe(emu.orders()[0]?.order_id);
+    expect(await trader.queryOrder(refOf(signal))).toMatchObject({
+      kind: "found",
+      report: { orderId: emu.orders()[0]?.order_id },
+    });
   });
 
   it.each([
     [503, "json"],
+    [502, "json"],
+    [504, "json"],
     [502, "text"],
     [500, "json"],
   ] as const)(
-    "places once after %d (%s) answers, confirming first that nothing was created",
+    "answers unknown to a %d (%s) and never sends it again; the query then says whether it exists",
     async (status, format) => {
       const { emulator: emu, trader } = await setup();
-      emu.setFaults({ orderSystemDown: { next: 2, status, format } });
-      const signal = todaysSignal({ id: `sig-down-${status}` });
-      const result = await trader.executeOrder(signal, null);
-      expect(result.kind).toBe("placed");
-      expect(placementRequests(emu)).toBe(3);
-      expect(ordersByTag(emu).get(orderTag(signal.id))).toBe(1);
-      // Each failed attempt was followed by a look at the order book before the next one.
-      expect(emu.stats().requestsByPath["GET /orders"]).toBe(2);
+      emu.setFaults({ orderSystemDown: { next: 1, status, format } });
+      const signal = todaysSignal({ id: `sig-down-${status}-${format}` });
+      const result = await submit(trader, signal);
+      expect(result).toMatchObject({ kind: "unknown" });
+      expect(placementRequests(emu)).toBe(1);
+      // No lookup inside the placement: resolving it is the engine's call.
+      expect(emu.stats().requestsByPath["GET /orders"]).toBeUndefined();
+      // This fault created nothing.
+      expect(await trader.queryOrder(refOf(signal))).toEqual({ kind: "absent" });
     },
   );
 
-  it("gives up after three attempts when the order system stays down, with no order created", async () => {
-    const { emulator: emu, trader } = await setup();
-    emu.setFaults({ orderSystemDown: { status: 503 } });
-    const result = await trader.executeOrder(todaysSignal({ id: "sig-down-long" }), null);
-    expect(result).toMatchObject({ kind: "failed", payload: { error_code: "BROKER_UNAVAILABLE" } });
-    expect(result.kind === "failed" && result.payload.error_message).toMatch(
-      /no order was created/,
-    );
-    expect(placementRequests(emu)).toBe(3);
-    expect(emu.orders()).toHaveLength(0);
+  it.each([
+    [502, "json"],
+    [504, "json"],
+    [502, "html"],
+    [503, "text"],
+  ] as const)(
+    "answers unknown to a %d (%s) that did create the order, which the query then finds",
+    async (status, format) => {
+      const { emulator: emu, trader } = await setup();
+      emu.setFaults({ orderSystemDown: { next: 1, status, format, afterCreate: true } });
+      const signal = todaysSignal({ id: `sig-created-${status}-${format}` });
+      const result = await submit(trader, signal);
+      expect(result).toMatchObject({ kind: "unknown" });
+      expect(placementRequests(emu)).toBe(1);
+      expect(emu.orders()).toHaveLength(1);
+      expect(await trader.queryOrder(refOf(signal))).toMatchObject({
+        kind: "found",
+        report: { orderId: emu.orders()[0]?.order_id, clientOrderId: orderTag(signal.id) },
+      });
+    },
+  );
+
+  it("declares an order visibility window longer than an order-book lag of 10 s, during which the book does not show a created order", async () => {
+    // The emulator's clock is ours: ten seconds of lag pass at once.
+    let now = Date.now();
+    const { emulator: emu, trader } = await setup({}, { clock: () => now, orderBookLagMs: 10_000 });
+    emu.setFaults({ orderSystemDown: { next: 1, status: 502, format: "html", afterCreate: true } });
+    const signal = todaysSignal({ id: "sig-lagging" });
+    expect(await submit(trader, signal)).toMatchObject({ kind: "unknown" });
+    // Kite's word "absent" this early proves nothing: the engine waits orderVisibilityMs.
+    expect(await trader.queryOrder(refOf(signal))).toEqual({ kind: "absent" });
+    now += 9_900;
+    expect(await trader.queryOrder(refOf(signal))).toEqual({ kind: "absent" });
+    expect(await trader.orderStatusReports([refOf(signal)])).toEqual({ kind: "ok", reports: [] });
+    now += 200;
+    expect(await trader.queryOrder(refOf(signal))).toMatchObject({ kind: "found" });
+    expect(trader.capabilities.orderVisibilityMs).toBeGreaterThan(10_000 + 200);
+    expect(placementRequests(emu)).toBe(1);
   });
 
   it.each(["json", "text"] as const)(
-    "treats a %s 429 as ambiguous: backs off, reconciles, places once",
+    "answers unknown to a %s 429, and holds the next placement back",
     async (format) => {
       const { emulator: emu, trader } = await setup();
-      emu.setFaults({ tooManyRequests: { next: 2, format, placementsOnly: true } });
-      const signal = todaysSignal({ id: `sig-429-${format}` });
+      emu.setFaults({ tooManyRequests: { next: 1, format, placementsOnly: true } });
+      const first = await submit(trader, todaysSignal({ id: `sig-429-${format}` }));
+      expect(first).toMatchObject({ kind: "unknown" });
+      expect(first.kind === "unknown" && first.reason).toMatch(/too many requests/i);
       const started = Date.now();
-      const result = await trader.executeOrder(signal, null);
-      expect(result.kind).toBe("placed");
-      expect(ordersByTag(emu).get(orderTag(signal.id))).toBe(1);
-      expect(placementRequests(emu)).toBe(3);
-      // Two 429s in a row: at least half of 500 ms, then half of 1000 ms of backoff.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+      expect((await submit(trader, todaysSignal({ id: `sig-429-${format}-next` }))).kind).toBe(
+        "placed",
+      );
+      // After one 429: at least half of 500 ms of backoff.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+      expect(placementRequests(emu)).toBe(2);
     },
   );
 
-  it("treats a 200 that is not JSON (DataException) as ambiguous, not as success", async () => {
+  it("answers unknown to a 200 that is not JSON (DataException), not success", async () => {
     const { emulator: emu, trader } = await setup();
     emu.setFaults({ unexpectedContentType: { next: 1, placementsOnly: true } });
     const signal = todaysSignal({ id: "sig-html" });
-    const result = await trader.executeOrder(signal, null);
-    expect(result.kind).toBe("placed");
-    expect(placementRequests(emu)).toBe(2);
-    expect(ordersByTag(emu).get(orderTag(signal.id))).toBe(1);
-  });
-
-  it("answers 'state unknown' and never places again when the order book cannot be read", async () => {
-    const { emulator: emu, trader } = await setup({
-      KITE_TIMEOUT_MS: "300",
-      ZERODHA_EXECUTION_BUDGET_MS: "3000",
-    });
-    emu.setFaults({ timeoutAfterAccept: { next: 1, hangMs: 5_000 } });
-    const pending = trader.executeOrder(todaysSignal({ id: "sig-blind" }), null);
-    // Once the order exists, every further request gets an HTML page.
-    await eventually(() => emu.orders().length === 1);
-    emu.setFaults({ unexpectedContentType: {} });
-    const result = await pending;
-    expect(result).toMatchObject({ kind: "failed", payload: { error_code: "BROKER_UNAVAILABLE" } });
-    expect(result.kind === "failed" && result.payload.error_message).toMatch(
-      /^order state unknown/,
-    );
+    const result = await submit(trader, signal);
+    expect(result).toMatchObject({ kind: "unknown" });
+    expect(result.kind === "unknown" && result.reason).toMatch(/DataException/);
     expect(placementRequests(emu)).toBe(1);
-    expect(emu.orders()).toHaveLength(1);
+    expect(await trader.queryOrder(refOf(signal))).toEqual({ kind: "absent" });
   });
 
-  it("never doubles an order under random 5xx, 429 and timeouts together", async () => {
-    const { emulator: emu, trader } = await setup(
-      {
-        KITE_TIMEOUT_MS: "300",
-        ZERODHA_EXECUTION_BUDGET_MS: "40000",
-        ZERODHA_RECONCILE_DELAY_MS: "100",
-        ZERODHA_ORDERS_PER_SECOND: "100",
-        ZERODHA_ORDERS_PER_MINUTE: "1000",
-        ZERODHA_REQUESTS_PER_SECOND: "100",
-      },
-      { ordersPerSecond: 0, ordersPerMinute: 0, random: seededRandom(7) },
-    );
+  it("never doubles an order under random 5xx (order created), 429 and timeouts together, and every unknown is resolved by Kite's book", async () => {
+    const { emulator: emu, trader } = await setup(BUSY_ENV, {
+      ...BUSY_EMULATOR,
+      random: seededRandom(7),
+    });
     emu.setFaults({
-      orderSystemDown: { probability: 0.1 },
+      orderSystemDown: { probability: 0.1, afterCreate: true },
       tooManyRequests: { probability: 0.05, placementsOnly: true },
       timeoutAfterAccept: { probability: 0.05, hangMs: 5_000 },
     });
     const signals = Array.from({ length: 60 }, (_, i) => todaysSignal({ id: `sig-mixed-${i}` }));
-    const results = await Promise.all(signals.map((signal) => trader.executeOrder(signal, null)));
+    const results = await Promise.all(signals.map((signal) => submit(trader, signal)));
+    emu.clearFaults();
+    expect(placementRequests(emu)).toBe(60);
     const counts = ordersByTag(emu);
-    signals.forEach((signal, i) => {
+    for (const [i, signal] of signals.entries()) {
+      const result = results[i];
       const count = counts.get(orderTag(signal.id)) ?? 0;
       expect(count).toBeLessThanOrEqual(1);
-      // A placed result names the one order; a failure leaves none behind.
-      expect(count).toBe(results[i]?.kind === "placed" ? 1 : 0);
-    });
-    expect(kinds(results).placed).toBeGreaterThan(50);
+      if (result?.kind === "placed") expect(count).toBe(1);
+      if (result?.kind === "unknown") {
+        const answer: OrderQuery = await trader.queryOrder(refOf(signal));
+        expect(answer.kind).toBe(count === 1 ? "found" : "absent");
+      }
+    }
+    expect(kinds(results).placed).toBeGreaterThan(40);
+    expect(kinds(results).unknown).toBeGreaterThan(5);
   }, 60_000);
-});
-
-describe("ZerodhaTrader: client-side rate limits", () => {
-  it("never sends more placements per second than allowed, queueing a burst instead", async () => {
-    const { emulator: emu, trader } = await setup({
-      ZERODHA_ORDERS_PER_SECOND: "10",
-      ZERODHA_EXECUTION_BUDGET_MS: "30000",
-    });
-    const signals = Array.from({ length: 40 }, (_, i) => todaysSignal({ id: `sig-burst-${i}` }));
-    const results = await Promise.all(signals.map((signal) => trader.executeOrder(signal, null)));
-    expect(kinds(results)).toEqual({ placed: 40 });
-    const stats = emu.stats();
-    expect(stats.maxPlacementsInAnySecond).toBeLessThanOrEqual(10);
-    expect(stats.rateLimited).toBe(0);
-    expect(stats.placements).toBe(40);
-  }, 40_000);
-
-  it("refuses orders past the daily cap without sending them", async () => {
-    const { emulator: emu, trader } = await setup({ ZERODHA_ORDERS_PER_DAY: "2" });
-    const results = [];
-    for (let i = 0; i < 3; i++)
-      results.push(await trader.executeOrder(todaysSignal({ id: `sig-day-${i}` }), null));
-    expect(results.map((result) => result.kind)).toEqual(["placed", "placed", "failed"]);
-    expect(results[2]).toMatchObject({ payload: { error_code: "BROKER_REJECTED" } });
-    expect(results[2]?.kind === "failed" && results[2].payload.error_message).toMatch(
-      /daily order limit/,
-    );
-    expect(placementRequests(emu)).toBe(2);
-  });
-
-  it("fails fast when no placement slot frees within the execution budget", async () => {
-    const { emulator: emu, trader } = await setup({
-      ZERODHA_ORDERS_PER_SECOND: "1",
-      KITE_TIMEOUT_MS: "200",
-      ZERODHA_EXECUTION_BUDGET_MS: "1700",
-    });
-    const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) =>
-        trader.executeOrder(todaysSignal({ id: `sig-slow-${i}` }), null),
-      ),
-    );
-    // A placement may start until 1.5 s (the budget less the timeout): the first at once, the
-    // second one second after the first was answered, and no third before 2 s.
-    expect(kinds(results)).toEqual({ placed: 2, "failed:BROKER_UNAVAILABLE": 2 });
-    expect(placementRequests(emu)).toBe(2);
-  });
 });

@@ -1,21 +1,25 @@
 import { setMaxListeners } from "node:events";
 import {
+  type CancelOutcome,
   type Clock,
-  type ExecutionResult,
+  errorMessage,
   isoNow,
   type KnownErrorCode,
   type LastPrice,
   type Logger,
-  type OrderPlaced,
+  type OrderQuery,
+  type OrderRef,
+  type OrderStatusBatch,
   type SignalToExecute,
   type SqlPort,
+  type SubmitContext,
+  type SubmitResult,
   silentLogger,
   systemClock,
   type Trader,
+  type TraderCapabilities,
   type TraderHealth,
-  TraderUnavailableError,
 } from "@engine/core";
-import { istDate } from "./ist-time.js";
 import {
   type AccessTokenSource,
   FileTokenSource,
@@ -23,15 +27,14 @@ import {
 } from "./kite/access-token-source.js";
 import { orderSpecFor } from "./placement/order-spec.js";
 import { PostbackServer } from "./postbacks/postback-server.js";
-import { failed, filledResult, placedResult } from "./results.js";
+import { failed, placedResult } from "./results.js";
 import { SecretRedactor } from "./secret-redactor.js";
-import { orderTag } from "./tag.js";
 import {
   buildComponents,
   type ZerodhaComponents,
   type ZerodhaTuning,
 } from "./zerodha-components.js";
-import type { ZerodhaSettings } from "./zerodha-settings.js";
+import { OBSOLETE_VARIABLES, type ZerodhaSettings } from "./zerodha-settings.js";
 
 export interface ZerodhaTraderOptions {
   settings: ZerodhaSettings;
@@ -41,30 +44,36 @@ export interface ZerodhaTraderOptions {
   clock?: Clock;
   /** The engine's database, to keep the instrument dump across restarts; memory only without. */
   sql?: SqlPort;
+  /** Called on every verified postback: the engine then asks for status reports at once. */
+  ordersChanged?: () => void;
   tuning?: ZerodhaTuning;
 }
 
 type State = "new" | "ready" | "stopped";
 
 /**
- * Places real orders on Zerodha through Kite Connect (the official `kiteconnect` client).
+ * Places real orders on Zerodha through Kite Connect (the official `kiteconnect` client), as a
+ * `Trader` of the contract's second version.
  *
- * `executeOrder` answers `placed` once Kite accepted the order (never `filled`: fills come later),
- * and `awaitOrderCompletion` follows the order to `filled` or `failed`. A placement that got no
- * clear answer is reconciled by the order's tag before anything is placed again, and
- * `recoverOrder` does the same for a signal interrupted by a crash. Business outcomes are
- * results; nothing here throws for them.
+ * `executeOrder` sends at most one placement per call, tagged with the engine's client order id,
+ * and answers `placed` (Kite's order id), `failed` (refused: nothing is working at Kite), or
+ * `unknown` (no clear answer: the order may exist, and the engine finds out with `queryOrder` once
+ * `capabilities.orderVisibilityMs` have passed). `queryOrder`, `orderStatusReports` and
+ * `cancelOrder` read and cancel orders; the engine decides everything else. Business outcomes
+ * are values; nothing here throws for them.
  */
 export class ZerodhaTrader implements Trader {
   readonly executionMode: string;
+  readonly capabilities: TraderCapabilities;
   readonly #settings: ZerodhaSettings;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #sql: SqlPort | undefined;
+  readonly #ordersChanged: (() => void) | undefined;
   readonly #tuning: ZerodhaTuning;
   readonly #redactor = new SecretRedactor();
   readonly #stopping = new AbortController();
-  readonly #inFlight = new Map<string, Promise<ExecutionResult>>();
+  readonly #inFlight = new Map<string, Promise<SubmitResult>>();
   #state: State = "new";
   #starting: Promise<boolean> | undefined;
   #unavailableReason = "not initialised";
@@ -77,11 +86,22 @@ export class ZerodhaTrader implements Trader {
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#sql = options.sql;
+    this.#ordersChanged = options.ordersChanged;
     this.#tuning = options.tuning ?? {};
     this.#redactor.add(options.settings.accessToken);
     this.#redactor.add(options.settings.apiSecret);
-    // Every wait of every order listens to it: many at once is the normal case, not a leak.
+    // Every queued placement listens to it: many at once is the normal case, not a leak.
     setMaxListeners(0, this.#stopping.signal);
+    this.capabilities = Object.freeze({
+      followsOrders: true,
+      queryByClientOrderId: true,
+      batchStatusReports: true,
+      cancel: true,
+      orderVisibilityMs: options.settings.orderVisibilityMs,
+      statusPollIntervalMs: options.settings.statusPollMs,
+      // A burst waits its turn at the broker's pace, then gets the client's whole timeout.
+      maxSubmitMs: options.settings.maxQueueMs + options.settings.timeoutMs + 1_000,
+    });
   }
 
   /**
@@ -129,155 +149,143 @@ export class ZerodhaTrader implements Trader {
   }
 
   /**
-   * Places the signal's order and answers `placed` once Kite accepted it (or `failed`). The last
-   * price is not needed: MARKET orders are priced by Kite within their market protection, and
-   * LIMIT orders use the signal's validated price.
+   * Places the signal's order with `context.clientOrderId` as its Kite tag, sending at most one
+   * request. A placement first waits for a slot of the order rate limiter (up to
+   * `ZERODHA_MAX_QUEUE_MS`; `failed` `RATE_LIMITED` past it, nothing sent); `context.abort` is
+   * checked right before sending (`failed` `TRADER_UNAVAILABLE`, nothing sent). The last price is
+   * not needed: MARKET orders are priced by Kite within their market protection, and LIMIT orders
+   * use the signal's validated price.
    */
-  executeOrder(signal: SignalToExecute, _lastPrice: LastPrice): Promise<ExecutionResult> {
-    // One placement per signal at a time: a second call for the same signal shares the first.
-    const tag = orderTag(signal.id);
-    const running = this.#inFlight.get(tag);
+  executeOrder(
+    signal: SignalToExecute,
+    _lastPrice: LastPrice,
+    context: SubmitContext,
+  ): Promise<SubmitResult> {
+    // Never two placements with one tag at once: a second call shares the first one's answer.
+    const running = this.#inFlight.get(context.clientOrderId);
     if (running) return running;
-    const attempt = this.#execute(signal).finally(() => this.#inFlight.delete(tag));
-    this.#inFlight.set(tag, attempt);
+    const attempt = this.#execute(signal, context).finally(() =>
+      this.#inFlight.delete(context.clientOrderId),
+    );
+    this.#inFlight.set(context.clientOrderId, attempt);
     return attempt;
   }
 
   /**
-   * Resolves a signal that was in flight when the engine stopped: the order is looked up by its
-   * tag and adopted when found (`placed`); the signal is executed only when Kite's order book
-   * confirms that no order carries the tag, and only for a signal of the current IST trading day.
+   * Where one order stands at Kite: by its Kite order id (the order's history) when the ref has
+   * one, else by its client order id in today's order book. `unknown` when Kite cannot be asked
+   * (not running, token rejected, outage).
    */
-  async recoverOrder(signal: SignalToExecute, lastPrice: LastPrice): Promise<ExecutionResult> {
-    const parts = this.#parts;
-    if (this.#state !== "ready" || parts === undefined) {
-      return this.#fail(
-        signal,
-        "TRADER_UNAVAILABLE",
-        `zerodha trader is ${this.#unavailableReason}`,
-      );
+  async queryOrder(ref: OrderRef): Promise<OrderQuery> {
+    const parts = this.#running();
+    if (parts === undefined) {
+      return { kind: "unknown", reason: `zerodha trader is ${this.#unavailableReason}` };
     }
-    if (signal.data.original_signal.signal_type === "HOLD") {
-      return this.#fail(signal, "INVALID_SIGNAL", "a HOLD signal places no order");
-    }
-    const tag = orderTag(signal.id);
-    const log = this.#log(signal).child({ tag });
-    const deadline = parts.gateway.now() + this.#settings.executionBudgetMs;
-    const lookup = await parts.reconciler.findByTag(tag, deadline, this.#stopping.signal);
-    if (lookup.kind === "found") {
-      log.info({ order_id: lookup.order.order_id }, "recovered: the order exists at Kite");
-      // The contract's price is the limit price, null for MARKET (whose protection Kite turns
-      // into a limit of its own).
-      const limitPrice =
-        this.#settings.orderType === "LIMIT" && (lookup.order.price ?? 0) > 0
-          ? (lookup.order.price ?? null)
-          : null;
-      return placedResult(
-        signal,
-        this.executionMode,
-        lookup.order.order_id,
-        limitPrice,
-        isoNow(this.#clock),
-      );
-    }
-    if (lookup.kind === "unknown") {
-      return this.#fail(
-        signal,
-        "BROKER_UNAVAILABLE",
-        `order state unknown: Kite's order book could not be read (${lookup.reason}); check Kite for tag ${tag} before trading this signal again`,
-      );
-    }
-    // Kite's order book holds today's orders only: absence proves nothing about an older signal.
-    if (istDate(Date.parse(signal.data.timestamp)) < istDate(this.#clock.now())) {
-      return this.#fail(
-        signal,
-        "BROKER_UNAVAILABLE",
-        `order state unknown: the signal is from an earlier trading day and Kite's order book lists today's orders only; check Kite for tag ${tag}`,
-      );
-    }
-    log.info({}, "recovered: no order at Kite, executing the signal");
-    return this.executeOrder(signal, lastPrice);
+    return this.#guard(() => parts.reader.query(ref), { kind: "unknown" as const });
   }
 
   /**
-   * Follows a placed order to its end: `filled` on COMPLETE (or on CANCELLED after a partial
-   * fill, with the filled quantity), `failed` BROKER_REJECTED on REJECTED or on CANCELLED with
-   * nothing filled. Keeps waiting through a token expiry. Rejects with an `AbortError` when
-   * `abort` fires or the trader shuts down, and with `TraderUnavailableError` when the trader is
-   * not running: in both cases the order's end is still unknown.
+   * Status reports of many orders from one `GET /orders` (and at most one `GET /trades`, for the
+   * fill times of orders that ended since the last call). Orders not in today's book are left out.
    */
-  async awaitOrderCompletion(
-    signal: SignalToExecute,
-    placed: OrderPlaced,
-    abort: AbortSignal,
-  ): Promise<ExecutionResult> {
-    const parts = this.#parts;
-    if (this.#state !== "ready" || parts === undefined) {
-      // Not a result: the order's end is unknown, and the engine tries again later.
-      throw new TraderUnavailableError(this.executionMode, this.#unavailableReason);
+  async orderStatusReports(refs: readonly OrderRef[]): Promise<OrderStatusBatch> {
+    const parts = this.#running();
+    if (parts === undefined) {
+      return { kind: "unavailable", reason: `zerodha trader is ${this.#unavailableReason}` };
     }
-    const log = this.#log(signal).child({ order_id: placed.order_id });
-    const end = await parts.follower.follow(
-      placed.order_id,
-      AbortSignal.any([abort, this.#stopping.signal]),
-      log,
-    );
-    const timestamp = isoNow(this.#clock);
-    switch (end.kind) {
-      case "filled":
-        return filledResult(
-          signal,
-          placed,
-          this.executionMode,
-          end,
-          end.filledAt === null ? timestamp : new Date(end.filledAt).toISOString(),
-        );
-      case "rejected":
-        return this.#fail(
-          signal,
-          "BROKER_REJECTED",
-          this.#redactor.redact(end.message),
-          placed.order_id,
-        );
-      case "vanished":
-        return this.#fail(
-          signal,
-          "BROKER_UNAVAILABLE",
-          this.#redactor.redact(end.message),
-          placed.order_id,
-        );
-    }
+    return this.#guard(() => parts.reader.reports(refs), { kind: "unavailable" as const });
   }
 
-  async #execute(signal: SignalToExecute): Promise<ExecutionResult> {
-    const parts = this.#parts;
-    if (this.#state !== "ready" || parts === undefined) {
+  /** Asks Kite to cancel the order (`DELETE /orders/regular/{order_id}`). */
+  async cancelOrder(ref: OrderRef): Promise<CancelOutcome> {
+    const parts = this.#running();
+    if (parts === undefined) {
+      return {
+        kind: "failed",
+        retryable: true,
+        reason: `zerodha trader is ${this.#unavailableReason}`,
+      };
+    }
+    return this.#guard(() => parts.canceller.cancel(ref), {
+      kind: "failed" as const,
+      retryable: true,
+    });
+  }
+
+  async #execute(signal: SignalToExecute, context: SubmitContext): Promise<SubmitResult> {
+    const parts = this.#running();
+    if (parts === undefined) {
       return this.#fail(
         signal,
         "TRADER_UNAVAILABLE",
         `zerodha trader is ${this.#unavailableReason}`,
       );
     }
-    const spec = orderSpecFor(signal, parts.store, this.#settings);
+    const spec = orderSpecFor(signal, parts.store, this.#settings, context.clientOrderId);
     if (!spec.ok) return this.#fail(signal, spec.code, spec.message);
     const log = this.#log(signal).child({ tag: spec.spec.tag });
-    const result = await parts.placer.place(spec.spec, log, this.#stopping.signal);
-    if (result.kind === "failed") {
-      log.warn({ error_code: result.code, message: result.message }, "order not placed");
-      return this.#fail(signal, result.code, result.message);
+    const abort = AbortSignal.any([context.abort, this.#stopping.signal]);
+    const result = await parts.placer.place(spec.spec, abort, log);
+    switch (result.kind) {
+      case "placed":
+        log.info({ order_id: result.orderId }, "order placed");
+        return placedResult(
+          signal,
+          this.executionMode,
+          result.orderId,
+          spec.spec.limitPrice,
+          isoNow(this.#clock),
+        );
+      case "failed":
+        log.warn({ error_code: result.code, message: result.message }, "order not placed");
+        return this.#fail(signal, result.code, this.#redactor.redact(result.message));
+      case "unknown":
+        return { kind: "unknown", reason: this.#redactor.redact(result.reason) };
     }
-    log.info({ order_id: result.orderId, adopted: result.adopted }, "order placed");
-    return placedResult(
-      signal,
-      this.executionMode,
-      result.orderId,
-      spec.spec.limitPrice,
-      isoNow(this.#clock),
-    );
+  }
+
+  /**
+   * Runs a query or a cancel, turning a throw (a bug, or a client that broke its promise to
+   * reject with plain objects) into the "could not ask" answer rather than into the engine.
+   */
+  async #guard<T, F extends { kind: string }>(
+    run: () => Promise<T>,
+    fallback: F,
+  ): Promise<T | (F & { reason: string })> {
+    try {
+      return await run();
+    } catch (error) {
+      const reason = this.#redactor.redact(errorMessage(error));
+      this.#logger.error({ reason }, "unexpected error talking to Kite");
+      return { ...fallback, reason };
+    }
+  }
+
+  /** Passes a verified postback on to the engine; its callback's failure is not Kite's. */
+  #notifyOrdersChanged(): void {
+    try {
+      this.#ordersChanged?.();
+    } catch (error) {
+      this.#logger.error(
+        { reason: errorMessage(error) },
+        "the engine's ordersChanged callback threw",
+      );
+    }
+  }
+
+  /** The working parts, while the trader is ready. */
+  #running(): ZerodhaComponents | undefined {
+    return this.#state === "ready" ? this.#parts : undefined;
   }
 
   async #start(): Promise<boolean> {
     const settings = this.#settings;
+    for (const name of settings.ignoredVariables) {
+      this.#logger.warn(
+        { variable: name, why: OBSOLETE_VARIABLES[name] },
+        `${name} is set but no longer does anything`,
+      );
+    }
     const tokens: AccessTokenSource = settings.accessTokenFile
       ? new FileTokenSource(settings.accessTokenFile, settings.accessToken)
       : new StaticTokenSource(settings.accessToken);
@@ -319,14 +327,14 @@ export class ZerodhaTrader implements Trader {
         ...(settings.postbackHost === null ? {} : { host: settings.postbackHost }),
         apiSecret: settings.apiSecret,
         logger: this.#logger,
-        onPostback: (postback) => parts.wakeups.wake(postback.orderId),
+        onPostback: () => this.#notifyOrdersChanged(),
       });
       try {
         await this.#postbacks.start();
       } catch (error) {
         this.#postbacks = undefined;
         return this.#unavailable(
-          `could not listen for postbacks on port ${settings.postbackPort}: ${error instanceof Error ? error.message : String(error)}`,
+          `could not listen for postbacks on port ${settings.postbackPort}: ${errorMessage(error)}`,
         );
       }
     }
@@ -360,12 +368,7 @@ export class ZerodhaTrader implements Trader {
     });
   }
 
-  #fail(
-    signal: SignalToExecute,
-    code: KnownErrorCode,
-    message: string,
-    orderId?: string,
-  ): ExecutionResult {
-    return failed(signal, this.executionMode, code, message, isoNow(this.#clock), orderId);
+  #fail(signal: SignalToExecute, code: KnownErrorCode, message: string): SubmitResult {
+    return failed(signal, this.executionMode, code, message, isoNow(this.#clock));
   }
 }

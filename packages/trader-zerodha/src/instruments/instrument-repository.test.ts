@@ -1,6 +1,6 @@
 import { generateSyntheticInstruments, type KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, todaysSignal, traderFor } from "../test-support/harness.js";
+import { startEmulator, submit, todaysSignal, traderFor } from "../test-support/harness.js";
 import { pgliteSql } from "../test-support/pglite-sql.js";
 import type { ZerodhaTrader } from "../zerodha-trader.js";
 import type { Instrument } from "./instrument.js";
@@ -124,9 +124,9 @@ describe("InstrumentRepository through the trader", () => {
     traders.push(second);
     expect(await second.initialize()).toBe(true);
     expect(dumpDownloads(emulator)).toBe(1);
-    const result = await second.executeOrder(
+    const result = await submit(
+      second,
       todaysSignal({ id: "sig-syn", instrumentToken: 900_099_999 }),
-      null,
     );
     expect(result.kind).toBe("placed");
     expect(emulator.orders()[0]?.tradingsymbol).toBe("SYN0100000");

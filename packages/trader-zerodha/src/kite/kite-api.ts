@@ -10,8 +10,14 @@ export interface KiteApi {
   setAccessToken(token: string): void;
   getProfile(): Promise<unknown>;
   placeOrder(params: KiteOrderParams): Promise<unknown>;
+  /** `DELETE /orders/regular/{order_id}`. */
+  cancelOrder(orderId: string): Promise<unknown>;
   getOrders(): Promise<unknown>;
   getOrderHistory(orderId: string): Promise<unknown>;
+  /** The day's trades (`GET /trades`). */
+  getTrades(): Promise<unknown>;
+  /** One order's trades (`GET /orders/{order_id}/trades`). */
+  getOrderTrades(orderId: string): Promise<unknown>;
   getInstruments(): Promise<unknown>;
 }
 
@@ -53,8 +59,11 @@ export function createKiteApi(options: KiteApiOptions): KiteApi {
     // Kite takes the fields as sent, so our own params type is handed over as theirs here only.
     placeOrder: (params) =>
       client.placeOrder("regular", { ...params } as unknown as PublishedPlaceParams),
+    cancelOrder: (orderId) => client.cancelOrder("regular", orderId),
     getOrders: () => client.getOrders(),
     getOrderHistory: (orderId) => client.getOrderHistory(orderId),
+    getTrades: () => client.getTrades(),
+    getOrderTrades: (orderId) => client.getOrderTrades(orderId),
     getInstruments: () => dumpClient.getInstruments(),
   };
 }

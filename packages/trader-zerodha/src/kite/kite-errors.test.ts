@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyKiteError, resolvedError } from "./kite-errors.js";
+import { classifyKiteError, isUnknownOrder, resolvedError } from "./kite-errors.js";
 
 describe("classifyKiteError", () => {
   it.each([
@@ -54,7 +54,7 @@ describe("classifyKiteError", () => {
     ["No response from server with error code: ECONNRESET", true],
     ["No response from server with error code: ECONNREFUSED", false],
     ["Bad Gateway", false],
-  ])("says whether %s may still be on its way through Kite: %s", (message, unanswered) => {
+  ])("says whether %s may have gone through unanswered: %s", (message, unanswered) => {
     expect(classifyKiteError({ message, error_type: "NetworkException" })).toMatchObject({
       unanswered,
     });
@@ -97,5 +97,18 @@ describe("classifyKiteError", () => {
     );
     expect(resolvedError({ order_id: "1" })).toBe(false);
     expect(resolvedError(null)).toBe(false);
+  });
+});
+
+describe("isUnknownOrder", () => {
+  it("is Kite's refusal for an order id it does not have, and nothing else", () => {
+    const refusal = (message: string, errorType = "InputException") =>
+      classifyKiteError({ status: "error", message, error_type: errorType, data: null });
+    expect(isUnknownOrder(refusal("Couldn't find that `order_id`."))).toBe(true);
+    expect(isUnknownOrder(refusal("Couldn’t find that order_id"))).toBe(true);
+    expect(isUnknownOrder(refusal("Invalid `order_id`."))).toBe(false);
+    expect(isUnknownOrder(refusal("Couldn't find that `order_id`.", "NetworkException"))).toBe(
+      false,
+    );
   });
 });

@@ -72,3 +72,11 @@ export function classifyKiteError(reason: unknown): KiteFailure {
 export function resolvedError(value: unknown): boolean {
   return field(value, "error_type") !== undefined;
 }
+
+/**
+ * Whether Kite refused a request because it has no order with that id (Kite's "Couldn't find that
+ * `order_id`."): an order from an earlier day, or none at all.
+ */
+export function isUnknownOrder(failure: KiteFailure): boolean {
+  return failure.kind === "rejected" && /couldn.?t find that .?order_id/i.test(failure.message);
+}

@@ -11,7 +11,9 @@ import type { KiteOrderParams } from "./order-params.js";
 import {
   KiteOrderListSchema,
   type KiteOrderState,
-  PlacementResponseSchema,
+  type KiteTrade,
+  KiteTradeListSchema,
+  OrderIdResponseSchema,
   ProfileSchema,
 } from "./order-state.js";
 
@@ -22,7 +24,27 @@ export type KiteResult<T> = { ok: true; value: T } | { ok: false; failure: KiteF
 export type PlaceOutcome =
   | { kind: "accepted"; orderId: string }
   | KiteFailure
-  | { kind: "throttled"; reason: "daily-cap" | "deadline"; message: string };
+  | OrderSlotRefusal
+  /** The abort fired before the request was sent: nothing was sent. */
+  | { kind: "aborted" };
+
+/** What became of one cancel request. */
+export type CancelSendOutcome = { kind: "sent" } | KiteFailure | OrderSlotRefusal;
+
+/** An order request refused on the client, unsent: no slot in time, or the day's cap used up. */
+export interface OrderSlotRefusal {
+  kind: "throttled";
+  reason: "queue" | "daily-cap";
+  message: string;
+}
+
+/** How long an order request may wait for a slot of the order rate limiter. */
+export interface OrderSlotBounds {
+  /** Milliseconds to wait for a slot; refused (unsent) past it. */
+  maxQueueMs: number;
+  /** Checked right before sending, once the slot is granted; also ends the wait. */
+  abort?: AbortSignal;
+}
 
 /**
  * Bounds of a call: a deadline on the limiters' monotonic clock, an abort signal, and whether it
@@ -37,7 +59,7 @@ export interface CallBounds {
 export interface KiteGatewayOptions {
   api: KiteApi;
   tokens: AccessTokenSource;
-  /** Order placements: per second and per minute. */
+  /** Order requests (placements and cancels): per second and per minute. */
   orderLimiter: RateLimiter;
   dailyCap: DailyOrderCap;
   /** Every other endpoint. */
@@ -133,61 +155,57 @@ export class KiteGateway {
   }
 
   /**
-   * Places one order, after waiting for a slot. Refuses without sending when the token is known
-   * bad, when no slot frees before `latestStart`, or when the day's allowance is used up.
+   * Sends one placement, at most once, after waiting for a slot of the order rate limiter. Sends
+   * nothing when the token is known bad, when no slot frees within `maxQueueMs`, when the day's
+   * allowance is used up, or when `abort` fired (checked right before sending).
    */
-  async placeOrder(params: KiteOrderParams, latestStart: number): Promise<PlaceOutcome> {
-    await this.syncToken();
-    if (this.#tokenProblem !== null) {
-      return { kind: "token", errorType: "TokenException", message: this.#tokenProblem };
-    }
-    const permit = await this.#o.orderLimiter.acquire({ deadline: latestStart });
-    if (permit === null) {
-      return {
-        kind: "throttled",
-        reason: "deadline",
-        message:
-          "order rate limit: no placement slot within the execution budget; no order was sent",
-      };
-    }
-    if (!this.#o.dailyCap.tryTake(this.#o.clock.now())) {
-      permit.release();
-      return {
-        kind: "throttled",
-        reason: "daily-cap",
-        message: `daily order limit reached (ZERODHA_ORDERS_PER_DAY=${this.#o.dailyCap.limit}); no order was sent`,
-      };
-    }
-    let failure: KiteFailure;
-    try {
-      const answer = await this.#o.api.placeOrder(params);
-      const parsed = resolvedError(answer) ? null : PlacementResponseSchema.safeParse(answer);
-      if (parsed?.success) {
-        this.#consecutive429 = 0;
-        return { kind: "accepted", orderId: parsed.data.order_id };
-      }
-      // A 200 that is not an order id (an HTML page, say): the order may exist all the same.
-      failure = parsed
-        ? ambiguous("unexpected answer", "DataException")
-        : classifyKiteError(answer);
-    } catch (reason) {
-      failure = classifyKiteError(reason);
-    } finally {
-      permit.release();
-    }
-    failure = this.#note("placeOrder", failure);
-    if (failure.kind === "ambiguous" && failure.rateLimited) {
-      this.#o.orderLimiter.pauseUntil(this.now() + this.#backoff());
-    }
-    return failure;
+  async placeOrder(params: KiteOrderParams, bounds: OrderSlotBounds): Promise<PlaceOutcome> {
+    const sent = await this.#sendOrderRequest(
+      "placeOrder",
+      (api) => api.placeOrder(params),
+      bounds,
+      { countsTowardDailyCap: true, urgent: false },
+    );
+    if (sent.kind !== "answered") return sent;
+    return { kind: "accepted", orderId: sent.value.order_id };
   }
 
-  /** Today's order book. Urgent: it decides whether an order exists. */
+  /**
+   * Asks Kite to cancel a regular order (`DELETE /orders/regular/{id}`). A cancel counts against
+   * the same per-second and per-minute windows as placements (Kite's order limits cover place,
+   * modify and cancel) and goes ahead of queued placements: it only ever reduces exposure.
+   */
+  async cancelOrder(orderId: string, bounds: OrderSlotBounds): Promise<CancelSendOutcome> {
+    const sent = await this.#sendOrderRequest(
+      "cancelOrder",
+      (api) => api.cancelOrder(orderId),
+      bounds,
+      { countsTowardDailyCap: false, urgent: true },
+    );
+    if (sent.kind === "aborted") {
+      return { kind: "throttled", reason: "queue", message: "the cancel was withdrawn unsent" };
+    }
+    return sent.kind === "answered" ? { kind: "sent" } : sent;
+  }
+
+  /** Today's order book. */
   orders(bounds: CallBounds = {}): Promise<KiteResult<KiteOrderState[]>> {
-    return this.#read("getOrders", (api) => api.getOrders(), KiteOrderListSchema, {
-      urgent: true,
-      ...bounds,
-    });
+    return this.#read("getOrders", (api) => api.getOrders(), KiteOrderListSchema, bounds);
+  }
+
+  /** Today's trades, every order's. */
+  trades(bounds: CallBounds = {}): Promise<KiteResult<KiteTrade[]>> {
+    return this.#read("getTrades", (api) => api.getTrades(), KiteTradeListSchema, bounds);
+  }
+
+  /** One order's trades. */
+  orderTrades(orderId: string, bounds: CallBounds = {}): Promise<KiteResult<KiteTrade[]>> {
+    return this.#read(
+      "getOrderTrades",
+      (api) => api.getOrderTrades(orderId),
+      KiteTradeListSchema,
+      bounds,
+    );
   }
 
   /** One order's states, oldest first. */
@@ -203,6 +221,87 @@ export class KiteGateway {
   /** The instrument dump, as the client returns it (parsed rows, or raw CSV text). */
   async instruments(bounds: CallBounds = {}): Promise<KiteResult<unknown>> {
     return this.#read("getInstruments", (api) => api.getInstruments(), undefined, bounds);
+  }
+
+  /**
+   * One request against the order rate limits, sent at most once: the token, the slot, the abort
+   * and the daily cap are checked in that order, and nothing is sent when one says no.
+   */
+  async #sendOrderRequest(
+    operation: string,
+    call: (api: KiteApi) => Promise<unknown>,
+    bounds: OrderSlotBounds,
+    policy: { countsTowardDailyCap: boolean; urgent: boolean },
+  ): Promise<
+    | { kind: "answered"; value: { order_id: string } }
+    | KiteFailure
+    | OrderSlotRefusal
+    | { kind: "aborted" }
+  > {
+    const { abort } = bounds;
+    await this.syncToken();
+    if (this.#tokenProblem !== null) return this.#tokenFailure();
+    if (abort?.aborted) return { kind: "aborted" };
+    const permit = await this.#o.orderLimiter.acquire({
+      deadline: this.now() + bounds.maxQueueMs,
+      urgent: policy.urgent,
+      ...(abort ? { abort } : {}),
+    });
+    if (permit === null) {
+      if (abort?.aborted) return { kind: "aborted" };
+      return {
+        kind: "throttled",
+        reason: "queue",
+        message: `order rate limit: no slot freed within ${bounds.maxQueueMs} ms (ZERODHA_MAX_QUEUE_MS); nothing was sent`,
+      };
+    }
+    // The session may have been lost, or the engine may have withdrawn, while this waited.
+    if (this.#tokenProblem !== null) {
+      permit.cancel();
+      return this.#tokenFailure();
+    }
+    if (abort?.aborted) {
+      permit.cancel();
+      return { kind: "aborted" };
+    }
+    if (policy.countsTowardDailyCap && !this.#o.dailyCap.tryTake(this.#o.clock.now())) {
+      permit.cancel();
+      return {
+        kind: "throttled",
+        reason: "daily-cap",
+        message: `daily order limit reached (ZERODHA_ORDERS_PER_DAY=${this.#o.dailyCap.limit}); nothing was sent`,
+      };
+    }
+    let failure: KiteFailure;
+    try {
+      const answer = await call(this.#o.api);
+      const parsed = resolvedError(answer) ? null : OrderIdResponseSchema.safeParse(answer);
+      if (parsed?.success) {
+        this.#consecutive429 = 0;
+        return { kind: "answered", value: parsed.data };
+      }
+      // A 200 that is not the success envelope (an HTML page, say): it may have worked all the same.
+      failure = parsed
+        ? ambiguous("unexpected answer", "DataException")
+        : classifyKiteError(answer);
+    } catch (reason) {
+      failure = classifyKiteError(reason);
+    } finally {
+      permit.release();
+    }
+    failure = this.#note(operation, failure);
+    if (failure.kind === "ambiguous" && failure.rateLimited) {
+      this.#o.orderLimiter.pauseUntil(this.now() + this.#backoff());
+    }
+    return failure;
+  }
+
+  #tokenFailure(): KiteFailure {
+    return {
+      kind: "token",
+      errorType: "TokenException",
+      message: this.#tokenProblem ?? "Kite rejected the access token",
+    };
   }
 
   async #sync(): Promise<void> {
@@ -227,12 +326,7 @@ export class KiteGateway {
     bounds: CallBounds,
   ): Promise<KiteResult<z.infer<S>>> {
     await this.syncToken();
-    if (this.#tokenProblem !== null) {
-      return {
-        ok: false,
-        failure: { kind: "token", errorType: "TokenException", message: this.#tokenProblem },
-      };
-    }
+    if (this.#tokenProblem !== null) return { ok: false, failure: this.#tokenFailure() };
     return this.#call(operation, call, schema, bounds);
   }
 

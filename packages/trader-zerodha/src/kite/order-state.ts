@@ -28,6 +28,7 @@ export const KiteOrderStateSchema = z.object({
   filled_quantity: Quantity.optional(),
   average_price: Price.optional(),
   price: Price.optional(),
+  order_type: z.string().nullable().optional().catch(null),
   order_timestamp: z.unknown().optional(),
   exchange_timestamp: z.unknown().optional(),
   exchange_update_timestamp: z.unknown().optional(),
@@ -37,16 +38,28 @@ export type KiteOrderState = z.infer<typeof KiteOrderStateSchema>;
 /** A list of order states (the order book, or one order's history, oldest first). */
 export const KiteOrderListSchema = z.array(KiteOrderStateSchema);
 
-/** Statuses after which an order never changes. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(["COMPLETE", "REJECTED", "CANCELLED"]);
-
 /** Whether an order carries the tag, in `tag` or in `tags`. */
 export function hasTag(order: KiteOrderState, tag: string): boolean {
   return order.tag === tag || (order.tags ?? []).includes(tag);
 }
 
-/** The successful answer of a placement: `{ order_id }`. */
-export const PlacementResponseSchema = z.object({
+/**
+ * One fill, as `getTrades()` and `getOrderTrades()` return it, reduced to what the trader reads:
+ * whose it is and when it happened (`fill_timestamp`, turned into a host-zone `Date` by the
+ * client, like the order timestamps).
+ */
+export const KiteTradeSchema = z.object({
+  order_id: z.union([z.string().min(1), z.number()]).transform(String),
+  fill_timestamp: z.unknown().optional(),
+  exchange_timestamp: z.unknown().optional(),
+});
+export type KiteTrade = z.infer<typeof KiteTradeSchema>;
+
+/** A list of trades. */
+export const KiteTradeListSchema = z.array(KiteTradeSchema);
+
+/** The successful answer of a placement or a cancel: `{ order_id }`. */
+export const OrderIdResponseSchema = z.object({
   order_id: z.union([z.string().min(1), z.number()]).transform(String),
 });
 

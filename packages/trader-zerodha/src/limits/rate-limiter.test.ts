@@ -114,6 +114,20 @@ describe("RateLimiter", () => {
     expect(order).toEqual(["lookup-1", "lookup-2", "poll-1", "poll-2"]);
   });
 
+  it("hands a cancelled permit's slot back at once: a request never sent occupies no window", async () => {
+    const instance = limiter([{ limit: 1, windowMs: 1_000 }]);
+    const first = await instance.acquire();
+    const { granted } = acquireAll(instance, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(granted).toEqual([]);
+    first?.cancel();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toEqual([10]);
+    // A release after the cancel changes nothing.
+    first?.release();
+    expect(instance.inFlight).toBe(1);
+  });
+
   it("holds requests back after a pause (a 429 that came anyway)", async () => {
     const instance = limiter([{ limit: 10, windowMs: 1_000 }]);
     instance.pauseUntil(700);

@@ -12,9 +12,13 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-/** Leave to send one request; release it when the request is over, answered or not. */
+/**
+ * Leave to send one request: `release` it when the request is over, answered or not, or `cancel`
+ * it when the request was not sent after all (the slot is handed back at once).
+ */
 export interface Permit {
   release(): void;
+  cancel(): void;
 }
 
 interface Entry {
@@ -141,6 +145,14 @@ export class RateLimiter {
         release: () => {
           if (entry.end !== null) return;
           entry.end = this.#now();
+          this.#pump();
+        },
+        cancel: () => {
+          if (entry.end !== null) return;
+          // Never sent: it occupies no window (and a later release is a no-op).
+          entry.end = Number.NEGATIVE_INFINITY;
+          const index = this.#entries.indexOf(entry);
+          if (index !== -1) this.#entries.splice(index, 1);
           this.#pump();
         },
       });

@@ -1,35 +1,29 @@
 import type { KnownErrorCode, Logger } from "@engine/core";
 import type { KiteGateway } from "../kite/kite-gateway.js";
 import { type OrderSpec, orderParams } from "../kite/order-params.js";
-import type { OrderReconciler } from "../reconcile/order-reconciler.js";
 
-/** How a placement ended: an order at Kite (placed now or found by its tag), or a failure. */
+/** How one placement ended, in the contract's terms. */
 export type PlacementResult =
-  | { kind: "placed"; orderId: string; adopted: boolean }
-  | { kind: "failed"; code: KnownErrorCode; message: string };
+  | { kind: "placed"; orderId: string }
+  | { kind: "failed"; code: KnownErrorCode; message: string }
+  /** No clear answer: the order may or may not exist; the engine finds out by query. */
+  | { kind: "unknown"; reason: string };
 
 export interface OrderPlacerOptions {
   gateway: KiteGateway;
-  reconciler: OrderReconciler;
-  /** The client's timeout: a placement is started only if its answer can come within budget. */
-  timeoutMs: number;
-  /** How long one signal may take, waiting for a slot and reconciling included. */
-  budgetMs: number;
-  /** Placements tried when Kite confirms that the previous one created nothing. */
-  maxAttempts?: number;
+  /** How long a placement may wait for a slot of the order rate limiter (`ZERODHA_MAX_QUEUE_MS`). */
+  maxQueueMs: number;
 }
 
-const DEFAULT_MAX_ATTEMPTS = 3;
-
 /**
- * Places one order, and when Kite gives no clear answer (timeout, dropped connection, 5xx, 429,
- * a 200 that is not JSON) finds out what happened before doing anything else: the order is
- * looked up by its tag and adopted when found; it is placed again only when Kite's order book
- * confirms that it does not exist, and at most `maxAttempts` times in all. When even that cannot
- * be learnt, the result says the state is unknown rather than risk a second order.
- *
- * Everything happens within the budget, so the engine's own execution timeout never fires
- * while an order might still be placed behind its back.
+ * Places one order with at most one request, and says what Kite's answer means: an order id is
+ * `placed`; an explicit refusal by Kite is `failed` (`BROKER_REJECTED`, or `TRADER_UNAVAILABLE`
+ * for a rejected token); a refusal on the client, before anything was sent, is `failed`
+ * (`RATE_LIMITED`, or `TRADER_UNAVAILABLE` when the engine withdrew the submission); anything
+ * else (a timeout, a dropped connection, a 5xx, a 429, a 200 that is not Kite's success, a
+ * `GeneralException`, `NetworkException` or `DataException`) is `unknown`. It never places again
+ * and never looks the order up: the engine decides that, after Kite's order book had time to show
+ * the order.
  */
 export class OrderPlacer {
   readonly #o: OrderPlacerOptions;
@@ -38,57 +32,36 @@ export class OrderPlacer {
     this.#o = options;
   }
 
-  async place(spec: OrderSpec, log: Logger, abort?: AbortSignal): Promise<PlacementResult> {
-    const { gateway, reconciler, timeoutMs } = this.#o;
-    const deadline = gateway.now() + this.#o.budgetMs;
-    const maxAttempts = this.#o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await gateway.placeOrder(orderParams(spec), deadline - timeoutMs);
-      switch (outcome.kind) {
-        case "accepted":
-          return { kind: "placed", orderId: outcome.orderId, adopted: false };
-        case "rejected":
-          return { kind: "failed", code: "BROKER_REJECTED", message: outcome.message };
-        case "token":
-          return { kind: "failed", code: "TRADER_UNAVAILABLE", message: outcome.message };
-        case "throttled":
-          return {
-            kind: "failed",
-            code: outcome.reason === "daily-cap" ? "BROKER_REJECTED" : "BROKER_UNAVAILABLE",
-            message: outcome.message,
-          };
-        case "ambiguous":
-          break;
-      }
-      log.warn(
-        { attempt, error_type: outcome.errorType, message: outcome.message },
-        "placement got no clear answer: looking the order up by its tag",
-      );
-      let lookup = await reconciler.afterAmbiguity(spec.tag, deadline, abort);
-      // An unanswered request may still be working its way through Kite: absence must be seen
-      // twice, a reconcile delay apart, before the order is placed again.
-      if (lookup.kind === "absent" && outcome.unanswered === true) {
-        lookup = await reconciler.afterAmbiguity(spec.tag, deadline, abort);
-      }
-      if (lookup.kind === "found") {
-        log.info({ order_id: lookup.order.order_id }, "adopting the order found by its tag");
-        return { kind: "placed", orderId: lookup.order.order_id, adopted: true };
-      }
-      if (lookup.kind === "unknown") {
+  async place(spec: OrderSpec, abort: AbortSignal, log: Logger): Promise<PlacementResult> {
+    const outcome = await this.#o.gateway.placeOrder(orderParams(spec), {
+      maxQueueMs: this.#o.maxQueueMs,
+      abort,
+    });
+    switch (outcome.kind) {
+      case "accepted":
+        return { kind: "placed", orderId: outcome.orderId };
+      case "rejected":
+        return { kind: "failed", code: "BROKER_REJECTED", message: outcome.message };
+      case "token":
+        return { kind: "failed", code: "TRADER_UNAVAILABLE", message: outcome.message };
+      case "throttled":
+        return { kind: "failed", code: "RATE_LIMITED", message: outcome.message };
+      case "aborted":
         return {
           kind: "failed",
-          code: "BROKER_UNAVAILABLE",
-          message: `order state unknown: Kite gave no clear answer to the placement (${outcome.message}) and the order book could not be read (${lookup.reason}); check Kite for tag ${spec.tag} before trading this signal again`,
+          code: "TRADER_UNAVAILABLE",
+          message:
+            "the submission was withdrawn before it was sent (the engine's abort, or the trader shutting down); no order was sent",
         };
-      }
-      if (attempt >= maxAttempts || deadline - gateway.now() <= timeoutMs) {
+      case "ambiguous":
+        log.warn(
+          { error_type: outcome.errorType, message: outcome.message },
+          "placement got no clear answer: the order may or may not exist",
+        );
         return {
-          kind: "failed",
-          code: "BROKER_UNAVAILABLE",
-          message: `Kite did not take the order after ${attempt} attempt(s) (last: ${outcome.message}); its order book confirms that no order was created`,
+          kind: "unknown",
+          reason: `Kite gave no clear answer to the placement (${outcome.errorType}: ${outcome.message}); the order may exist with tag ${spec.tag}`,
         };
-      }
-      log.info({ attempt }, "Kite confirms no order exists: placing again");
     }
   }
 }

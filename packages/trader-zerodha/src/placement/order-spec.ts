@@ -6,7 +6,6 @@ import {
   type OrderSpec,
   roundToTick,
 } from "../kite/order-params.js";
-import { orderTag } from "../tag.js";
 
 /** How orders are placed, from the settings. */
 export interface OrderPolicy {
@@ -23,12 +22,13 @@ export type SpecResult =
 /**
  * Turns a validated signal into an order: side, instrument, quantity (the risk manager's
  * `validated_quantity`, a whole number of lots), price for LIMIT orders (the validated price, else
- * the strategy's, on the instrument's tick), and the tag derived from the signal id.
+ * the strategy's, on the instrument's tick), and the tag: the engine's client order id.
  */
 export function orderSpecFor(
   signal: SignalToExecute,
   instruments: InstrumentStore,
   policy: OrderPolicy,
+  clientOrderId: string,
 ): SpecResult {
   const original = signal.data.original_signal;
   const side = original.signal_type;
@@ -81,7 +81,7 @@ export function orderSpecFor(
       orderType: policy.orderType,
       limitPrice,
       marketProtection: policy.marketProtection,
-      tag: orderTag(signal.id),
+      tag: clientOrderId,
     },
   };
 }

@@ -34,8 +34,8 @@ export interface PostbackServerOptions {
  * Receives Kite's order postbacks (raw JSON POSTs to the app's postback URL) on a small
  * `node:http` listener. A postback counts only when its checksum,
  * `sha256(order_id + order_timestamp + api_secret)`, matches: anybody can POST to a public URL.
- * Verified postbacks only wake the order's follower, which then reads the order from Kite: the
- * postback's own fields are never trusted as the order's state.
+ * A verified postback only says that orders changed (the engine then asks Kite for status
+ * reports at once): its own fields are never trusted as the order's state.
  */
 export class PostbackServer {
   readonly #o: PostbackServerOptions;
