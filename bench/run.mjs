@@ -7,12 +7,14 @@ import { machine } from "./lib/machine.mjs";
 import { printTable, tableRows, writeResults } from "./lib/report.mjs";
 import { checkServices, cleanup, createDatabase } from "./lib/services.mjs";
 
-const SECTIONS = ["ticks", "latency", "hot", "memory"];
+const SECTIONS = ["ticks", "latency", "following", "hot", "memory", "restart"];
 const HELP = `Usage: pnpm bench [-- options]
 
-  --quick              short run: 100k ticks, 5 s latency phases, 1 min soak (unless given)
+  --quick              short run: 100k ticks, 5 s latency phases, 30 s of order following,
+                       1 min soak (unless given)
   --only <list>        comma-separated sections: ${SECTIONS.join(",")} (default: all)
   --soak-minutes <n>   memory soak after the warm-up (default 10; 1 with --quick)
+  --restarts <n>       SIGKILL-and-restart rounds of the restart section (default 5; 2 with --quick)
   --ticks <n>          ticks in the ingest topic (default 500000; 100000 with --quick)
   --cpu-prof           run the engine under --cpu-prof (profiles in bench/results/profiles)
   -h, --help           this text
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "soak-minutes": { type: "string" },
     ticks: { type: "string" },
+    restarts: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -65,6 +68,7 @@ const ctx = {
       ? 1
       : 10,
   ticks: values.ticks ? Math.round(number(values.ticks, "ticks")) : undefined,
+  restarts: values.restarts ? Math.round(number(values.restarts, "restarts")) : undefined,
   cpuProfile: values["cpu-prof"],
   log,
   databaseUrl: null,
@@ -94,7 +98,9 @@ try {
     ticks: async () => (await import("./sections/ingest.mjs")).runIngest(ctx),
     hot: async () => (await import("./sections/hot-paths.mjs")).runHotPaths(ctx),
     latency: async () => (await import("./sections/latency.mjs")).runLatency(ctx),
+    following: async () => (await import("./sections/following.mjs")).runFollowing(ctx),
     memory: async () => (await import("./sections/memory.mjs")).runMemory(ctx),
+    restart: async () => (await import("./sections/restart.mjs")).runRestart(ctx),
   };
   for (const name of SECTIONS.filter((section) => only.includes(section))) {
     try {

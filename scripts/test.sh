@@ -3,6 +3,7 @@
 # lints, builds, typechecks and runs every package's tests, integration tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node/pinned-node.sh
 
 bash scripts/services/up.sh
 pnpm exec biome check .

@@ -5,6 +5,7 @@ import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseMetrics } from "./prometheus.mjs";
 import { sleep } from "./stats.mjs";
 
 const ENGINE_MAIN = fileURLToPath(new URL("../../apps/engine/dist/main.js", import.meta.url));
@@ -113,6 +114,12 @@ export class EngineProcess {
       values[name] = (values[name] ?? 0) + Number(line.slice(space + 1));
     }
     return values;
+  }
+
+  /** The engine's /metrics, labels kept: see `parseMetrics` in prometheus.mjs. */
+  async samples() {
+    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    return parseMetrics(await response.text());
   }
 
   async ticks() {

@@ -1,14 +1,17 @@
 // The results: a table in the terminal, bench/results/latest.json, and bench/results/latency.svg.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ENGINE_STAGES } from "./prometheus.mjs";
 
 export const GOALS = {
   tick_ingest_per_s: { min: 100_000, text: ">= 100,000/s" },
   tick_ingest_ratio_vs_kafkajs: { min: 0.9, text: ">= 0.90" },
   signal_latency_p99_ms: { max: 10, text: "p99 <= 10 ms at 100/s" },
+  signal_latency_ratio_vs_relay: { max: 1.5, text: "<= 1.50 (issue 11)" },
   max_sustained_signals_per_s: { min: 1_000, text: ">= 1,000/s" },
   tick_decode_per_s: { min: 1_000_000, text: ">= 1,000,000/s" },
   rss_growth_pct: { max: 10, text: "within 10 %" },
+  restart_to_trading_s: { max: 10, text: "<= 10 s" },
 };
 
 const n = (value, digits = 0) =>
@@ -67,10 +70,30 @@ export function tableRows(results) {
         "",
       ]);
     }
-    if (r.signal_latency_p99_ratio_vs_kafkajs !== undefined) {
+    for (const [name, key] of [
+      ["p50", "signal_latency_p50_ratio_vs_kafkajs"],
+      ["p99", "signal_latency_p99_ratio_vs_kafkajs"],
+    ]) {
+      if (r[key] === undefined) continue;
       rows.push([
-        "  engine p99 / relay p99 at 100/s",
-        n(r.signal_latency_p99_ratio_vs_kafkajs, 2),
+        `  engine ${name} / relay ${name} at 100/s`,
+        n(r[key], 2),
+        GOALS.signal_latency_ratio_vs_relay.text,
+        verdict(GOALS.signal_latency_ratio_vs_relay, r[key]),
+      ]);
+    }
+    for (const fixed of r.latency.fixed) {
+      if (!fixed.engine_share) continue;
+      const stages = fixed.engine_share.stages_mean_ms_per_batch;
+      rows.push([
+        `Engine's own share at ${fixed.rate}/s, mean per signal`,
+        `${n(fixed.engine_share.execution_mean_ms, 2)} ms`,
+        "",
+        "",
+      ]);
+      rows.push([
+        "  per batch: decode / decide / execute / journal / produce",
+        `${ENGINE_STAGES.map((stage) => n(stages[stage].mean_ms, 2)).join(" / ")} ms (${n(stages.decode.batches)} batches)`,
         "",
         "",
       ]);
@@ -84,6 +107,7 @@ export function tableRows(results) {
       verdict(GOALS.max_sustained_signals_per_s, r.max_sustained_signals_per_s ?? 0),
     ]);
   }
+  if (r.following) rows.push(...followingRows(r.following));
   if (r.tick_decode_per_s !== undefined) {
     const hot = r.hot_paths;
     rows.push([
@@ -120,6 +144,68 @@ export function tableRows(results) {
       verdict(GOALS.rss_growth_pct, Math.abs(r.memory.rss_growth_pct)),
     ]);
   }
+  if (r.restart_to_trading_s !== undefined) {
+    const spawn = r.restart.spawn_to_first_result_s;
+    rows.push([
+      `Restart to trading after SIGKILL (median / max of ${r.restart.rounds.length})`,
+      `${n(spawn.median, 1)} / ${n(spawn.max, 1)} s`,
+      GOALS.restart_to_trading_s.text,
+      verdict(GOALS.restart_to_trading_s, spawn.max),
+    ]);
+  }
+  return rows;
+}
+
+/** Issue 11: fills of 1,000 open orders seen within 2 s (p99), following within 2 Kite reads/s. */
+function followingRows(f) {
+  const fill = f.fill_seen_ms;
+  const reads = f.kite_reads;
+  const met = (ok) => (ok ? "met" : "NOT met");
+  const rows = [
+    [
+      `Fill seen after release, ${n(f.open_orders)} open orders (p50 / p99 / max)`,
+      `${n(fill.p50, 0)} / ${n(fill.p99, 0)} / ${n(fill.max, 0)} ms (${n(fill.seen)}/${n(fill.released)} seen)`,
+      `p99 <= ${n(f.goal.fill_seen_p99_ms)} ms`,
+      met(f.goal.fill_seen_met),
+    ],
+    [
+      "Kite reads following them: peak in any second / mean",
+      `${n(reads.reads_peak_per_s)} / ${n(reads.reads_mean_per_s, 2)} per s (${n(reads.reads_per_round, 2)} per round)`,
+      `<= ${n(f.goal.reads_per_second)}/s`,
+      met(f.goal.reads_met),
+    ],
+  ];
+  const idle = f.setup.idle
+    .map((window) => `${n(window.round_mean_ms, 1)} ms at ${n(window.open_orders)} open`)
+    .join(", ");
+  rows.push([
+    "  follow round, mean (idle; while releasing)",
+    `${idle}; ${n(reads.round_mean_ms, 1)} ms`,
+    "",
+    "",
+  ]);
+  if (f.burst) {
+    rows.push([
+      `  ${n(f.burst.released)} released at once: fill seen p50 / max`,
+      `${n(f.burst.p50, 0)} / ${n(f.burst.max, 0)} ms (${n(f.burst.seen)} seen; rounds ${n(f.burst.following.round_mean_ms, 1)} ms mean)`,
+      "",
+      "",
+    ]);
+  }
+  if (f.emulator_order_book) {
+    rows.push([
+      "  emulator's GET /orders, in the bench process (part of a round)",
+      `${n(f.emulator_order_book.ms_p50, 1)} ms for ${n(f.emulator_order_book.orders)} orders (${n(f.emulator_order_book.bytes / 1024, 0)} KB)`,
+      "",
+      "",
+    ]);
+  }
+  rows.push([
+    "  bench process event-loop delay while releasing (p99 / max)",
+    `${n(f.phase.bench_event_loop_delay_ms.p99, 1)} / ${n(f.phase.bench_event_loop_delay_ms.max, 1)} ms`,
+    "",
+    "",
+  ]);
   return rows;
 }
 

@@ -33,3 +33,18 @@ export async function waitFor(check, { timeoutMs, everyMs = 50, what = "conditio
 
 export const round = (value, digits = 0) =>
   value === null || value === undefined ? null : Number(value.toFixed(digits));
+
+/**
+ * The most events within any sliding one-second window `(t - 1000 ms, t]` of `times` (ms), as the
+ * Kite emulator counts its peaks.
+ */
+export function peakInAnySecond(times) {
+  const sorted = Float64Array.from(times).sort();
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while (sorted[start] <= sorted[end] - 1_000) start += 1;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}

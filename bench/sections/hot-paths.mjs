@@ -1,13 +1,16 @@
-// 3. In-process hot paths, no Kafka: tick decoding into the price cache, and signal routing plus
-// paper execution through the engine's SignalPipeline with its journal on PGlite and on
-// PostgreSQL, in batches of 100 with a publish that does nothing.
+// 4. In-process hot paths, no Kafka: tick decoding into the price cache, and signal routing plus
+// paper execution through the engine's intake and execution service with its journal on PGlite
+// and on PostgreSQL, in batches of 100 with a publish that does nothing.
 
 import {
   EngineMetrics,
   ExecutionJournal,
+  ExecutionService,
+  InstanceLease,
+  MarketData,
   openDatabase,
   PriceCache,
-  SignalPipeline,
+  SignalIntake,
   tickSubscription,
 } from "../../apps/engine/dist/index.js";
 // The JSON.parse decoder the scanner replaced (package internals, for comparison only).
@@ -70,9 +73,10 @@ export async function runHotPaths(ctx) {
   // loop over the whole pool, as the tick handler loops over a batch, so the harness's own call per
   // tick is not counted as decoding.
   const decodeAll = (decode, prices) => {
+    const readAt = Date.now();
     for (let i = 0; i < pool.length; i += 1) {
       const decoded = decode(pool[i]);
-      if (decoded.ok) prices.set(decoded.value);
+      if (decoded.ok) prices.set(decoded.value, readAt);
     }
   };
   const prices = new PriceCache();
@@ -105,6 +109,8 @@ export async function runHotPaths(ctx) {
       offset: String(b * 500 + i),
       key: null,
       value: pool[(b * 500 + i) % pool.length],
+      // As kafkajs gives a record's timestamp: ms since the epoch, as text.
+      timestamp: String(Date.now()),
     })),
     heartbeat: async () => {},
     isActive: () => true,
@@ -146,7 +152,7 @@ export async function runHotPaths(ctx) {
   };
 }
 
-/** Signals per second through the SignalPipeline, journal on `url` (PGlite when null). */
+/** Signals per second through intake and the execution service, journal on `url` (PGlite when null). */
 async function pipelineRate(url, timing) {
   const database = openDatabase(url, silentLogger);
   await database.migrate();
@@ -157,18 +163,51 @@ async function pipelineRate(url, timing) {
   const prices = new PriceCache();
   const tokens = instrumentTokens(200);
   for (const token of tokens) {
-    prices.set({
-      instrumentToken: token,
-      lastPrice: 100,
-      bestBid: 99.95,
-      bestAsk: 100.05,
-      timestamp: null,
-    });
+    prices.set(
+      {
+        instrumentToken: token,
+        lastPrice: 100,
+        bestBid: 99.95,
+        bestAsk: 100.05,
+        hasDepth: true,
+        timestamp: null,
+      },
+      Date.now(),
+    );
   }
   const signalTopic = "bench.signals.validated";
   let filled = 0;
   let other = 0;
-  const pipeline = new SignalPipeline({
+  const metrics = new EngineMetrics();
+  const journal = new ExecutionJournal(database, { instanceId: "bench", clock });
+  const lease = new InstanceLease({ journal, leaseMs: 60_000, logger: silentLogger });
+  await lease.start();
+  const marketData = new MarketData(prices);
+  const executions = new ExecutionService({
+    registry,
+    journal,
+    lease,
+    quote: (token) => marketData.quote(token),
+    outputTopics: (namespace) => new TopicMap(namespace),
+    publish: async (messages) => {
+      for (const message of messages) {
+        if (message.topic === "paper.orders.filled") filled += 1;
+        else other += 1;
+      }
+    },
+    liveNamespaces: new Set(),
+    shadow: false,
+    executionTimeoutMs: 15_000,
+    maxSubmitAttempts: 3,
+    orderTtlMs: () => null,
+    signalAge: { maxAgeMs: 60_000, clockSkewMs: 2_000, appliesToSimulated: true },
+    adoptIntervalMs: 60_000,
+    clock,
+    logger: silentLogger,
+    metrics,
+  });
+  await executions.start();
+  const pipeline = new SignalIntake({
     router: new ExecutionRouter({
       targets: [{ namespace: "paper", live: false, enabled: true, enabledFor: () => true }],
       strategies: { get: async () => null },
@@ -176,25 +215,14 @@ async function pipelineRate(url, timing) {
       clock,
       logger: silentLogger,
     }),
-    registry,
     marketHours: new MarketHoursChecker({ mode: "always_open", clock }),
-    prices,
-    journal: new ExecutionJournal(database, { instanceId: "bench", leaseMs: 35_000, clock }),
+    executions,
     signalTopic,
     dlqTopic: `${signalTopic}.dlq`,
-    outputTopics: (namespace) => new TopicMap(namespace),
-    liveNamespaces: new Set(),
-    shadow: false,
-    executionTimeoutMs: 15_000,
     clock,
     logger: silentLogger,
-    metrics: new EngineMetrics(),
-    publish: async (messages) => {
-      for (const message of messages) {
-        if (message.topic === "paper.orders.filled") filled += 1;
-        else other += 1;
-      }
-    },
+    metrics,
+    publish: async () => {},
   });
   let offset = 0;
   const step = () => {
@@ -228,6 +256,8 @@ async function pipelineRate(url, timing) {
       throw new Error(`pipeline: ${filled} fills, ${other} other results`);
     return { per_s: round(perS, 1), fills: filled, journal: url ? "postgresql" : "pglite" };
   } finally {
+    await executions.stop();
+    await lease.stop();
     await registry.shutdown();
     await database.close();
   }

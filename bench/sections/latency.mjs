@@ -6,7 +6,9 @@
 import { Partitioners } from "../lib/deps.mjs";
 import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
 import { instrumentTokens, tickFactory, validatedSignal } from "../lib/messages.mjs";
+import { ENGINE_STAGES, engineShare } from "../lib/prometheus.mjs";
 import { RelayProcess } from "../lib/relay.mjs";
+import { consumeResults, parseOrNull } from "../lib/result-consumer.mjs";
 import { createTopics, fill, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.mjs";
 import { sleep, summarize, waitFor } from "../lib/stats.mjs";
 import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.mjs";
@@ -46,6 +48,8 @@ export class SignalRig {
         namespace,
         groupPrefix: `bench-${ctx.runId}-${namespace}`,
         ticksTopic,
+        // Priced once at the start for the whole run: those prices must not age out meanwhile.
+        extra: { PRICE_MAX_AGE_MS: "86400000" },
       }),
     });
     try {
@@ -123,35 +127,17 @@ export class SignalRig {
     // Paper results of every engine on the broker land there: this run's are told apart by
     // their causation id, the signal's own id. From the latest: the warm-up covers the join.
     const [filled] = this.resultTopics;
-    await this.consumer.subscribe({ topics: this.resultTopics, fromBeginning: false });
-    const joined = new Promise((resolve) => {
-      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        remove();
-        resolve();
-      });
+    await consumeResults(this.consumer, this.resultTopics, (topic, message, now) => {
+      const event = parseOrNull(message.value);
+      const sent = event && this.pending.get(event.causation_id);
+      if (!sent) return;
+      this.pending.delete(event.causation_id);
+      const phase = sent.phase;
+      phase.received += 1;
+      phase.lastAt = now;
+      if (topic === filled) phase.samples.push(sent.at - phase.startedAt, now - sent.at);
+      else phase.failed += 1;
     });
-    await this.consumer.run({
-      // Committing after every batch would put a broker round trip between two fetches: the
-      // client would time its own commits, not the engine.
-      autoCommit: true,
-      autoCommitInterval: 5_000,
-      partitionsConsumedConcurrently: 3,
-      eachBatch: async ({ batch }) => {
-        const now = performance.now();
-        for (const message of batch.messages) {
-          const event = parseOrNull(message.value);
-          const sent = event && this.pending.get(event.causation_id);
-          if (!sent) continue;
-          this.pending.delete(event.causation_id);
-          const phase = sent.phase;
-          phase.received += 1;
-          phase.lastAt = now;
-          if (batch.topic === filled) phase.samples.push(sent.at - phase.startedAt, now - sent.at);
-          else phase.failed += 1;
-        }
-      },
-    });
-    await joined;
     // The group has its partitions; give it the moment it takes to fetch their latest offsets.
     await sleep(1_000);
   }
@@ -262,12 +248,9 @@ async function fixedPhases(ctx, rig, what) {
   const seconds = ctx.quick ? 5 : 20;
   const fixed = [];
   for (const rate of FIXED_RATES) {
-    const before = await rig.engine?.metrics();
-    const result = await rig.phase(`${what} ${rate}/s`, rate, seconds);
-    if (before)
-      result.engine_execution_ms_mean = executionMeanMs(before, await rig.engine.metrics());
+    const result = await measuredPhase(rig, `${what} ${rate}/s`, rate, seconds);
     ctx.log(
-      `latency: ${what} at ${rate}/s for ${seconds} s: p50 ${result.p50} ms, p99 ${result.p99} ms, p99.9 ${result.p999} ms, max ${result.max} ms (${result.filled}/${result.sent} answered${before ? `; engine's own share ${result.engine_execution_ms_mean} ms mean` : ""})`,
+      `latency: ${what} at ${rate}/s for ${seconds} s: p50 ${result.p50} ms, p99 ${result.p99} ms, p99.9 ${result.p999} ms, max ${result.max} ms (${result.filled}/${result.sent} answered${result.engine_share ? `; engine's own share ${result.engine_execution_ms_mean} ms mean, per batch ${stagesText(result.engine_share)}` : ""})`,
     );
     fixed.push(result);
     await sleep(1_000);
@@ -276,14 +259,29 @@ async function fixedPhases(ctx, rig, what) {
 }
 
 /**
- * The engine's own share of the latency between two reads of its metrics: the mean time from
- * reading a batch to its results acknowledged by Kafka.
+ * A phase of `rig`; for the engine, with where its share went, from its /metrics read before and
+ * after: `engine_execution_seconds` (per execution, from reading its batch to its result
+ * acknowledged by Kafka) and `engine_stage_seconds` (per batch and stage).
  */
-function executionMeanMs(before, after) {
-  const count = after.engine_execution_seconds_count - before.engine_execution_seconds_count;
-  const sum = after.engine_execution_seconds_sum - before.engine_execution_seconds_sum;
-  return count > 0 ? Math.round((sum / count) * 1e5) / 100 : null;
+async function measuredPhase(rig, label, rate, seconds, options) {
+  const before = await rig.engine?.samples();
+  const result = await rig.phase(label, rate, seconds, options);
+  if (before) {
+    const share = engineShare(before, await rig.engine.samples());
+    result.engine_execution_ms_mean = share.execution_mean_ms;
+    result.engine_share = share;
+  }
+  return result;
 }
+
+function stagesText(share) {
+  return ENGINE_STAGES.map(
+    (stage) => `${stage} ${share.stages_mean_ms_per_batch[stage].mean_ms ?? "n/a"} ms`,
+  ).join(", ");
+}
+
+/** The engine's latency over the relay's, same rate, same run (issue 11: within 1.5). */
+const ratio = (engine, relay) => (relay > 0 ? Math.round((engine / relay) * 100) / 100 : null);
 
 const percentiles = (result) => ({
   rate: result.rate,
@@ -306,11 +304,17 @@ export async function runLatency(ctx) {
   }
   const engineAt100 = engine.signal_latency_ms;
   const baselineAt100 = baseline[0];
+  const ratios = engine.latency.fixed.map((result, i) => ({
+    rate: result.rate,
+    p50: ratio(result.p50, baseline[i]?.p50),
+    p99: ratio(result.p99, baseline[i]?.p99),
+  }));
   return {
     ...engine,
     baseline_kafkajs_relay_latency_ms: percentiles(baselineAt100),
-    signal_latency_p99_ratio_vs_kafkajs:
-      baselineAt100.p99 > 0 ? Math.round((engineAt100.p99 / baselineAt100.p99) * 100) / 100 : null,
+    signal_latency_p50_ratio_vs_kafkajs: ratio(engineAt100.p50, baselineAt100.p50),
+    signal_latency_p99_ratio_vs_kafkajs: ratio(engineAt100.p99, baselineAt100.p99),
+    signal_latency_ratios_vs_kafkajs: ratios,
     latency: {
       ...engine.latency,
       baseline: baseline.map(({ latencies, ...rest }) => rest),
@@ -338,7 +342,9 @@ async function runEngineLatency(ctx) {
     let passed = null;
     let failedAt = null;
     for (const rate of ctx.quick ? [500, 1_000, 2_000, 4_000] : [500, 1_000, 2_000, 4_000, 8_000]) {
-      const result = await rig.phase(`step ${rate}/s`, rate, stepSeconds, { drainMs: 15_000 });
+      const result = await measuredPhase(rig, `step ${rate}/s`, rate, stepSeconds, {
+        drainMs: 15_000,
+      });
       steps.push(result);
       ctx.log(
         `latency: step ${rate}/s: ${result.sustained ? "sustained" : "NOT sustained"} (achieved ${result.achieved_rate}/s, p99 ${result.p99_first_third} -> ${result.p99_last_third} ms, ${result.missing} missing)`,
@@ -353,7 +359,9 @@ async function runEngineLatency(ctx) {
     // One more point between the last rate sustained and the first that was not.
     if (passed !== null && failedAt !== null) {
       const rate = Math.round((passed + failedAt) / 2);
-      const result = await rig.phase(`step ${rate}/s`, rate, stepSeconds, { drainMs: 15_000 });
+      const result = await measuredPhase(rig, `step ${rate}/s`, rate, stepSeconds, {
+        drainMs: 15_000,
+      });
       steps.push(result);
       ctx.log(`latency: step ${rate}/s: ${result.sustained ? "sustained" : "NOT sustained"}`);
       if (result.sustained) passed = rate;
@@ -374,14 +382,6 @@ async function runEngineLatency(ctx) {
     };
   } finally {
     await rig.stop();
-  }
-}
-
-function parseOrNull(value) {
-  try {
-    return JSON.parse(value.toString("utf8"));
-  } catch {
-    return null;
   }
 }
 

@@ -1,4 +1,4 @@
-// 4. Memory: the engine's resident set under steady ticks (2,000 a second, every instrument once a
+// 5. Memory: the engine's resident set under steady ticks (2,000 a second, every instrument once a
 // second) and signals (100 a second), sampled every 10 s. The soak starts after a warm-up, so
 // what it measures is growth in steady state (a leak), not the first minute's JIT and buffers.
 

@@ -27,7 +27,14 @@ program
     const embedded = !process.env.KAFKA_BROKERS && !process.env.DATABASE_URL;
     const env = embedded ? { MARKET_HOURS_MODE: "always_open", ...process.env } : process.env;
     const logger = createLogger({ level: readLogLevel() });
-    const engine = new Engine({ env, logger });
+    const describe = (error: unknown) =>
+      error instanceof Error ? (error.stack ?? error.message) : String(error);
+    // While starting there is nothing to stop yet.
+    let fail = (reason: string, error: unknown): void => {
+      logger.fatal({ err: describe(error) }, `${reason} while starting: exit code 1`);
+      process.exit(1);
+    };
+    const engine = new Engine({ env, logger, onFatal: (error) => fail("consumer stopped", error) });
     const running = await engine.start();
 
     let simulator: MarketSimulator | null = null;
@@ -50,10 +57,14 @@ program
     }
 
     let stopping = false;
-    const stop = async (signal: string) => {
+    /**
+     * Every way out stops the engine first: its consumers leave their groups, so a new instance
+     * gets the partitions at once instead of after the session timeout. Only SIGKILL skips this.
+     */
+    const stop = async (reason: string, code: number) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, "stopping");
+      logger.info({ reason }, "stopping");
       const deadline = setTimeout(() => {
         logger.error({ deadline_ms: STOP_DEADLINE_MS }, "stop took too long: exiting");
         process.exit(1);
@@ -62,10 +73,18 @@ program
       await engine.stop();
       clearTimeout(deadline);
       logger.info({}, "stopped");
-      process.exit(0);
+      process.exit(code);
     };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
+    // Exits non-zero, so a supervisor starts a fresh instance: alive but not consuming never lasts.
+    fail = (reason, error) => {
+      logger.fatal({ err: describe(error) }, `${reason}: stopping, exit code 1`);
+      void stop(reason, 1);
+    };
+    process.on("uncaughtException", (error) => fail("uncaught exception", error));
+    process.on("unhandledRejection", (error) => fail("unhandled rejection", error));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      process.on(signal, () => void stop(signal, 0));
+    }
   });
 
 program

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  assertLiveCapable,
   type Clock,
   type EngineSettings,
   EngineSettingsSchema,
@@ -9,14 +10,17 @@ import {
   envList,
   type Logger,
   loadAllSettings,
-  MarketHoursChecker,
   systemClock,
   TopicMap,
+  type Trader,
   TraderRegistry,
 } from "@engine/core";
 import { z } from "zod";
 import { type DatabaseHandle, openDatabase } from "../db/database.js";
 import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
+import { classifyBusError } from "../errors/bus-errors.js";
+import { ExecutionService } from "../execution/execution-service.js";
+import { InstanceLease } from "../execution/instance-lease.js";
 import {
   HttpServer,
   type HttpServer as HttpServerType,
@@ -24,13 +28,14 @@ import {
 } from "../http/http-server.js";
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { EngineMetrics } from "../observability/metrics.js";
-import { OrderFollower } from "../pipeline/order-follower.js";
+import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
-import { SignalPipeline } from "../pipeline/signal-pipeline.js";
+import { SignalIntake } from "../pipeline/signal-intake.js";
 import { tickSubscription } from "../pipeline/tick-handler.js";
 import { InMemoryTransport } from "../transport/in-memory-transport.js";
 import { KafkaTransport } from "../transport/kafka-transport.js";
 import type { MessageTransport, OutboundMessage } from "../transport/transport.js";
+import { startMarketCalendar } from "./market-calendar.js";
 import {
   type AnyTraderPlugin,
   loadPluginModules,
@@ -50,6 +55,11 @@ export interface EngineOptions {
   clock?: Clock;
   /** Serve HTTP (default true). */
   http?: boolean;
+  /**
+   * Told when consumption stopped for good (a Kafka consumer its client gave up on): the process
+   * should exit non-zero so its supervisor starts a fresh one. Without it, `/ready` says so.
+   */
+  onFatal?(error: Error): void;
 }
 
 /** What `start()` built, for the app and for tests. */
@@ -141,6 +151,15 @@ export class Engine {
       "starting trading engine",
     );
 
+    // Before anything opens: a bad calendar file stops start-up.
+    const market = await startMarketCalendar({
+      settings: settings.marketHours,
+      clock,
+      logger,
+      metrics,
+    });
+    this.#onStop("market calendar", () => market.stop());
+
     const database = openDatabase(settings.databaseUrl, logger);
     this.#onStop("database", () => database.close());
     await database.migrate();
@@ -149,6 +168,10 @@ export class Engine {
     const simulatorSettings =
       pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
     const registry = new TraderRegistry({ timeoutMs: settings.traderInitTimeoutMs, logger });
+    const prices = new PriceCache({ maxAgeMs: settings.priceMaxAgeMs, clock });
+    const marketData = new MarketData(prices);
+    // Traders built below reach the execution service (made further down) through this.
+    let executions: ExecutionService | undefined;
     const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
     for (const plugin of enabled) {
       const context = {
@@ -156,12 +179,16 @@ export class Engine {
         namespace: plugin.namespace,
         clock,
         logger: logger.child({ namespace: plugin.namespace }),
+        marketData,
+        ordersChanged: () => executions?.ordersChanged(plugin.namespace),
       };
       // Shadow mode never reaches a live broker: the simulator executes live namespaces instead.
-      const trader =
+      const trader: Trader =
         shadow && plugin.live
           ? SIMULATOR_PLUGIN.create({ ...context, settings: simulatorSettings })
           : plugin.create({ ...context, settings: pluginSettings.get(plugin.namespace) });
+      // A live trader that could not resolve an ambiguous submission must not start at all.
+      if (plugin.live && !shadow) assertLiveCapable(trader);
       registry.register(trader);
     }
     const namespaces = registry.namespaces();
@@ -185,6 +212,9 @@ export class Engine {
           ...settings.kafka,
           signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
           tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${instanceId}`,
+          deadLetterTopic: dlq,
+          onFatal: (error) => this.#o.onFatal?.(error),
+          clock,
           logger,
           metrics,
         })
@@ -230,50 +260,60 @@ export class Engine {
     });
     const journal = new ExecutionJournal(database, {
       instanceId,
-      // Long enough that a slow broker call is never taken over while it runs.
-      leaseMs: settings.executionTimeoutMs * 2 + 5_000,
       clock,
       // A shadow engine may share the database with a normal one: its executions are its own.
       namespacePrefix: prefix,
     });
-    const publish = (messages: readonly OutboundMessage[]) => transport.publish(messages);
-    const follower = new OrderFollower({
+    const lease = new InstanceLease({ journal, leaseMs: settings.leaseMs, logger });
+    await lease.start();
+    this.#onStop("instance lease", () => lease.stop());
+    const publish = async (messages: readonly OutboundMessage[]) => {
+      try {
+        await transport.publish(messages);
+      } catch (error) {
+        throw classifyBusError(error);
+      }
+    };
+    executions = new ExecutionService({
       registry,
       journal,
+      lease,
+      quote: (token) => marketData.quote(token),
       outputTopics,
       publish,
-      clock,
-      logger,
-      metrics,
-      leaseRenewMs: Math.max(1_000, Math.floor(settings.executionTimeoutMs / 2)),
-    });
-    await follower.start();
-    this.#onStop("order follower", () => follower.stop());
-
-    const prices = new PriceCache();
-    const pipeline = new SignalPipeline({
-      router,
-      registry,
-      marketHours: new MarketHoursChecker({
-        mode: settings.marketHours.mode,
-        extraHolidays: settings.marketHours.extraHolidays,
-        clock,
-      }),
-      prices,
-      journal,
-      signalTopic: topics.signals,
-      dlqTopic: dlq(topics.signals),
-      outputTopics,
       liveNamespaces: new Set(
         plugins.filter((plugin) => plugin.live).map((plugin) => plugin.namespace),
       ),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
+      maxSubmitAttempts: settings.maxSubmitAttempts,
+      orderTtlMs: (namespace) => {
+        const ms = settings.orderTtl.byNamespace[namespace] ?? settings.orderTtl.defaultMs;
+        return ms > 0 ? ms : null;
+      },
+      signalAge: settings.signalAge,
+      adoptIntervalMs: Math.max(1_000, Math.floor(settings.leaseMs / 3)),
+      clock,
+      logger,
+      metrics,
+    });
+    await executions.start();
+    const service = executions;
+    this.#onStop("executions", () => service.stop());
+
+    const maxMessageBytes =
+      transport instanceof KafkaTransport ? transport.maxMessageBytes : undefined;
+    const intake = new SignalIntake({
+      router,
+      marketHours: market.checker,
+      executions: service,
+      signalTopic: topics.signals,
+      dlqTopic: dlq(topics.signals),
+      maxMessageBytes,
       clock,
       logger,
       metrics,
       publish,
-      follower,
       onDatabaseHealth: (healthy, reason) => {
         this.#databaseHealthy = healthy;
         this.#databaseReason = reason;
@@ -293,14 +333,15 @@ export class Engine {
     }
 
     await transport.start({
-      signals: pipeline.subscription(),
+      signals: intake.subscription(),
       ticks: tickSubscription({
-        prices,
+        prices: marketData,
         topic: topics.ticks,
         dlqTopic: dlq(topics.ticks),
         clock,
         metrics,
         publish,
+        maxMessageBytes,
       }),
     });
     this.#consuming = true;

@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import type { PluginSettings, TraderPlugin } from "@engine/core";
 import { paperPlugin } from "@engine/trader-paper";
 import { zerodhaPlugin } from "@engine/trader-zerodha";
+import { z } from "zod";
 
 /** Any plugin, whatever its settings. */
 // biome-ignore lint/suspicious/noExplicitAny: plugins are heterogeneous in their settings type
@@ -37,15 +38,18 @@ export async function loadPluginModules(specifiers: readonly string[]): Promise<
   return plugins;
 }
 
+/**
+ * What a loaded module must export to be taken for a plugin (its capabilities are the trader's
+ * own declaration, checked when the trader is built).
+ */
+const PluginShapeSchema = z.looseObject({
+  namespace: z.string().min(1),
+  live: z.boolean(),
+  create: z.instanceof(Function),
+  enabledFor: z.instanceof(Function),
+  settingsSchema: z.looseObject({}),
+});
+
 function isPlugin(value: unknown): value is AnyTraderPlugin {
-  const plugin = value as Partial<AnyTraderPlugin> | null;
-  return (
-    typeof plugin === "object" &&
-    plugin !== null &&
-    typeof plugin.namespace === "string" &&
-    typeof plugin.live === "boolean" &&
-    typeof plugin.create === "function" &&
-    typeof plugin.enabledFor === "function" &&
-    typeof plugin.settingsSchema === "object"
-  );
+  return PluginShapeSchema.safeParse(value).success;
 }

@@ -8,6 +8,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/p
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { classifyDatabaseError } from "../errors/database-errors.js";
 import { schema } from "./schema.js";
 
 /** The engine's database, whichever driver is behind it. */
@@ -31,6 +32,8 @@ export interface DatabaseHandle {
    * Rows of a raw statement, whatever the driver's result shape. With `preparedAs`, PostgreSQL
    * parses and plans it once per connection instead of on every call (half a millisecond of the
    * journal's largest statement): for statements whose text never changes, one name each.
+   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   * @throws DatabaseStatementError (not retryable) when it refuses the statement
    */
   rows<T>(query: SQL, preparedAs?: string): Promise<T[]>;
   /** Resolves when the database answers. */
@@ -69,13 +72,14 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
         return { rows: result.rows as T[] };
       },
     },
-    rows: async <T>(query: SQL, preparedAs?: string) => {
-      if (preparedAs === undefined) {
-        return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
-      }
-      const { sql: text, params } = dialect.sqlToQuery(query);
-      return (await pool.query({ name: preparedAs, text, values: params })).rows as T[];
-    },
+    rows: <T>(query: SQL, preparedAs?: string) =>
+      classified(async () => {
+        if (preparedAs === undefined) {
+          return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+        }
+        const { sql: text, params } = dialect.sqlToQuery(query);
+        return (await pool.query({ name: preparedAs, text, values: params })).rows as T[];
+      }),
     ping: async () => {
       await pool.query("select 1");
     },
@@ -108,7 +112,8 @@ function openPglite(): DatabaseHandle {
       },
     },
     // PGlite is in process: there is no round trip for a prepared statement to save.
-    rows: async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: <T>(query: SQL) =>
+      classified(async () => ((await db.execute(query)) as unknown as { rows: T[] }).rows),
     ping: async () => {
       await client.query("select 1");
     },
@@ -116,6 +121,15 @@ function openPglite(): DatabaseHandle {
       migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: () => client.close(),
   };
+}
+
+/** Runs a statement, turning the driver's errors into the engine's, which say whether to retry. */
+async function classified<R>(run: () => Promise<R>): Promise<R> {
+  try {
+    return await run();
+  } catch (error) {
+    throw classifyDatabaseError(error);
+  }
 }
 
 export { sql };

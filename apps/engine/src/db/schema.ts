@@ -1,3 +1,4 @@
+import type { ExecutionState, ExecutionStatus } from "@engine/core";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -60,42 +61,64 @@ export interface JournaledSignal {
 }
 
 /**
- * `in_flight`: handed to the trader, result not yet stored;
- * `placed`: a live broker accepted the order, the engine follows it to its end;
- * `settled`: the final result is stored but not yet published;
- * `completed`: every result of the execution is stored and published.
- */
-export type ExecutionStatus = "in_flight" | "placed" | "settled" | "completed";
-
-/**
- * One row per (signal, namespace): written before the trader is called and completed with its
- * result, so a redelivered signal republishes the stored result instead of trading again.
+ * One row per (signal, namespace): claimed before anything is sent and updated after every
+ * transition of its execution state machine (`@engine/core`'s `transitionExecution`), so a
+ * redelivered signal republishes what was stored instead of trading again, and an execution whose
+ * owner died is taken over where it stood.
+ *
+ * Ownership: `claimed_by` is the owning engine instance (see `engine_instances`), `epoch` a fencing
+ * token that every takeover increments; every write is conditional on both, so a process that
+ * lost an execution can never store (or publish) anything for it again.
  */
 export const executionJournal = pgTable(
   "engine_execution_journal",
   {
     signalId: text("signal_id").notNull(),
     namespace: text("namespace").notNull(),
+    /** `ExecutionState["status"]`, repeated out of `state` for indexes and operators. */
     status: text("status").$type<ExecutionStatus>().notNull(),
     /** Executed by the paper simulator in place of a live broker (shadow mode). */
     shadow: boolean("shadow").notNull().default(false),
-    attempts: integer("attempts").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
     claimedBy: text("claimed_by").notNull(),
-    leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
+    epoch: integer("epoch").notNull().default(1),
+    /** The whole `ExecutionState`, as the transition function left it. */
+    state: jsonb("state").$type<ExecutionState>().notNull(),
+    /** The final event's kind (`filled`, `failed`), null while open. */
     outcome: text("outcome"),
     errorCode: text("error_code"),
     orderId: text("order_id"),
-    /** The result events exactly as published, ids included. */
-    events: jsonb("events").$type<unknown[]>(),
+    /** Every result event of the execution, in order, exactly as published (ids included). */
+    events: jsonb("events").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    /** How many of `events` are known to be published (live executions; 0 for simulated). */
+    published: integer("published").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },
   (table) => [
     primaryKey({ columns: [table.signalId, table.namespace] }),
-    index("engine_execution_journal_open_idx")
-      .on(table.namespace, table.status)
-      .where(sql`${table.status} <> 'completed'`),
+    // What a takeover looks for: executions not ended, or ended with events still to publish.
+    index("engine_execution_journal_unfinished_idx")
+      .on(table.namespace, table.claimedBy)
+      .where(
+        sql`${table.status} in ('pending', 'submitted', 'unknown', 'accepted', 'partially_filled') or ${table.published} < jsonb_array_length(${table.events})`,
+      ),
   ],
 );
 
-export const schema = { strategyConfigurations, signalJournal, executionJournal };
+/**
+ * One row per running engine instance: its lease. An instance renews it while it runs; when it
+ * has run out (the process died, or lost the database for longer than the lease), other
+ * instances take its unfinished executions over. Times are the database's, so instances need no
+ * synchronised clocks.
+ */
+export const engineInstances = pgTable("engine_instances", {
+  instanceId: text("instance_id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
+});
+
+export const schema = { strategyConfigurations, signalJournal, executionJournal, engineInstances };

@@ -27,7 +27,7 @@ export class EngineMetrics {
 
   readonly executionSeconds = new Histogram({
     name: "engine_execution_seconds",
-    help: "From a signal's arrival to the acknowledgement of its results",
+    help: "From a signal's batch being read to its first result acknowledged by the bus (for a live order: its order_placed), by namespace",
     labelNames: ["namespace"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
@@ -62,6 +62,85 @@ export class EngineMetrics {
   readonly databaseRetries = new Counter({
     name: "engine_database_retries_total",
     help: "Batches retried because the database could not be reached",
+    registers: [this.registry],
+  });
+
+  readonly openExecutions = new Gauge({
+    name: "engine_open_executions",
+    help: "Executions followed now (open orders and orders whose state is unknown), by namespace",
+    labelNames: ["namespace"] as const,
+    registers: [this.registry],
+  });
+
+  readonly anomalies = new Counter({
+    name: "engine_order_anomalies_total",
+    help: "Broker behaviour that must never happen (a second order for one client order id, an order that vanished, an overfill), by namespace and kind",
+    labelNames: ["namespace", "anomaly"] as const,
+    registers: [this.registry],
+  });
+
+  readonly submitSeconds = new Histogram({
+    name: "engine_submit_seconds",
+    help: "How long traders took to answer a submission (queueing for the broker's rate limit included)",
+    labelNames: ["namespace"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly followRoundSeconds = new Histogram({
+    name: "engine_follow_round_seconds",
+    help: "Duration of one round of following a namespace's open orders",
+    labelNames: ["namespace"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly signalAgeSeconds = new Histogram({
+    name: "engine_signal_age_seconds",
+    help: "Age of a validated signal (from its timestamp) when it was executed, by namespace",
+    labelNames: ["namespace"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly adopted = new Counter({
+    name: "engine_executions_adopted_total",
+    help: "Executions taken over from an instance whose lease ran out",
+    labelNames: ["namespace"] as const,
+    registers: [this.registry],
+  });
+
+  readonly fencedWrites = new Counter({
+    name: "engine_fenced_writes_total",
+    help: "Transitions refused because another instance had taken the execution over",
+    labelNames: ["namespace"] as const,
+    registers: [this.registry],
+  });
+
+  readonly cancels = new Counter({
+    name: "engine_cancels_total",
+    help: "Cancels the engine sent, by namespace and outcome (requested, too_late, failed)",
+    labelNames: ["namespace", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly stageSeconds = new Histogram({
+    name: "engine_stage_seconds",
+    help: "Where a signal batch's time goes: decode, decide, journal, execute (simulated traders), produce",
+    labelNames: ["stage"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly marketCalendarCovered = new Gauge({
+    name: "engine_market_calendar_covered",
+    help: "1 when a shipped or configured market calendar covers today's year (IST), 0 when the engine is trading on weekdays alone",
+    registers: [this.registry],
+  });
+
+  readonly marketCalendarReloadFailures = new Counter({
+    name: "engine_market_calendar_reload_failures_total",
+    help: "Changes to MARKET_CALENDAR_FILE rejected (the last good calendar was kept)",
     registers: [this.registry],
   });
 

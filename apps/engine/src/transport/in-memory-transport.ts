@@ -49,8 +49,9 @@ export class InMemoryTransport implements MessageTransport {
         topic: message.topic,
         partition: 0,
         offset: String(log.length),
-        key: Buffer.from(message.key),
+        key: message.key === null ? null : Buffer.from(message.key),
         value: Buffer.from(message.value),
+        timestamp: String(Date.now()),
       });
       for (const listener of this.#listeners.get(message.topic) ?? []) listener(message);
     }

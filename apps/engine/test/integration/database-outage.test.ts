@@ -69,6 +69,8 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
   ] as const)(
     "executes nothing while connections are %s, reports not ready, then executes every held signal exactly once",
     async (_how, mode, outageMs) => {
+      // A fresh price for each case: one older than PRICE_MAX_AGE_MS is no price.
+      await primePrice(engine, producer, token, 2210.1);
       // Before the outage: executed, and ready.
       const before = validatedSignal({ strategyId: "outage_live", instrumentToken: token });
       await sendSignals(producer, `${namespace}.signals.validated`, [before]);
@@ -139,8 +141,8 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
             status,
           })),
         ).toEqual([
-          { namespace: "livesim", attempts: 1, status: "completed" },
-          { namespace: "paper", attempts: 1, status: "completed" },
+          { namespace: "livesim", attempts: 1, status: "filled" },
+          { namespace: "paper", attempts: 1, status: "filled" },
         ]);
       }
       const orders = readLiveRecord(recordFile);

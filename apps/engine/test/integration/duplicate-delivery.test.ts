@@ -42,8 +42,8 @@ describe("a validated signal delivered twice is executed once and its result rep
     expect(
       rows.map(({ namespace, attempts, status }) => ({ namespace, attempts, status })),
     ).toEqual([
-      { namespace: "livesim", attempts: 1, status: "completed" },
-      { namespace: "paper", attempts: 1, status: "completed" },
+      { namespace: "livesim", attempts: 1, status: "filled" },
+      { namespace: "paper", attempts: 1, status: "filled" },
     ]);
     for (const namespace of ["paper", "livesim"]) {
       const copies = fills(namespace, signalId);

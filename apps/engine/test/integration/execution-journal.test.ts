@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { silentLogger, systemClock } from "@engine/core";
+import { type ExecutionState, newExecutionState, silentLogger, systemClock } from "@engine/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "../../src/db/database.js";
+import { type DatabaseHandle, openDatabase, sql } from "../../src/db/database.js";
 import {
-  type Completion,
   ExecutionJournal,
   executionKey,
+  type JournaledEvent,
+  type NewExecution,
   type SignalRecord,
 } from "../../src/journal/execution-journal.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
@@ -19,124 +20,175 @@ function record(signalId: string, targets: string[]): SignalRecord {
     disposition: "routed",
     targets,
     detail: null,
-    envelope: { id: signalId, correlation_id: signalId, trace_id: signalId, data: {} },
+    envelope: {
+      id: signalId,
+      correlation_id: signalId,
+      trace_id: signalId,
+      data: { validated_quantity: 5 },
+    },
     sourceTopic: "journal.signals.validated",
     sourcePartition: 0,
     sourceOffset: "0",
   };
 }
 
-function completion(signalId: string, namespace: string, fillPrice: number): Completion {
+function filledEvent(namespace: string): JournaledEvent {
   return {
-    signalId,
-    namespace,
-    follow: false,
-    outcome: "filled",
-    errorCode: null,
-    orderId: `order-${signalId}`,
-    events: [
-      {
-        topic: `${namespace}.orders.filled`,
-        key: "256265",
-        event: { id: randomUUID(), type: "order_filled", data: { fill_price: fillPrice } },
-      },
-    ],
+    topic: `${namespace}.orders.filled`,
+    key: "journal_test:256265",
+    event: { id: randomUUID(), type: "order_filled", data: { fill_price: 101 } },
   };
 }
 
-/** The journal's first write of a batch, on PostgreSQL: one statement, all or nothing. */
-describe("ExecutionJournal.recordAndClaim", () => {
+function execution(
+  signalId: string,
+  namespace: string,
+  state?: Partial<ExecutionState>,
+): NewExecution {
+  const events = state?.status === "filled" ? [filledEvent(namespace)] : [];
+  return {
+    signalId,
+    namespace,
+    shadow: false,
+    state: { ...newExecutionState(5), ...state },
+    events,
+  };
+}
+
+/** The execution journal on PostgreSQL: one statement per batch, and fenced ownership. */
+describe("ExecutionJournal", () => {
   let db: TestDatabase;
   let handle: DatabaseHandle;
-  let journal: ExecutionJournal;
-  let other: ExecutionJournal;
+  let a: ExecutionJournal;
+  let b: ExecutionJournal;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     handle = openDatabase(db.url, silentLogger);
     await handle.migrate();
-    const options = { leaseMs: 60_000, clock: systemClock };
-    journal = new ExecutionJournal(handle, { ...options, instanceId: "engine-a" });
-    other = new ExecutionJournal(handle, { ...options, instanceId: "engine-b" });
+    a = new ExecutionJournal(handle, { instanceId: "engine-a", clock: systemClock });
+    b = new ExecutionJournal(handle, { instanceId: "engine-b", clock: systemClock });
+    await a.renewLease(60_000, "host-a", 1);
+    await b.renewLease(60_000, "host-b", 2);
   });
 
   afterAll(async () => {
-    await handle?.close();
-    await db?.drop();
+    await handle.close();
+    await db.drop();
   });
 
-  const rowsOf = (signalId: string) =>
-    db.query<{ namespace: string; status: string; claimed_by: string; events: unknown }>(
-      "select namespace, status, claimed_by, events from engine_execution_journal where signal_id = $1 order by namespace",
-      [signalId],
+  async function row(signalId: string, namespace: string) {
+    const rows = await handle.rows<{
+      status: string;
+      claimed_by: string;
+      epoch: number;
+      published: number;
+      events: unknown[];
+    }>(
+      sql`select status, claimed_by, epoch, published, events from engine_execution_journal
+          where signal_id = ${signalId} and namespace = ${namespace}`,
     );
+    return rows[0];
+  }
 
-  it("stores new signals, their live claims and their simulated results together", async () => {
-    const id = randomUUID();
-    const filled = completion(id, "paper", 101.5);
-    const first = await journal.recordAndClaim(
-      [record(id, ["paper", "zerodha"])],
-      [{ signalId: id, namespace: "zerodha", shadow: false }],
-      [filled],
+  it("records a fresh batch's signals and executions in one statement, its events counted published", async () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    const written = await a.recordBatch(
+      [record(first, ["paper", "zerodha"]), record(second, ["paper"])],
+      [
+        execution(first, "paper", { status: "filled", filledQuantity: 5, averagePrice: 101 }),
+        execution(first, "zerodha"),
+        execution(second, "paper", { status: "filled", filledQuantity: 5, averagePrice: 101 }),
+      ],
     );
-
-    expect(first.allFresh).toBe(true);
-    expect([...first.claimed]).toEqual([executionKey({ signalId: id, namespace: "zerodha" })]);
-    expect([...first.completed]).toEqual([executionKey({ signalId: id, namespace: "paper" })]);
-    expect(await rowsOf(id)).toEqual([
-      { namespace: "paper", status: "completed", claimed_by: "engine-a", events: filled.events },
-      { namespace: "zerodha", status: "in_flight", claimed_by: "engine-a", events: null },
-    ]);
+    expect(written.allFresh).toBe(true);
+    expect(await row(first, "zerodha")).toMatchObject({
+      status: "pending",
+      claimed_by: "engine-a",
+      epoch: 1,
+      published: 0,
+    });
+    expect(await row(first, "paper")).toMatchObject({ status: "filled", published: 1 });
   });
 
-  it("writes only the new signal records when one signal of the batch was seen before", async () => {
+  it("writes only the new signal records when one of the batch was seen before", async () => {
     const seen = randomUUID();
+    await a.recordBatch([record(seen, ["paper"])], [execution(seen, "paper")]);
     const fresh = randomUUID();
-    await other.recordAndClaim([record(seen, ["paper"])], [], [completion(seen, "paper", 99)]);
-
-    const first = await journal.recordAndClaim(
+    const written = await a.recordBatch(
       [record(seen, ["paper"]), record(fresh, ["paper"])],
-      [],
-      [completion(seen, "paper", 100), completion(fresh, "paper", 100)],
+      [execution(seen, "paper"), execution(fresh, "paper")],
     );
-
-    expect(first).toEqual({ allFresh: false, claimed: new Set(), completed: new Set() });
-    const signals = await db.query<{ signal_id: string }>(
-      "select signal_id from engine_signal_journal where signal_id = any($1)",
-      [[seen, fresh]],
-    );
-    expect(signals.map((row) => row.signal_id).sort()).toEqual([seen, fresh].sort());
-    // The result stored first is untouched; the fresh signal has no execution yet.
-    expect(await rowsOf(seen)).toMatchObject([{ claimed_by: "engine-b", status: "completed" }]);
-    expect(await rowsOf(fresh)).toEqual([]);
-    // Claiming as the pipeline then does tells the two apart.
-    const outcomes = await journal.claim([
-      { signalId: seen, namespace: "paper", shadow: false },
-      { signalId: fresh, namespace: "paper", shadow: false },
-    ]);
-    expect(outcomes.get(executionKey({ signalId: seen, namespace: "paper" }))?.kind).toBe(
-      "completed",
-    );
-    expect(outcomes.get(executionKey({ signalId: fresh, namespace: "paper" }))?.kind).toBe("fresh");
+    expect(written.allFresh).toBe(false);
+    expect(await row(fresh, "paper")).toBeUndefined();
+    const records = await a.recordSignals([record(fresh, ["paper"])]);
+    expect(records.get(fresh)?.targets).toEqual(["paper"]);
   });
 
-  it("leaves out an execution that already has a row, so the caller claims it", async () => {
+  it("stores a transition only for the owner at its epoch", async () => {
     const id = randomUUID();
-    // An execution row without its signal record: only possible by hand, the journal's worst case.
-    await db.query(
-      `insert into engine_execution_journal (signal_id, namespace, status, claimed_by, lease_until)
-       values ($1, 'paper', 'in_flight', 'engine-b', now() + interval '1 minute')`,
-      [id],
+    await a.recordBatch([record(id, ["zerodha"])], [execution(id, "zerodha")]);
+    const submitted: ExecutionState = { ...newExecutionState(5), status: "submitted", attempts: 1 };
+    const key = { signalId: id, namespace: "zerodha" };
+    expect(await b.write([{ ...key, epoch: 1, state: submitted, newEvents: [] }])).toEqual(
+      new Set(),
     );
-    const first = await journal.recordAndClaim(
-      [record(id, ["paper"])],
-      [],
-      [completion(id, "paper", 100)],
+    expect(await a.write([{ ...key, epoch: 2, state: submitted, newEvents: [] }])).toEqual(
+      new Set(),
     );
-    expect(first.allFresh).toBe(true);
-    expect(first.completed.size).toBe(0);
-    expect(await rowsOf(id)).toMatchObject([{ claimed_by: "engine-b", status: "in_flight" }]);
-    const outcomes = await journal.claim([{ signalId: id, namespace: "paper", shadow: false }]);
-    expect(outcomes.get(executionKey({ signalId: id, namespace: "paper" }))?.kind).toBe("busy");
+    expect(await a.write([{ ...key, epoch: 1, state: submitted, newEvents: [] }])).toEqual(
+      new Set([executionKey(key)]),
+    );
+    expect(await row(id, "zerodha")).toMatchObject({ status: "submitted", epoch: 1 });
+  });
+
+  it("takes over only what an instance whose lease ran out left, with a new epoch", async () => {
+    const dead = new ExecutionJournal(handle, {
+      instanceId: `dead-${randomUUID()}`,
+      clock: systemClock,
+    });
+    await dead.renewLease(60_000, "host-dead", 3);
+    const open = randomUUID();
+    const ended = randomUUID();
+    const alive = randomUUID();
+    await dead.recordBatch(
+      [record(open, ["zerodha"]), record(ended, ["zerodha"])],
+      [execution(open, "zerodha")],
+    );
+    // An ended execution whose final event was journaled but never published.
+    await dead.insert([execution(ended, "zerodha", { status: "filled", filledQuantity: 5 })]);
+    await handle.rows(
+      sql`update engine_execution_journal set published = 0 where signal_id = ${ended}`,
+    );
+    await a.recordBatch([record(alive, ["zerodha"])], [execution(alive, "zerodha")]);
+
+    // Alive: nothing to take.
+    expect((await b.adopt(["zerodha"], 100)).map((x) => x.signalId)).not.toContain(open);
+    await dead.retire();
+    const adopted = await b.adopt(["zerodha"], 100);
+    const ids = adopted.map((x) => x.signalId);
+    expect(ids).toContain(open);
+    expect(ids).toContain(ended);
+    expect(ids).not.toContain(alive);
+    expect(adopted.find((x) => x.signalId === open)).toMatchObject({ epoch: 2, published: 0 });
+    expect(adopted.find((x) => x.signalId === ended)?.events).toHaveLength(1);
+    // The former owner is fenced out.
+    const key = { signalId: open, namespace: "zerodha" };
+    const state: ExecutionState = { ...newExecutionState(5), status: "submitted", attempts: 1 };
+    expect(await dead.write([{ ...key, epoch: 1, state, newEvents: [] }])).toEqual(new Set());
+    expect(await row(open, "zerodha")).toMatchObject({ claimed_by: "engine-b", epoch: 2 });
+  });
+
+  it("tells a renewal whether the lease had run out before it", async () => {
+    const late = new ExecutionJournal(handle, {
+      instanceId: `late-${randomUUID()}`,
+      clock: systemClock,
+    });
+    expect(await late.renewLease(60_000, "h", 4)).toEqual({ lapsed: false });
+    await late.retire();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await late.renewLease(60_000, "h", 4)).toEqual({ lapsed: true });
+    expect(await late.renewLease(60_000, "h", 4)).toEqual({ lapsed: false });
   });
 });

@@ -87,8 +87,9 @@ describe("SIGTERM stops the engine process cleanly", () => {
 
   async function journalStatuses(ids: readonly string[]): Promise<Record<string, number>> {
     const rows = await bench.db.query<{ status: string; count: string }>(
-      `select status, count(*)::text as count from engine_execution_journal
-       where signal_id = any($1) group by status`,
+      `select case when status in ('filled', 'rejected', 'cancelled', 'expired') then 'ended'
+         else status end as status, count(*)::text as count
+       from engine_execution_journal where signal_id = any($1) group by 1`,
       [ids],
     );
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
@@ -136,7 +137,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
     }
     expect(offsets.reduce((sum, p) => sum + Number(p.end), 0)).toBe(ids.length);
 
-    expect(await journalStatuses(ids)).toEqual({ completed: ids.length * 2 });
+    expect(await journalStatuses(ids)).toEqual({ ended: ids.length * 2 });
     expect(await journaledButUnpublished(ids)).toEqual([]);
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
@@ -175,7 +176,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
 
     // Whatever it started, it finished, published and committed before it exited.
     const statuses = await journalStatuses(ids);
-    expect(Object.keys(statuses)).toEqual(["completed"]);
+    expect(Object.keys(statuses)).toEqual(["ended"]);
     const handled = await bench.db.query<{ partition: number; next: string }>(
       `select source_partition as partition, (max(source_offset::bigint) + 1)::text as next
        from engine_signal_journal where signal_id = any($1) group by source_partition`,
@@ -208,7 +209,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
     );
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
-    expect(await journalStatuses(ids)).toEqual({ completed: ids.length * 2 });
+    expect(await journalStatuses(ids)).toEqual({ ended: ids.length * 2 });
 
     const restartedExit = await restarted.stop("SIGTERM");
     expect(restartedExit).toMatchObject({ code: 0, signal: null });

@@ -58,6 +58,6 @@ describe("a live broker slower than the execution timeout", () => {
       "select status, attempts from engine_execution_journal where signal_id = $1 and namespace = 'livesim'",
       [signal.id],
     );
-    expect(rows).toEqual([{ status: "completed", attempts: 1 }]);
+    expect(rows).toEqual([{ status: "filled", attempts: 1 }]);
   });
 });

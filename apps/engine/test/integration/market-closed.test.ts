@@ -1,6 +1,10 @@
+import { randomBytes } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FakeClock } from "@engine/core/testing";
 import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
@@ -35,10 +39,22 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
   let liveOnly: TestEngine;
   let producer: Producer;
   let recorder: TopicRecorder;
+  // Announced while the engines run (see the calendar tests below).
+  const calendarFile = join(tmpdir(), `market-calendar-${randomBytes(6).toString("hex")}.json`);
 
   beforeAll(async () => {
     db = await openTestDatabase(teardown);
-    const env = { MARKET_HOURS_MODE: "nse", LOG_LEVEL: "error", ...liveStandinEnv(recordFile) };
+    writeFileSync(calendarFile, JSON.stringify({}));
+    teardown.defer(() => rmSync(calendarFile, { force: true }));
+    const env = {
+      MARKET_HOURS_MODE: "nse",
+      LOG_LEVEL: "error",
+      // Saturday 21 November 2026: a special session, from the environment.
+      MARKET_EXTRA_SESSIONS: "2026-11-21 10:00-12:00",
+      MARKET_CALENDAR_FILE: calendarFile,
+      MARKET_CALENDAR_POLL_MS: "200",
+      ...liveStandinEnv(recordFile),
+    };
     engine = await startEngine(teardown, baseEnv(db.url, namespace, env), { clock });
     // No paper, and a live namespace the test strategies do not enable: nothing to execute on.
     liveOnly = await startEngine(
@@ -114,6 +130,62 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     );
     expect(readLiveRecord(recordFile).filter((o) => o.signal_id === signal.id)).toHaveLength(1);
     expect((await signalRow(db, signal.id))?.disposition).toBe("routed");
+  });
+
+  it("executes in a Saturday session from MARKET_EXTRA_SESSIONS, and refuses after it", async () => {
+    clock.set("2026-11-21T05:30:00Z"); // 11:00 IST
+    const inSession = await handled(engine, { strategyId: "mkt_live" });
+    await recorder.waitForResults(
+      inSession.id,
+      ["paper.orders.filled", "livesim.orders.filled"],
+      30_000,
+      "fills on paper and livesim in the Saturday session",
+    );
+    clock.set("2026-11-21T07:00:00Z"); // 12:30 IST
+    const after = await handled(engine, { strategyId: "mkt_live" });
+    await recorder.waitForResults(after.id, ["paper.orders.failed"], 30_000, "MARKET_CLOSED");
+    const [failed] = recorder.causedBy("paper.orders.failed", after.id);
+    expect(failed?.json.data).toMatchObject({ error_code: "MARKET_CLOSED" });
+    expect(String(failed?.json.data?.error_message)).toMatch(/closed at 12:00 IST/);
+  });
+
+  it("follows the calendar file while running: a new holiday closes, an evening session opens", async () => {
+    writeFileSync(
+      calendarFile,
+      JSON.stringify({
+        holidays: [{ date: "2026-11-27", name: "a closure announced today" }],
+        // Diwali Balipratipada, a shipped holiday: open for this session only.
+        sessions: [{ date: "2026-11-10", open: "18:00", close: "19:00", name: "evening session" }],
+      }),
+    );
+    await sleep(1_500); // several MARKET_CALENDAR_POLL_MS
+    clock.set("2026-11-27T05:30:00Z"); // Friday 11:00 IST
+    const closed = await handled(engine, { strategyId: "mkt_live" });
+    await recorder.waitForResults(closed.id, ["paper.orders.failed"], 30_000, "MARKET_CLOSED");
+    const [failed] = recorder.causedBy("paper.orders.failed", closed.id);
+    expect(String(failed?.json.data?.error_message)).toMatch(/a closure announced today/);
+
+    clock.set("2026-11-10T13:00:00Z"); // 18:30 IST
+    const evening = await handled(engine, { strategyId: "mkt_live" });
+    await recorder.waitForResults(
+      evening.id,
+      ["paper.orders.filled", "livesim.orders.filled"],
+      30_000,
+      "fills in the evening session",
+    );
+  });
+
+  it("reports on /metrics whether today's year has a calendar", async () => {
+    const gauge = async () =>
+      /^engine_market_calendar_covered (\d)$/m.exec(await engine.running.metrics.render())?.[1];
+    const becomes = (value: string) =>
+      vi.waitFor(async () => expect(await gauge()).toBe(value), { timeout: 10_000 });
+    clock.set(SESSION_OPEN);
+    await becomes("1");
+    clock.set("2027-01-04T05:30:00Z");
+    await becomes("0");
+    clock.set(SESSION_OPEN);
+    await becomes("1");
   });
 
   it("records a HOLD signal as hold and publishes nothing for it, open or closed", async () => {

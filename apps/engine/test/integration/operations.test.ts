@@ -1,4 +1,4 @@
-import type { Trader } from "@engine/core";
+import { SUBMIT_ONLY, type Trader } from "@engine/core";
 import { PaperTrader, paperPlugin } from "@engine/trader-paper";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,8 @@ function scriptedPlugin(
 function brokenTrader(namespace: string): Trader {
   return {
     executionMode: namespace,
+    capabilities: SUBMIT_ONLY,
+    health: () => ({ status: "unavailable", reason: "never initialised" }),
     initialize: async () => false,
     shutdown: async () => {},
     executeOrder: async () => {
@@ -55,13 +57,15 @@ function faultyTrader(namespace: string): Trader {
   const paper = new PaperTrader({ namespace });
   return {
     executionMode: namespace,
+    capabilities: SUBMIT_ONLY,
+    health: () => paper.health(),
     initialize: () => paper.initialize(),
     shutdown: () => paper.shutdown(),
-    executeOrder: async (signal, price) => {
+    executeOrder: async (signal, price, context) => {
       const strategy = signal.data.original_signal.strategy_id;
       if (strategy === "ops_throws") throw new Error("broker client exploded");
       if (strategy === "ops_hangs") return new Promise(() => {});
-      return paper.executeOrder(signal, price);
+      return paper.executeOrder(signal, price, context);
     },
   };
 }

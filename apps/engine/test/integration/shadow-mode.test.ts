@@ -139,7 +139,9 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     const [shadowLive] = recorder.causedBy(`${SHADOW}livesim.orders.filled`, signal.id);
     expect(String(normalLive?.json.data?.order_id)).toMatch(/^livesim_/);
     expect(String(shadowLive?.json.data?.order_id)).toMatch(/^paper_/);
-    expect(readLiveRecord(normalRecord).map((o) => o.signal_id)).toEqual([signal.id]);
+    // A new group reads the topic from its start: the first test's signal is the normal engine's
+    // to trade too. This one was traded once.
+    expect(readLiveRecord(normalRecord).filter((o) => o.signal_id === signal.id)).toHaveLength(1);
     expect(readLiveRecord(shadowRecord)).toEqual([]);
     expect(
       (await executionRows(db, signal.id)).map(({ namespace, shadow, attempts }) => ({

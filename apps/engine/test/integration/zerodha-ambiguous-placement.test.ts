@@ -40,7 +40,6 @@ describe("zerodha: Kite accepts the order but the answer never comes", () => {
       variables: {
         KITE_ACCESS_TOKEN: ACCESS_TOKEN,
         KITE_TIMEOUT_MS: "500",
-        ZERODHA_RECONCILE_DELAY_MS: "200",
         ZERODHA_ORDERS_PER_SECOND: String(CLIENT_ORDERS_PER_SECOND),
         ZERODHA_ORDERS_PER_MINUTE: "3000",
         ZERODHA_REQUESTS_PER_SECOND: "200",

@@ -83,8 +83,6 @@ describe("zerodha: the access token and the API secret never reach a log line or
       KITE_POSTBACK_PORT: String(postbackPort),
       KITE_POSTBACK_HOST: "127.0.0.1",
       KITE_TIMEOUT_MS: "800",
-      ZERODHA_EXECUTION_BUDGET_MS: "6000",
-      ZERODHA_RECONCILE_DELAY_MS: "100",
       KITE_API_ROOT: emulator.url,
     };
   }

@@ -75,8 +75,9 @@ export function zerodhaVariables(emulatorUrl: string, extra: Env = {}): Env {
     KITE_API_KEY: KITE_TEST_API_KEY,
     KITE_API_ROOT: emulatorUrl,
     KITE_TIMEOUT_MS: "3000",
-    ZERODHA_RECONCILE_DELAY_MS: "100",
-    ZERODHA_POLL_INTERVAL_MS: "50",
+    // The emulator's order book shows an order at once unless a test lags it.
+    ZERODHA_ORDER_VISIBILITY_MS: "2000",
+    ZERODHA_STATUS_POLL_MS: "200",
     ...extra,
   };
 }

@@ -1,0 +1,318 @@
+import { clientOrderId } from "@engine/core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../db/database.js";
+import { sql } from "../db/database.js";
+import { FakeBroker } from "../test-support/fake-broker.js";
+import {
+  ACTIVE_BATCH,
+  eventsOf,
+  eventually,
+  intakeSignal,
+  openEmbeddedDatabase,
+  type ServiceUnderTest,
+  startService,
+} from "../test-support/service-testbed.js";
+
+let database: DatabaseHandle;
+const running: ServiceUnderTest[] = [];
+
+beforeAll(async () => {
+  database = await openEmbeddedDatabase();
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((instance) => instance.stop()));
+});
+
+afterAll(async () => {
+  await database.close();
+});
+
+async function start(options: Parameters<typeof startService>[1]): Promise<ServiceUnderTest> {
+  const instance = await startService(database, options);
+  running.push(instance);
+  return instance;
+}
+
+async function statusOf(signalId: string, namespace: string): Promise<string | undefined> {
+  const rows = await database.rows<{ status: string }>(
+    sql`select status from engine_execution_journal where signal_id = ${signalId} and namespace = ${namespace}`,
+  );
+  return rows[0]?.status;
+}
+
+describe("ExecutionService: one live order per signal", () => {
+  it("submits once, publishes order_placed at once, then order_filled from a status report", async () => {
+    const broker = new FakeBroker("live1");
+    const engine = await start({ traders: [broker] });
+    const signal = intakeSignal({ targets: ["live1"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    // The batch resolves once the order is placed: order_placed is out already.
+    expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill",
+    );
+    expect(broker.totalSends).toBe(1);
+    expect(await statusOf(signal.event.id, "live1")).toBe("filled");
+  });
+
+  it("leaves a submission that outlasts the timeout unknown, applies the late answer, places nothing twice", async () => {
+    const broker = new FakeBroker("live2");
+    broker.script = () => ({ delayMs: 600 });
+    const engine = await start({ traders: [broker], executionTimeoutMs: 150 });
+    const signals = Array.from({ length: 6 }, () =>
+      intakeSignal({ targets: ["live2"], orderingKey: "momentum_1" }),
+    );
+    const started = Date.now();
+    await engine.service.execute(signals, ACTIVE_BATCH);
+    // Each submission held its lane only until the timeout, not until the broker answered.
+    expect(Date.now() - started).toBeLessThan(6 * 600);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled").length === signals.length,
+      "every fill",
+    );
+    expect(eventsOf(engine.published, "order_failed")).toHaveLength(0);
+    expect(eventsOf(engine.published, "order_placed")).toHaveLength(signals.length);
+    for (const signal of signals) {
+      const kinds = engine.published
+        .map((m) => JSON.parse(m.value))
+        .filter((e) => e.causation_id === signal.event.id)
+        .map((e) => e.type);
+      expect(kinds).toEqual(["order_placed", "order_filled"]);
+    }
+    expect([...broker.sends.values()].every((count) => count === 1)).toBe(true);
+    // Submitted in the key's order.
+    expect(broker.sendOrder).toEqual(signals.map((s) => clientOrderId(s.event.id, "live2")));
+  });
+
+  it("resolves an ambiguous answer by the broker's word: adopts an order that exists", async () => {
+    const broker = new FakeBroker("live3", { orderVisibilityMs: 300 });
+    broker.script = () => ({ answer: "unknown", create: true });
+    broker.bookLagMs = 150;
+    const engine = await start({ traders: [broker] });
+    const signal = intakeSignal({ targets: ["live3"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    expect(await statusOf(signal.event.id, "live3")).toBe("unknown");
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the order found by its client order id",
+    );
+    expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+    expect(broker.totalSends).toBe(1);
+  });
+
+  it("concludes absence only after the visibility window, then submits again; fails only after the last attempt", async () => {
+    const broker = new FakeBroker("live4", { orderVisibilityMs: 400 });
+    broker.script = () => ({ answer: "unknown", create: false });
+    const engine = await start({ traders: [broker], maxSubmitAttempts: 2 });
+    const signal = intakeSignal({ targets: ["live4"] });
+    const started = Date.now();
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the failure after the last attempt",
+    );
+    const elapsed = Date.now() - started;
+    // Two windows of 400 ms passed before each conclusion.
+    expect(elapsed).toBeGreaterThanOrEqual(800);
+    expect(broker.sends.get([...broker.sends.keys()][0] ?? "")).toBe(2);
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "BROKER_UNAVAILABLE", order_id: "N/A" });
+  });
+
+  it("does not fail a live order whose trader threw: it is unknown until the broker is asked", async () => {
+    const broker = new FakeBroker("live5");
+    broker.script = () => ({ answer: "throw", create: true });
+    const engine = await start({ traders: [broker] });
+    const signal = intakeSignal({ targets: ["live5"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the order the throwing call had placed",
+    );
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+  });
+});
+
+describe("ExecutionService: ownership", () => {
+  it("keeps a long lane's claims while its owner works on them: another instance takes nothing over", async () => {
+    const brokerA = new FakeBroker("live6");
+    brokerA.script = () => ({ delayMs: 60 });
+    const a = await start({ traders: [brokerA], leaseMs: 1_000 });
+    const brokerB = new FakeBroker("live6");
+    const b = await start({ traders: [brokerB], leaseMs: 1_000 });
+    // 40 submissions of 60 ms on one key: the lane lasts over twice the lease.
+    const signals = Array.from({ length: 40 }, (_, n) =>
+      intakeSignal({ targets: ["live6"], orderingKey: "momentum_1", instrumentToken: 1000 + n }),
+    );
+    await a.service.execute(signals, ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(a.published, "order_filled").length === signals.length,
+      "every fill",
+      20_000,
+    );
+    expect(brokerA.totalSends).toBe(signals.length);
+    expect(brokerB.totalSends).toBe(0);
+    expect(b.published).toHaveLength(0);
+    expect(eventsOf(a.published, "order_placed")).toHaveLength(signals.length);
+  });
+
+  it("fences a cut-off owner: the taker resolves the order, the old owner's late answer is never published", async () => {
+    // One broker, two instances of the engine in front of it.
+    const broker = new FakeBroker("live7", { orderVisibilityMs: 200 });
+    broker.script = () => ({ delayMs: 1_500 });
+    const a = await start({ traders: [broker], leaseMs: 1_000, executionTimeoutMs: 5_000 });
+    const signal = intakeSignal({ targets: ["live7"] });
+    const submitted = a.service.execute([signal], ACTIVE_BATCH);
+    await eventually(() => broker.totalSends === 1, "the order to reach the broker");
+    await a.partition();
+    const b = await start({ traders: [broker], leaseMs: 1_000 });
+    await eventually(
+      () => eventsOf(b.published, "order_filled", signal.event.id).length === 1,
+      "the taker's fill",
+    );
+    await submitted;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(eventsOf(a.published, "order_placed", signal.event.id)).toHaveLength(0);
+    expect(eventsOf(a.published, "order_filled", signal.event.id)).toHaveLength(0);
+    expect(eventsOf(b.published, "order_placed", signal.event.id)).toHaveLength(1);
+    expect(broker.totalSends).toBe(1);
+    expect(await a.metrics.fencedWrites.get()).toMatchObject({
+      values: [expect.objectContaining({ value: 1 })],
+    });
+  });
+
+  it("takes over a dead instance's pending and open executions where they stood", async () => {
+    const broker = new FakeBroker("live8");
+    broker.fillAfterLooks = null;
+    const a = await start({ traders: [broker], leaseMs: 1_000 });
+    const open = intakeSignal({ targets: ["live8"] });
+    await a.service.execute([open], ACTIVE_BATCH);
+    expect(eventsOf(a.published, "order_placed", open.event.id)).toHaveLength(1);
+    await a.partition();
+    await a.service.stop();
+    const b = await start({ traders: [broker], leaseMs: 1_000 });
+    const clientOrderId = broker.sendOrder[0] ?? "";
+    await eventually(
+      async () => (await statusOf(open.event.id, "live8")) === "accepted",
+      "adoption",
+    );
+    broker.fill(clientOrderId);
+    await eventually(
+      () => eventsOf(b.published, "order_filled", open.event.id).length === 1,
+      "the fill seen by the new owner",
+    );
+    // order_placed was published by the first owner and is not published again.
+    expect(eventsOf(b.published, "order_placed", open.event.id)).toHaveLength(0);
+    expect(broker.totalSends).toBe(1);
+  });
+});
+
+describe("ExecutionService: time in force and cancel", () => {
+  it("cancels an order open past its time in force: order_failed ORDER_EXPIRED", async () => {
+    const broker = new FakeBroker("live9");
+    broker.fillAfterLooks = null;
+    const engine = await start({ traders: [broker], orderTtlMs: 300 });
+    const signal = intakeSignal({ targets: ["live9"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the expiry",
+    );
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "ORDER_EXPIRED" });
+    expect(failed?.data.order_id).not.toBe("N/A");
+    expect(broker.cancels).toHaveLength(1);
+    expect(await statusOf(signal.event.id, "live9")).toBe("expired");
+  });
+
+  it("ends a partly filled order that expires in one order_filled with the filled quantity", async () => {
+    const broker = new FakeBroker("live10");
+    broker.fillAfterLooks = null;
+    const engine = await start({ traders: [broker], orderTtlMs: 400 });
+    const signal = intakeSignal({ targets: ["live10"], quantity: 10 });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    broker.fill(broker.sendOrder[0] ?? "", 4);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the partial fill's end",
+    );
+    const [filled] = eventsOf(engine.published, "order_filled", signal.event.id);
+    expect(filled?.data).toMatchObject({ quantity: 4 });
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+  });
+});
+
+describe("ExecutionService: refusals and redelivery", () => {
+  it("refuses a live signal older than the maximum age with STALE_SIGNAL, and sends nothing", async () => {
+    const broker = new FakeBroker("live11");
+    const engine = await start({
+      traders: [broker],
+      signalAge: { maxAgeMs: 1_000, clockSkewMs: 0 },
+    });
+    const stale = intakeSignal({
+      targets: ["live11"],
+      timestamp: new Date(Date.now() - 5_000).toISOString(),
+    });
+    await engine.service.execute([stale], ACTIVE_BATCH);
+    const [failed] = eventsOf(engine.published, "order_failed", stale.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
+    expect(broker.totalSends).toBe(0);
+  });
+
+  it("refuses a market-closed signal on every target without calling a trader", async () => {
+    const broker = new FakeBroker("live12");
+    const engine = await start({ traders: [broker] });
+    const closed = intakeSignal({ targets: ["live12"], disposition: "market_closed" });
+    await engine.service.execute([closed], ACTIVE_BATCH);
+    expect(eventsOf(engine.published, "order_failed", closed.event.id)[0]?.data).toMatchObject({
+      error_code: "MARKET_CLOSED",
+    });
+    expect(broker.totalSends).toBe(0);
+  });
+
+  it("republishes a redelivered signal's stored results with the same ids and calls no trader", async () => {
+    const broker = new FakeBroker("live13");
+    const engine = await start({ traders: [broker] });
+    const signal = intakeSignal({ targets: ["live13"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill",
+    );
+    const first = engine.published.map((m) => JSON.parse(m.value).id);
+    engine.published.length = 0;
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    expect(engine.published.map((m) => JSON.parse(m.value).id)).toEqual(first);
+    expect(broker.totalSends).toBe(1);
+  });
+});
+
+describe("ExecutionService: long lanes on the embedded database", () => {
+  it("carries a 420-signal lane on one key through PGlite to its fills", async () => {
+    const broker = new FakeBroker("live14");
+    const engine = await start({ traders: [broker] });
+    const signals = Array.from({ length: 420 }, (_, n) =>
+      intakeSignal({
+        targets: ["live14", "paper"].slice(0, 1),
+        orderingKey: "momentum_1",
+        instrumentToken: 5000 + n,
+      }),
+    );
+    const started = performance.now();
+    await engine.service.execute(signals, ACTIVE_BATCH);
+    console.info(`submitted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled").length === signals.length,
+      "every fill",
+      60_000,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    expect(broker.totalSends).toBe(signals.length);
+    expect(eventsOf(engine.published, "order_failed")).toHaveLength(0);
+    // Not an assertion of speed: the figure is printed for whoever reads the run.
+    console.info(`420-signal lane on PGlite: ${seconds.toFixed(1)} s`);
+  }, 90_000);
+});

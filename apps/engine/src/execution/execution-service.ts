@@ -1,0 +1,711 @@
+import {
+  type Clock,
+  clientOrderId,
+  type ExecutionEffect,
+  type ExecutionEvent,
+  type ExecutionPolicy,
+  errorMessage,
+  isFinalStatus,
+  type Logger,
+  type MarketQuote,
+  newExecutionState,
+  type SignalToExecute,
+  type SubmitResult,
+  type TopicMap,
+  type Trader,
+  type TraderOperations,
+  type TraderRegistry,
+  traderOperations,
+  transitionExecution,
+  type ValidatedSignalEvent,
+  ValidatedSignalSchema,
+} from "@engine/core";
+import { retryWhileRetryable } from "../errors/retry.js";
+import type {
+  AdoptedExecution,
+  ExecutionJournal,
+  JournaledEvent,
+  NewExecution,
+  SignalRecord,
+} from "../journal/execution-journal.js";
+import type { EngineMetrics } from "../observability/metrics.js";
+import type { OutboundMessage } from "../transport/transport.js";
+import type { InstanceLease } from "./instance-lease.js";
+import { NamespaceFollower } from "./namespace-follower.js";
+import { ResultPublisher } from "./result-publisher.js";
+import { TrackedExecution } from "./tracked-execution.js";
+import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
+
+/** How old a signal may be when it is executed; see `signalAge`. */
+export interface SignalAgePolicy {
+  /** The most a validated signal's `timestamp` may lie in the past at execution, ms. */
+  maxAgeMs: number;
+  /** Allowance for the clocks of the risk manager and this host to differ, ms. */
+  clockSkewMs: number;
+  /** Whether simulated namespaces (paper) refuse stale signals too. */
+  appliesToSimulated: boolean;
+}
+
+export interface ExecutionServiceOptions {
+  registry: TraderRegistry;
+  journal: ExecutionJournal;
+  lease: InstanceLease;
+  /** The last quote of an instrument (none when older than the engine's maximum price age). */
+  quote(instrumentToken: number): MarketQuote | null;
+  outputTopics(namespace: string): TopicMap;
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
+  /** Namespaces whose plugin places real orders. */
+  liveNamespaces: ReadonlySet<string>;
+  /** Shadow mode: live namespaces are simulated, never traded. */
+  shadow: boolean;
+  /** How long a trader's answer to a submission is awaited before the execution is `unknown`. */
+  executionTimeoutMs: number;
+  /** Submissions of one execution in all (after confirmed absences). */
+  maxSubmitAttempts: number;
+  /** Time in force of an open order on a namespace, ms, or null for none. */
+  orderTtlMs(namespace: string): number | null;
+  signalAge: SignalAgePolicy;
+  /** How often executions of dead instances are looked for, ms. */
+  adoptIntervalMs: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+}
+
+/** A signal as intake hands it over: decoded, decided, with where it was read. */
+export interface IntakeSignal {
+  event: ValidatedSignalEvent;
+  /** The Kafka key it came with (the contract allows `strategy_id` alone). */
+  orderingKey: string;
+  /** The decision made now; a signal seen before keeps the one stored. */
+  record: SignalRecord;
+}
+
+/** The batch the signals came in: it is committed once `execute` resolves. */
+export interface BatchControl {
+  heartbeat(): Promise<void>;
+  isActive(): boolean;
+  /** When the batch was read (`performance.now()`), for `engine_execution_seconds`. */
+  receivedAt?: number;
+}
+
+const HEARTBEAT_EVERY_MS = 2_000;
+const ADOPT_LIMIT = 500;
+
+/**
+ * The one owner of every execution (a signal on one namespace) from its claim to its final event.
+ * Every event of every execution goes through `@engine/core`'s `transitionExecution` here, and the
+ * effects it asks for are carried out here and nowhere else, in order: journal (fenced by the
+ * claim's epoch), publish, metrics and logs, then the trader's commands.
+ *
+ * - A batch's simulated executions (paper, shadow) run before anything is written: their results
+ *   go into the batch's one journal statement with the signals and the live claims, then out.
+ * - Live executions are claimed `pending` in that statement, then submitted one after another per
+ *   (namespace, Kafka key), journaled `submitted` before the trader is called. A trader that has
+ *   not answered within the execution timeout leaves the execution `unknown` (its call runs on,
+ *   and its answer is applied when it comes); the lane moves on. `execute` resolves when every
+ *   live execution of the batch was answered or timed out, so the batch can be committed: what is
+ *   left (fills, unknowns) survives in the journal.
+ * - Open orders and unknown executions are followed by one `NamespaceFollower` per namespace.
+ * - Executions of dead instances are taken over (`adopt`), fenced by a new epoch.
+ */
+export class ExecutionService {
+  readonly #o: ExecutionServiceOptions;
+  readonly #tracked = new Map<string, TrackedExecution>();
+  readonly #lanes = new Map<string, Promise<void>>();
+  readonly #followers = new Map<string, NamespaceFollower>();
+  readonly #operations = new Map<string, TraderOperations>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #adoptTimer: NodeJS.Timeout | undefined;
+  #adopting: Promise<void> | undefined;
+  #stopping = false;
+
+  readonly #results: ResultPublisher;
+
+  constructor(options: ExecutionServiceOptions) {
+    this.#o = options;
+    this.#results = new ResultPublisher(options);
+  }
+
+  /** Takes over what dead instances left, then keeps looking every `adoptIntervalMs`. */
+  async start(): Promise<void> {
+    await this.adoptNow();
+    this.#adoptTimer = setInterval(() => void this.adoptNow(), this.#o.adoptIntervalMs);
+    this.#adoptTimer.unref();
+  }
+
+  /** Executions this instance follows now, by namespace. */
+  openExecutions(): Record<string, number> {
+    const open: Record<string, number> = {};
+    for (const [namespace, follower] of this.#followers) open[namespace] = follower.size;
+    return open;
+  }
+
+  /** The namespace's follower asks for status reports at once (a postback, a simulated fill). */
+  ordersChanged(namespace: string): void {
+    this.#followers.get(namespace)?.wake();
+  }
+
+  /**
+   * Stops: no new submission starts, submissions in flight are awaited (they are answered or
+   * time out), followers stop. What is open stays in the journal for the next owner.
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#adoptTimer);
+    await this.#adopting;
+    await Promise.allSettled([...this.#lanes.values()]);
+    await Promise.allSettled([...this.#inFlight]);
+    await Promise.all([...this.#followers.values()].map((follower) => follower.stop()));
+    await this.#results.flush();
+  }
+
+  /**
+   * Executes a batch's signals on their targets. Resolves when every effect that must be durable
+   * before the batch is committed is: results journaled and published, live orders submitted (or
+   * `unknown` after the timeout, resolved later from the journal).
+   */
+  async execute(signals: readonly IntakeSignal[], batch: BatchControl): Promise<void> {
+    const decided = signals.map((signal) => signal.record);
+    const planned = signals.flatMap((signal) => this.#plan(signal, signal.record));
+    const receivedAt = batch.receivedAt ?? performance.now();
+    for (const execution of planned) execution.receivedAt = receivedAt;
+    const stage = this.#stageTimer();
+    await this.#prepare(planned, closedSignals(decided));
+    stage("execute");
+    const first = await this.#o.journal.recordBatch(
+      decided,
+      planned.map((execution) => this.#newRow(execution)),
+    );
+    stage("journal");
+    let executions = planned;
+    if (!first.allFresh) {
+      executions = await this.#resume(signals);
+      for (const execution of executions) execution.receivedAt = receivedAt;
+    } else {
+      for (const signal of signals) this.#noteDisposition(signal, signal.record);
+    }
+    await this.#publishOutcomes(executions);
+    stage("produce");
+    const submitted: Promise<void>[] = [];
+    for (const execution of executions) {
+      if (isFinalStatus(execution.state.status) || execution.lost) continue;
+      this.#tracked.set(execution.key, execution);
+      if (execution.state.status === "pending") submitted.push(this.#enqueue(execution));
+      else this.#followerOf(execution.namespace)?.add(execution);
+    }
+    await this.#awaitWithHeartbeat(Promise.all(submitted), batch);
+  }
+
+  /** The executions a decision calls for, each in its first state. */
+  #plan(signal: IntakeSignal, record: SignalRecord): TrackedExecution[] {
+    if (record.disposition === "hold" || record.disposition === "no_target") return [];
+    const event = signal.event;
+    const target: SignalToExecute = { id: event.id, data: event.data };
+    return record.targets.map(
+      (namespace) =>
+        new TrackedExecution({
+          signal: target,
+          lineage: event,
+          namespace,
+          orderingKey: signal.orderingKey,
+          clientOrderId: clientOrderId(event.id, namespace),
+          live: this.#isLive(namespace),
+          state: newExecutionState(event.data.validated_quantity),
+          epoch: 1,
+        }),
+    );
+  }
+
+  /**
+   * What can be decided before the first write, in memory: refusals (market closed, stale) and
+   * simulated executions (a simulator placing no real order can run again at no cost, so its
+   * result is journaled with the claim instead of after it).
+   */
+  async #prepare(executions: TrackedExecution[], closed: Map<string, string>): Promise<void> {
+    const byKey = new Map<string, TrackedExecution[]>();
+    for (const execution of executions) {
+      const refusal = this.#refusalNow(execution, closed);
+      if (refusal) {
+        this.#transitionInMemory(execution, refusal);
+        continue;
+      }
+      if (execution.live) continue;
+      const list = byKey.get(execution.orderingKey);
+      if (list) list.push(execution);
+      else byKey.set(execution.orderingKey, [execution]);
+    }
+    // In order within a key, keys at once.
+    await Promise.all(
+      [...byKey.values()].map(async (list) => {
+        for (const execution of list) await this.#simulate(execution);
+      }),
+    );
+  }
+
+  /** A refusal known before the first write; a live execution's age is judged at submission. */
+  #refusalNow(execution: TrackedExecution, closed: Map<string, string>): ExecutionEvent | null {
+    const at = this.#o.clock.now();
+    const detail = closed.get(execution.signalId);
+    if (detail !== undefined) {
+      return { type: "refuse", code: "MARKET_CLOSED", message: `market closed: ${detail}`, at };
+    }
+    return execution.live ? null : this.#staleRefusal(execution, at);
+  }
+
+  #staleRefusal(execution: TrackedExecution, at: number): ExecutionEvent | null {
+    const policy = this.#o.signalAge;
+    if (!execution.live && !policy.appliesToSimulated) return null;
+    const age = at - Date.parse(execution.signal.data.timestamp);
+    this.#o.metrics.signalAgeSeconds.observe(
+      { namespace: execution.namespace },
+      Math.max(0, age) / 1000,
+    );
+    if (age <= policy.maxAgeMs + policy.clockSkewMs) return null;
+    return {
+      type: "refuse",
+      code: "STALE_SIGNAL",
+      message: `the signal is ${Math.round(age / 1000)} s old at execution, over SIGNAL_MAX_AGE_MS (${policy.maxAgeMs} ms): not traded`,
+      at,
+    };
+  }
+
+  async #simulate(execution: TrackedExecution): Promise<void> {
+    const trader = this.#trader(execution.namespace);
+    const at = this.#o.clock.now();
+    if (trader.kind === "unavailable") {
+      this.#transitionInMemory(execution, {
+        type: "refuse",
+        code: "TRADER_UNAVAILABLE",
+        message: trader.reason,
+        at,
+      });
+      return;
+    }
+    this.#transitionInMemory(execution, { type: "submit", at });
+    const result = await callTrader(execution, trader.trader, this.#callOptions(false));
+    this.#transitionInMemory(execution, {
+      type: "submit_result",
+      result: result.result ?? this.#timedOutSimulation(execution),
+      at: this.#o.clock.now(),
+    });
+  }
+
+  /** A simulator that did not answer in time cannot be asked later: its execution failed. */
+  #timedOutSimulation(execution: TrackedExecution): SubmitResult {
+    return traderUnavailable(
+      execution,
+      `trader did not answer within ${this.#o.executionTimeoutMs} ms`,
+      this.#o.clock,
+    );
+  }
+
+  #callOptions(queryable: boolean): TraderCallOptions {
+    return {
+      queryable,
+      quote: this.#o.quote,
+      abort: this.#o.lease.abortSignal,
+      timeoutMs: this.#o.executionTimeoutMs,
+      clock: this.#o.clock,
+      logger: this.#o.logger,
+      metrics: this.#o.metrics,
+    };
+  }
+
+  /** Applies an event before the execution is journaled: its events are journaled with it. */
+  #transitionInMemory(execution: TrackedExecution, event: ExecutionEvent): void {
+    const next = transitionExecution(execution.state, event, this.#policy(execution.namespace));
+    execution.state = next.state;
+    for (const effect of next.effects) {
+      if (effect.type === "emit")
+        execution.events.push(this.#results.event(execution, effect.emit));
+      else if (effect.type === "alert")
+        this.#results.alert(execution, effect.message, effect.anomaly);
+    }
+  }
+
+  #newRow(execution: TrackedExecution): NewExecution {
+    return {
+      signalId: execution.signalId,
+      namespace: execution.namespace,
+      shadow: this.#o.shadow && this.#o.liveNamespaces.has(execution.namespace),
+      state: execution.state,
+      events: execution.events,
+    };
+  }
+
+  /**
+   * A batch with signals seen before: the stored decisions rule. Stored executions republish what
+   * they stored (a final one all of it; one another live instance owns, nothing: its owner
+   * publishes); missing ones are claimed and run; a dead owner's are adopted.
+   */
+  async #resume(signals: readonly IntakeSignal[]): Promise<TrackedExecution[]> {
+    const records = await this.#o.journal.recordSignals(signals.map((s) => s.record));
+    const planned: TrackedExecution[] = [];
+    for (const signal of signals) {
+      const record = records.get(signal.event.id);
+      if (!record) continue;
+      this.#noteDisposition(signal, record);
+      planned.push(...this.#plan(signal, record));
+    }
+    const closed = closedSignals([...records.values()]);
+    const stored = await this.#o.journal.read(planned);
+    const republish: JournaledEvent[] = [];
+    const missing: TrackedExecution[] = [];
+    let orphans = false;
+    for (const execution of planned) {
+      const found = stored.get(execution.key);
+      if (!found) {
+        missing.push(execution);
+        continue;
+      }
+      if (isFinalStatus(found.state.status)) {
+        this.#o.metrics.republished.inc({ namespace: execution.namespace });
+        this.#o.logger.info(
+          { ...execution.context() },
+          "signal already executed: republishing its stored results",
+        );
+        republish.push(...found.events);
+      } else if (!found.ownerAlive) {
+        orphans = true;
+      }
+    }
+    // Before anything new: a redelivered batch's stored results belong to earlier signals.
+    await this.#results.publish(republish);
+    if (orphans) void this.adoptNow();
+    await this.#prepare(missing, closed);
+    const inserted = await this.#o.journal.insert(missing.map((e) => this.#newRow(e)));
+    return missing.filter((execution) => inserted.has(execution.key));
+  }
+
+  /** Publishes the events reached before the first write, in the batch's order. */
+  async #publishOutcomes(executions: TrackedExecution[]): Promise<void> {
+    const events = executions.flatMap((execution) => execution.events);
+    await this.#results.publish(events);
+    for (const execution of executions) {
+      execution.published = execution.events.length;
+      for (const event of execution.events) this.#results.report(execution, event);
+    }
+  }
+
+  /** Submits in order per (namespace, Kafka key); resolves when this one's call is answered or timed out. */
+  #enqueue(execution: TrackedExecution): Promise<void> {
+    const lane = `${execution.namespace}\u0000${execution.orderingKey}`;
+    const previous = this.#lanes.get(lane) ?? Promise.resolve();
+    const turn = previous.then(() => this.#submit(execution));
+    this.#lanes.set(lane, turn);
+    void turn.finally(() => {
+      if (this.#lanes.get(lane) === turn) this.#lanes.delete(lane);
+    });
+    return turn;
+  }
+
+  #submit(execution: TrackedExecution): Promise<void> {
+    return execution.serially(async () => {
+      if (execution.lost || execution.state.status !== "pending" || this.#stopping) return;
+      const at = this.#o.clock.now();
+      const trader = this.#trader(execution.namespace);
+      const refusal =
+        trader.kind === "unavailable"
+          ? ({ type: "refuse", code: "TRADER_UNAVAILABLE", message: trader.reason, at } as const)
+          : this.#staleRefusal(execution, at);
+      if (refusal || trader.kind === "unavailable") {
+        if (refusal) await this.#applyNow(execution, refusal);
+        return;
+      }
+      await this.#o.lease.whenHealthy();
+      const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
+      if (effects.some((effect) => effect.type === "submit")) {
+        await this.#submitCall(execution, trader.trader);
+      }
+    });
+  }
+
+  /**
+   * Calls the trader for a submission already journaled `submitted`, and applies its answer; when
+   * the answer does not come within the timeout the execution becomes `unknown` and the answer is
+   * applied whenever it comes. Runs inside the execution's serial section.
+   */
+  async #submitCall(execution: TrackedExecution, trader: Trader): Promise<void> {
+    const queryable = trader.capabilities.queryByClientOrderId;
+    const call = callTrader(execution, trader, this.#callOptions(queryable));
+    const answered = await call;
+    if (answered.result !== null) {
+      await this.#applyNow(execution, {
+        type: "submit_result",
+        result: answered.result,
+        at: this.#o.clock.now(),
+      });
+      return;
+    }
+    this.#o.logger.warn(
+      { ...execution.context(), timeout_ms: this.#o.executionTimeoutMs },
+      "the trader has not answered the submission in time: the order's state is unknown until the broker says",
+    );
+    await this.#applyNow(execution, { type: "submit_timeout", at: this.#o.clock.now() });
+    const late = answered.late.then((result) =>
+      execution.serially(() =>
+        this.#applyNow(execution, { type: "submit_result", result, at: this.#o.clock.now() }),
+      ),
+    );
+    this.#track(late);
+  }
+
+  /** Applies an event to an owned execution, in its serial section. */
+  apply(execution: TrackedExecution, event: ExecutionEvent): Promise<ExecutionEffect[]> {
+    return execution.serially(() => this.#applyNow(execution, event));
+  }
+
+  /**
+   * Applies an event through the state machine and carries out what it asks, in order: the
+   * fenced journal write (retried while the database is away; a refusal means another instance
+   * took the execution over, and nothing more is done for it here), then its events out, then
+   * alerts and following. Submits and cancels are left to the caller. Call inside the
+   * execution's serial section.
+   */
+  async #applyNow(execution: TrackedExecution, event: ExecutionEvent): Promise<ExecutionEffect[]> {
+    if (execution.lost) return [];
+    const next = transitionExecution(execution.state, event, this.#policy(execution.namespace));
+    const newEvents: JournaledEvent[] = [];
+    for (const effect of next.effects) {
+      if (effect.type === "emit") newEvents.push(this.#results.event(execution, effect.emit));
+    }
+    if (next.effects.some((effect) => effect.type === "journal")) {
+      const write = {
+        signalId: execution.signalId,
+        namespace: execution.namespace,
+        epoch: execution.epoch,
+        state: next.state,
+        newEvents,
+      };
+      const written = await retryWhileRetryable(() => this.#o.journal.write([write]), {
+        onRetry: (error, attempt) =>
+          this.#o.logger.error(
+            { ...execution.context(), err: errorMessage(error), attempt },
+            "journal unavailable: holding the execution's transition",
+          ),
+      });
+      if (!written.has(execution.key)) {
+        this.#lose(execution);
+        return [];
+      }
+    }
+    execution.state = next.state;
+    if (newEvents.length > 0) {
+      execution.events.push(...newEvents);
+      await this.#results.publish(newEvents);
+      this.#results.markPublished(execution);
+      for (const journaled of newEvents) this.#results.report(execution, journaled);
+    }
+    for (const effect of next.effects) {
+      if (effect.type === "alert") this.#results.alert(execution, effect.message, effect.anomaly);
+      else if (effect.type === "follow" || effect.type === "query") {
+        this.#followerOf(execution.namespace)?.add(execution);
+      }
+    }
+    if (isFinalStatus(execution.state.status)) this.#forget(execution);
+    return next.effects;
+  }
+
+  /** Another instance took it over: drop it here without a word on the wire. */
+  #lose(execution: TrackedExecution): void {
+    execution.lost = true;
+    this.#forget(execution);
+    this.#o.metrics.fencedWrites.inc({ namespace: execution.namespace });
+    this.#o.logger.warn(
+      { ...execution.context(), epoch: execution.epoch },
+      "another instance took the execution over: leaving it to that instance",
+    );
+  }
+
+  #forget(execution: TrackedExecution): void {
+    if (this.#tracked.get(execution.key) === execution) this.#tracked.delete(execution.key);
+    this.#followers.get(execution.namespace)?.remove(execution);
+  }
+
+  /**
+   * Takes over the unfinished executions of instances whose lease ran out: pending ones are
+   * submitted (in signal order), the others resolved and followed. Concurrent calls share one run.
+   */
+  adoptNow(): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    this.#adopting ??= this.#adoptOnce()
+      .catch((error: unknown) => {
+        this.#o.logger.warn({ err: errorMessage(error) }, "looking for orphaned executions failed");
+      })
+      .finally(() => {
+        this.#adopting = undefined;
+      });
+    return this.#adopting;
+  }
+
+  async #adoptOnce(): Promise<void> {
+    const adopted = await this.#o.journal.adopt(this.#o.registry.namespaces(), ADOPT_LIMIT);
+    adopted.sort((a, b) =>
+      a.source.partition !== b.source.partition
+        ? a.source.partition - b.source.partition
+        : Number(a.source.offset - b.source.offset),
+    );
+    for (const row of adopted) {
+      const execution = this.#fromAdopted(row);
+      if (!execution) continue;
+      this.#o.metrics.adopted.inc({ namespace: execution.namespace });
+      this.#o.logger.info(
+        { ...execution.context(), status: execution.state.status, epoch: execution.epoch },
+        "took over an execution its owner left",
+      );
+      await execution.serially(async () => {
+        const unpublished = execution.events.slice(execution.published);
+        if (unpublished.length === 0) return;
+        await this.#results.publish(unpublished);
+        this.#results.markPublished(execution);
+      });
+      if (isFinalStatus(execution.state.status)) continue;
+      this.#tracked.set(execution.key, execution);
+      if (execution.state.status === "pending") {
+        void this.#enqueue(execution);
+      } else {
+        this.#track(this.apply(execution, { type: "recover", at: this.#o.clock.now() }));
+      }
+    }
+  }
+
+  #fromAdopted(row: AdoptedExecution): TrackedExecution | null {
+    const data = ValidatedSignalSchema.safeParse(row.envelope.data);
+    if (!data.success) {
+      this.#o.logger.error(
+        { signal_id: row.signalId, namespace: row.namespace },
+        "an adopted execution's signal does not parse: it cannot be carried on, check it by hand",
+      );
+      return null;
+    }
+    const original = data.data.original_signal;
+    return new TrackedExecution({
+      signal: { id: row.envelope.id, data: data.data },
+      lineage: row.envelope,
+      namespace: row.namespace,
+      orderingKey: `${original.strategy_id}:${original.instrument_token}`,
+      clientOrderId: clientOrderId(row.envelope.id, row.namespace),
+      live: this.#isLive(row.namespace),
+      state: row.state,
+      epoch: row.epoch,
+      events: row.events,
+      published: row.published,
+    });
+  }
+
+  /** The follower of a namespace whose trader follows orders (built on first use). */
+  #followerOf(namespace: string): NamespaceFollower | undefined {
+    const existing = this.#followers.get(namespace);
+    if (existing) return existing;
+    const trader = this.#o.registry.lookup(namespace);
+    const operations = this.#operationsOf(namespace);
+    if (!trader || !operations || (!operations.queryOrder && !operations.orderStatusReports)) {
+      return undefined;
+    }
+    const follower = new NamespaceFollower({
+      namespace,
+      capabilities: trader.capabilities,
+      operations,
+      apply: (execution, event) => this.apply(execution, event),
+      resubmit: (execution) =>
+        this.#track(execution.serially(() => this.#submitCall(execution, trader))),
+      orderTtlMs: this.#o.orderTtlMs(namespace),
+      clock: this.#o.clock,
+      logger: this.#o.logger.child({ namespace }),
+      metrics: this.#o.metrics,
+    });
+    this.#followers.set(namespace, follower);
+    if (!this.#stopping) follower.start();
+    return follower;
+  }
+
+  #operationsOf(namespace: string): TraderOperations | undefined {
+    const known = this.#operations.get(namespace);
+    if (known) return known;
+    const trader = this.#o.registry.lookup(namespace);
+    if (!trader) return undefined;
+    const operations = traderOperations(trader);
+    this.#operations.set(namespace, operations);
+    return operations;
+  }
+
+  #trader(
+    namespace: string,
+  ): { kind: "ready"; trader: Trader } | { kind: "unavailable"; reason: string } {
+    try {
+      return { kind: "ready", trader: this.#o.registry.get(namespace) };
+    } catch (error) {
+      return { kind: "unavailable", reason: errorMessage(error) };
+    }
+  }
+
+  #policy(namespace: string): ExecutionPolicy {
+    const trader = this.#o.registry.lookup(namespace);
+    return {
+      maxSubmitAttempts: this.#o.maxSubmitAttempts,
+      orderVisibilityMs: trader?.capabilities.orderVisibilityMs ?? 0,
+      announcesPlacement: trader?.capabilities.followsOrders ?? false,
+    };
+  }
+
+  #isLive(namespace: string): boolean {
+    return this.#o.liveNamespaces.has(namespace) && !this.#o.shadow;
+  }
+
+  #noteDisposition(signal: IntakeSignal, record: SignalRecord): void {
+    this.#o.metrics.signalsReceived.inc({ disposition: record.disposition });
+    if (record.disposition === "hold" || record.disposition === "no_target") {
+      this.#o.logger.info(
+        {
+          signal_id: signal.event.id,
+          strategy_id: record.strategyId,
+          disposition: record.disposition,
+          detail: record.detail,
+        },
+        "signal recorded, nothing to execute",
+      );
+    }
+  }
+
+  /** Observes, per call, the time since the previous call (or since it was made) as a stage. */
+  #stageTimer(): (stage: string) => void {
+    let last = performance.now();
+    return (stage) => {
+      const now = performance.now();
+      this.#o.metrics.stageSeconds.observe({ stage }, (now - last) / 1000);
+      last = now;
+    };
+  }
+
+  /** Keeps a background promise for `stop()` to await. */
+  #track(promise: Promise<unknown>): void {
+    const tracked = promise.catch((error: unknown) => {
+      this.#o.logger.error({ err: errorMessage(error) }, "execution step failed");
+    });
+    this.#inFlight.add(tracked);
+    void tracked.finally(() => this.#inFlight.delete(tracked));
+  }
+
+  /** Waits, heartbeating the batch so a long wait does not cost the group membership. */
+  async #awaitWithHeartbeat(work: Promise<unknown>, batch: BatchControl): Promise<void> {
+    const timer = setInterval(
+      () => void batch.heartbeat().catch(() => undefined),
+      HEARTBEAT_EVERY_MS,
+    );
+    try {
+      await work;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}
+
+/** The signals a decision found the market closed for, with why. */
+function closedSignals(records: readonly SignalRecord[]): Map<string, string> {
+  const closed = new Map<string, string>();
+  for (const record of records) {
+    if (record.disposition === "market_closed") closed.set(record.signalId, record.detail ?? "");
+  }
+  return closed;
+}

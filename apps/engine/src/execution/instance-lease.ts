@@ -1,0 +1,128 @@
+import { hostname } from "node:os";
+import { errorMessage, type Logger } from "@engine/core";
+import type { ExecutionJournal } from "../journal/execution-journal.js";
+
+export interface InstanceLeaseOptions {
+  journal: Pick<ExecutionJournal, "renewLease" | "retire">;
+  /** How long a renewal keeps this instance's claims, ms (`ENGINE_LEASE_MS`). */
+  leaseMs: number;
+  logger: Logger;
+  /** Monotonic now, ms (tests). */
+  now?: () => number;
+}
+
+/**
+ * This instance's lease on everything it claimed, renewed in the database every quarter lease.
+ *
+ * The fencing rule it enforces with the journal: another instance takes this one's executions
+ * over only after the lease ran out by the database's clock, and then waits the trader's
+ * `orderVisibilityMs` before it believes an order absent. So this instance must never send an
+ * order it might no longer own: when no renewal succeeded for two thirds of the lease (measured
+ * from when the last successful renewal was sent, on this host's monotonic clock), `abortSignal`
+ * fires, traders send nothing more, and submissions wait (`whenHealthy`) until a renewal succeeds
+ * again. A later write to an execution taken over in between is refused by its epoch.
+ */
+export class InstanceLease {
+  readonly #o: InstanceLeaseOptions;
+  readonly #now: () => number;
+  #abort = new AbortController();
+  #lastRenewedAt = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #renewing: Promise<void> | undefined;
+  #waiters: (() => void)[] = [];
+  #stopped = false;
+
+  constructor(options: InstanceLeaseOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Registers the lease; rejects when the database cannot be reached (start-up fails). */
+  async start(): Promise<void> {
+    await this.#renewOnce();
+    // A renewal that hangs (the database stopped answering) must not keep the lease "healthy":
+    // the check runs on every tick whatever the renewal in progress does.
+    this.#timer = setInterval(
+      () => {
+        this.#check();
+        void this.renew();
+      },
+      Math.max(250, this.#o.leaseMs / 4),
+    );
+    this.#timer.unref();
+  }
+
+  /** Fires when this instance may no longer send orders (replaced by a new one once healthy). */
+  get abortSignal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Whether this instance may send orders now. */
+  healthy(): boolean {
+    return !this.#stopped && this.#now() - this.#lastRenewedAt < this.#safeForMs();
+  }
+
+  /** Resolves once this instance may send orders. */
+  whenHealthy(): Promise<void> {
+    if (this.healthy()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Renews now (also called by the timer); never rejects. */
+  renew(): Promise<void> {
+    this.#renewing ??= this.#renewOnce()
+      .catch((error: unknown) => {
+        this.#o.logger.warn({ err: errorMessage(error) }, "could not renew the instance lease");
+      })
+      .finally(() => {
+        this.#renewing = undefined;
+        this.#check();
+      });
+    return this.#renewing;
+  }
+
+  /** Stops renewing and ends the lease at once, so other instances adopt what is left. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#abort.abort();
+    await this.#renewing;
+    await this.#o.journal.retire().catch((error: unknown) => {
+      this.#o.logger.warn({ err: errorMessage(error) }, "could not end the instance lease");
+    });
+  }
+
+  async #renewOnce(): Promise<void> {
+    const sentAt = this.#now();
+    const { lapsed } = await this.#o.journal.renewLease(this.#o.leaseMs, hostname(), process.pid);
+    if (this.#stopped) return;
+    if (lapsed) {
+      this.#o.logger.error(
+        { lease_ms: this.#o.leaseMs },
+        "the instance lease had run out: other instances may have taken executions over",
+      );
+    }
+    this.#lastRenewedAt = sentAt;
+    if (this.#abort.signal.aborted) {
+      this.#abort = new AbortController();
+      this.#o.logger.info({}, "instance lease renewed: sending orders again");
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #check(): void {
+    if (!this.healthy() && !this.#abort.signal.aborted && !this.#stopped) {
+      this.#o.logger.error(
+        { lease_ms: this.#o.leaseMs },
+        "instance lease at risk: sending no more orders until it is renewed",
+      );
+      this.#abort.abort();
+    }
+  }
+
+  #safeForMs(): number {
+    return (this.#o.leaseMs * 2) / 3;
+  }
+}

@@ -1,0 +1,282 @@
+import {
+  type Clock,
+  type ExecutionEffect,
+  type ExecutionEvent,
+  errorMessage,
+  type Logger,
+  type OrderRef,
+  type TraderCapabilities,
+  type TraderOperations,
+} from "@engine/core";
+import pLimit from "p-limit";
+import type { EngineMetrics } from "../observability/metrics.js";
+import type { TrackedExecution } from "./tracked-execution.js";
+
+export interface NamespaceFollowerOptions {
+  namespace: string;
+  capabilities: TraderCapabilities;
+  operations: TraderOperations;
+  /** Applies an event to an execution through the state machine; resolves with its effects. */
+  apply(execution: TrackedExecution, event: ExecutionEvent): Promise<ExecutionEffect[]>;
+  /** Starts a submission the state machine asked for again (after a confirmed absence). */
+  resubmit(execution: TrackedExecution): void;
+  /** Time in force of an open order, ms, or null for none. */
+  orderTtlMs: number | null;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+}
+
+/** Orders asked about one by one in a round, at most (the rest wait for later rounds). */
+const PER_ORDER_QUERIES_PER_ROUND = 2;
+/** The first wait before asking again about one order on its own; it doubles up to the cap. */
+const PER_ORDER_BACKOFF_MS = 2_000;
+const PER_ORDER_BACKOFF_CAP_MS = 60_000;
+/** A cancel that left the order open is sent again after this long. */
+const CANCEL_RESEND_MS = 5_000;
+/** Keys whose reports are applied at once in a round (each key's in order). */
+const KEYS_AT_ONCE = 16;
+
+/**
+ * Follows every open order of one namespace with one bounded loop, not one task per order: each
+ * round asks the trader for status reports of all of them at once (Kite: one `GET /orders`),
+ * applies each report to its execution, and falls back to per-order queries only for an order the
+ * batch cannot answer for (one the broker knew and no longer lists), a few per round with backoff.
+ * Executions whose existence is unknown are resolved the same way: found, or absent as of the
+ * round's start (the state machine decides when absence is conclusive). Orders still open after
+ * their time in force are cancelled. A round starts every `statusPollIntervalMs`, or at once when
+ * woken (a postback, a simulated fill), never two at a time.
+ */
+export class NamespaceFollower {
+  readonly #o: NamespaceFollowerOptions;
+  readonly #open = new Map<string, TrackedExecution>();
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #again = false;
+  #running = false;
+  #lastRoundAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: NamespaceFollowerOptions) {
+    this.#o = options;
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    await this.#round;
+  }
+
+  add(execution: TrackedExecution): void {
+    if (this.#open.has(execution.key)) return;
+    this.#open.set(execution.key, execution);
+    this.#o.metrics.openExecutions.set({ namespace: this.#o.namespace }, this.#open.size);
+  }
+
+  remove(execution: TrackedExecution): void {
+    if (this.#open.delete(execution.key)) {
+      this.#o.metrics.openExecutions.set({ namespace: this.#o.namespace }, this.#open.size);
+    }
+  }
+
+  /**
+   * Brings the next round forward (a postback, a simulated fill): it starts as soon as half the
+   * poll interval has passed since the last one began, so wake-ups never spend more than twice
+   * the declared poll rate of the broker's request budget.
+   */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#round) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    const wait =
+      this.#lastRoundAt + this.#o.capabilities.statusPollIntervalMs / 2 - performance.now();
+    if (wait <= 0) {
+      this.#startRound();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#startRound(), wait);
+    this.#timer.unref();
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#startRound(), this.#o.capabilities.statusPollIntervalMs);
+    this.#timer.unref();
+  }
+
+  #startRound(): void {
+    this.#lastRoundAt = performance.now();
+    this.#round = this.#roundSafely().finally(() => {
+      this.#round = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      } else {
+        this.#schedule();
+      }
+    });
+  }
+
+  async #roundSafely(): Promise<void> {
+    if (this.#open.size === 0) return;
+    const started = performance.now();
+    try {
+      await this.#roundOnce();
+    } catch (error) {
+      this.#o.logger.warn(
+        { namespace: this.#o.namespace, err: errorMessage(error) },
+        "following open orders failed this round: trying again next round",
+      );
+    } finally {
+      this.#o.metrics.followRoundSeconds.observe(
+        { namespace: this.#o.namespace },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  async #roundOnce(): Promise<void> {
+    const executions = [...this.#open.values()];
+    const askedAt = this.#o.clock.now();
+    const { orderStatusReports, queryOrder } = this.#o.operations;
+    let single: TrackedExecution[] = [];
+    if (orderStatusReports) {
+      const batch = await orderStatusReports(executions.map(refOf));
+      if (batch.kind === "unavailable") {
+        this.#o.logger.debug(
+          { namespace: this.#o.namespace, reason: batch.reason },
+          "status reports unavailable: trying again next round",
+        );
+      } else {
+        const byClientOrderId = new Map(batch.reports.map((r) => [r.clientOrderId, r]));
+        const byOrderId = new Map(batch.reports.map((r) => [r.orderId, r]));
+        const answers: [TrackedExecution, ExecutionEvent][] = [];
+        for (const execution of executions) {
+          const report =
+            byClientOrderId.get(execution.clientOrderId) ??
+            (execution.state.orderId === null ? undefined : byOrderId.get(execution.state.orderId));
+          if (report) {
+            answers.push([execution, { type: "report", report, at: askedAt }]);
+          } else if (execution.state.orderId !== null) {
+            // The broker knew it and its book does not list it (an earlier day's order): ask for
+            // it by its id.
+            single.push(execution);
+          } else {
+            answers.push([execution, { type: "absent", at: askedAt }]);
+          }
+        }
+        await this.#applyByKey(answers);
+      }
+    } else {
+      single = executions;
+    }
+    if (queryOrder) await this.#querySome(single, queryOrder);
+    await this.#expire();
+  }
+
+  async #querySome(
+    candidates: TrackedExecution[],
+    queryOrder: NonNullable<TraderOperations["queryOrder"]>,
+  ): Promise<void> {
+    const now = this.#o.clock.now();
+    const due = candidates
+      .filter((execution) => now - execution.lastQueriedAt >= this.#backoffOf(execution))
+      .sort((a, b) => a.lastQueriedAt - b.lastQueriedAt);
+    const limit = this.#o.operations.orderStatusReports ? PER_ORDER_QUERIES_PER_ROUND : due.length;
+    for (const execution of due.slice(0, limit)) {
+      const askedAt = this.#o.clock.now();
+      execution.lastQueriedAt = askedAt;
+      const answer = await queryOrder(refOf(execution));
+      if (answer.kind === "found") {
+        await this.#applyAll(execution, { type: "report", report: answer.report, at: askedAt });
+      } else if (answer.kind === "absent") {
+        await this.#applyAll(execution, { type: "absent", at: askedAt });
+      }
+    }
+  }
+
+  /** Per-order queries of an order that vanished slow down; unknown ones stay brisk. */
+  #backoffOf(execution: TrackedExecution): number {
+    if (!this.#o.operations.orderStatusReports) return 0;
+    const misses = execution.state.status === "unknown" ? 4 : 0;
+    return Math.min(PER_ORDER_BACKOFF_CAP_MS, PER_ORDER_BACKOFF_MS * 2 ** misses);
+  }
+
+  /** Cancels open orders whose time in force ran out, and sends again cancels left unanswered. */
+  async #expire(): Promise<void> {
+    const ttl = this.#o.orderTtlMs;
+    const cancelOrder = this.#o.operations.cancelOrder;
+    if (ttl === null || !cancelOrder) return;
+    const now = this.#o.clock.now();
+    for (const execution of this.#open.values()) {
+      const state = execution.state;
+      if (state.status !== "accepted" && state.status !== "partially_filled") continue;
+      if (state.acceptedAt === null || now - state.acceptedAt < ttl) continue;
+      if (state.cancel !== null && now - execution.lastCancelAt < CANCEL_RESEND_MS) continue;
+      const effects = await this.#o.apply(execution, {
+        type: "cancel",
+        code: "ORDER_EXPIRED",
+        message: `the order was still open after its time in force (${ttl} ms)`,
+        at: now,
+      });
+      if (!effects.some((effect) => effect.type === "cancel")) continue;
+      execution.lastCancelAt = now;
+      const outcome = await cancelOrder(refOf(execution));
+      this.#o.metrics.cancels.inc({ namespace: this.#o.namespace, outcome: outcome.kind });
+      if (outcome.kind === "failed") {
+        this.#o.logger.warn(
+          {
+            namespace: this.#o.namespace,
+            signal_id: execution.signalId,
+            order_id: state.orderId,
+            reason: outcome.reason,
+            retryable: outcome.retryable,
+          },
+          "cancel of an expired order failed",
+        );
+      }
+    }
+  }
+
+  /**
+   * Applies a round's answers: one key's executions in order (their results go out in their
+   * signals' order), different keys at once, a bounded number at a time.
+   */
+  async #applyByKey(answers: [TrackedExecution, ExecutionEvent][]): Promise<void> {
+    const byKey = new Map<string, [TrackedExecution, ExecutionEvent][]>();
+    for (const answer of answers) {
+      const list = byKey.get(answer[0].orderingKey);
+      if (list) list.push(answer);
+      else byKey.set(answer[0].orderingKey, [answer]);
+    }
+    const limit = pLimit(KEYS_AT_ONCE);
+    await Promise.all(
+      [...byKey.values()].map((list) =>
+        limit(async () => {
+          for (const [execution, event] of list) await this.#applyAll(execution, event);
+        }),
+      ),
+    );
+  }
+
+  async #applyAll(execution: TrackedExecution, event: ExecutionEvent): Promise<void> {
+    const effects = await this.#o.apply(execution, event);
+    if (effects.some((effect) => effect.type === "submit")) this.#o.resubmit(execution);
+  }
+}
+
+function refOf(execution: TrackedExecution): OrderRef {
+  return { clientOrderId: execution.clientOrderId, orderId: execution.state.orderId };
+}

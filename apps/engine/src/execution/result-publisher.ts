@@ -1,0 +1,151 @@
+import {
+  type Clock,
+  type ExecutionEmit,
+  emittedResult,
+  errorMessage,
+  type Logger,
+  type TopicMap,
+} from "@engine/core";
+import { retryWhileRetryable } from "../errors/retry.js";
+import type { ExecutionJournal, JournaledEvent } from "../journal/execution-journal.js";
+import type { EngineMetrics } from "../observability/metrics.js";
+import type { OutboundMessage } from "../transport/transport.js";
+import { resultEvent } from "./result-events.js";
+import type { TrackedExecution } from "./tracked-execution.js";
+
+export interface ResultPublisherOptions {
+  journal: ExecutionJournal;
+  outputTopics(namespace: string): TopicMap;
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+}
+
+const OUTCOME_OF: Record<string, string> = {
+  order_placed: "placed",
+  order_filled: "filled",
+  order_failed: "failed",
+};
+
+type PublishMark = { signalId: string; namespace: string; epoch: number; published: number };
+
+/**
+ * What leaves the engine for an execution: the contract event of what it emits, published (and
+ * retried while the bus is away: the events are journaled first), counted and logged; an
+ * anomaly's alert; and the record that its events are out.
+ */
+export class ResultPublisher {
+  readonly #o: ResultPublisherOptions;
+  readonly #marks = new Map<string, PublishMark>();
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: ResultPublisherOptions) {
+    this.#o = options;
+  }
+
+  /** The contract event of an emit, with a new event id, ready to journal and publish. */
+  event(execution: TrackedExecution, emit: ExecutionEmit): JournaledEvent {
+    return resultEvent(
+      execution.lineage,
+      execution.namespace,
+      emittedResult(execution.signal, execution.namespace, emit),
+      this.#o.outputTopics(execution.namespace),
+      this.#o.clock,
+    );
+  }
+
+  /** Publishes journaled events in order, retrying while the bus is unavailable. */
+  async publish(events: readonly JournaledEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const messages = events.map((e) => ({
+      topic: e.topic,
+      key: e.key,
+      value: JSON.stringify(e.event),
+    }));
+    await retryWhileRetryable(() => this.#o.publish(messages), {
+      onRetry: (error, attempt) =>
+        this.#o.logger.error(
+          { err: errorMessage(error), attempt, events: events.length },
+          "publishing results failed: trying again (they are journaled)",
+        ),
+    });
+  }
+
+  /** Counts and logs a result once it is out (and the time to its execution's first result). */
+  report(execution: TrackedExecution, journaled: JournaledEvent): void {
+    if (execution.receivedAt !== null) {
+      this.#o.metrics.executionSeconds.observe(
+        { namespace: execution.namespace },
+        (performance.now() - execution.receivedAt) / 1000,
+      );
+      execution.receivedAt = null;
+    }
+    const data = journaled.event.data as Record<string, unknown>;
+    const outcome = OUTCOME_OF[journaled.event.type] ?? journaled.event.type;
+    const errorCode = outcome === "failed" ? String(data.error_code ?? "") : "";
+    this.#o.metrics.results.inc({ namespace: execution.namespace, outcome, error_code: errorCode });
+    const fields = {
+      ...execution.context(),
+      outcome,
+      order_id: data.order_id,
+      ...(outcome === "failed" ? { error_code: errorCode, error: data.error_message } : {}),
+      ...(outcome === "filled"
+        ? { quantity: data.quantity, fill_price: data.fill_price, fees: data.fees }
+        : {}),
+    };
+    if (outcome === "failed") this.#o.logger.warn(fields, `order ${outcome}`);
+    else this.#o.logger.info(fields, `order ${outcome}`);
+  }
+
+  /** Something a broker should never do: logged at error level and counted. */
+  alert(execution: TrackedExecution, message: string, anomaly: string): void {
+    this.#o.metrics.anomalies.inc({ namespace: execution.namespace, anomaly });
+    this.#o.logger.error(
+      { ...execution.context(), anomaly, order_id: execution.state.orderId },
+      message,
+    );
+  }
+
+  /**
+   * Records that the execution's events are out, so a takeover republishes none of them. Marks
+   * are gathered and written together, after the current work (one statement for a round's
+   * fills), and not awaited: a mark that fails or comes late costs at most a duplicate of events
+   * with the same ids after a takeover.
+   */
+  markPublished(execution: TrackedExecution): void {
+    execution.published = execution.events.length;
+    this.#marks.set(execution.key, {
+      signalId: execution.signalId,
+      namespace: execution.namespace,
+      epoch: execution.epoch,
+      published: execution.published,
+    });
+    this.#flushMarks();
+  }
+
+  /** Resolves once the marks gathered so far are written (or failed). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  #flushMarks(): void {
+    if (this.#flushing || this.#marks.size === 0) return;
+    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        const marks = [...this.#marks.values()];
+        this.#marks.clear();
+        await this.#o.journal.markPublished(marks);
+      })
+      .catch((error: unknown) => {
+        this.#o.logger.warn(
+          { err: errorMessage(error) },
+          "could not record that events are published (a takeover may republish them)",
+        );
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+        this.#flushMarks();
+      });
+  }
+}

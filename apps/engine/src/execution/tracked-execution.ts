@@ -1,0 +1,86 @@
+import type { EnvelopeLineage, ExecutionState, SignalToExecute } from "@engine/core";
+import {
+  type ExecutionKey,
+  executionKey,
+  type JournaledEvent,
+} from "../journal/execution-journal.js";
+
+/**
+ * One execution this instance owns, in memory: the signal, where it stands (`state`), the fencing
+ * `epoch` of its claim and its events. Everything that happens to it runs through `serially`, one
+ * thing at a time, so its transitions are applied, journaled and published in order.
+ */
+export class TrackedExecution implements ExecutionKey {
+  readonly key: string;
+  readonly signalId: string;
+  readonly namespace: string;
+  readonly signal: SignalToExecute;
+  readonly lineage: EnvelopeLineage;
+  /** The Kafka key the signal came with: executions of one key are submitted in order. */
+  readonly orderingKey: string;
+  readonly clientOrderId: string;
+  /** Whether the namespace places real orders here (not simulated, not shadow). */
+  readonly live: boolean;
+  state: ExecutionState;
+  epoch: number;
+  /** Every event of the execution so far, journaled; the first `published` of them are out. */
+  events: JournaledEvent[];
+  published: number;
+  /** Another instance took it over: nothing more is stored or published for it here. */
+  lost = false;
+  /** When the follower last asked the broker about it on its own (epoch ms), for backoff. */
+  lastQueriedAt = 0;
+  /** When the engine last sent a cancel for it (epoch ms). */
+  lastCancelAt = 0;
+  /**
+   * When its signal's batch was read (`performance.now()`), until its first result is out; null
+   * for an execution taken over from another instance.
+   */
+  receivedAt: number | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(fields: {
+    signal: SignalToExecute;
+    lineage: EnvelopeLineage;
+    namespace: string;
+    orderingKey: string;
+    clientOrderId: string;
+    live: boolean;
+    state: ExecutionState;
+    epoch: number;
+    events?: JournaledEvent[];
+    published?: number;
+  }) {
+    this.signal = fields.signal;
+    this.signalId = fields.signal.id;
+    this.lineage = fields.lineage;
+    this.namespace = fields.namespace;
+    this.key = executionKey({ signalId: this.signalId, namespace: fields.namespace });
+    this.orderingKey = fields.orderingKey;
+    this.clientOrderId = fields.clientOrderId;
+    this.live = fields.live;
+    this.state = fields.state;
+    this.epoch = fields.epoch;
+    this.events = fields.events ?? [];
+    this.published = fields.published ?? 0;
+  }
+
+  /** What a log line about it carries. */
+  context() {
+    const original = this.signal.data.original_signal;
+    return {
+      signal_id: this.signalId,
+      namespace: this.namespace,
+      strategy_id: original.strategy_id,
+      instrument_token: original.instrument_token,
+      correlation_id: this.lineage.correlation_id,
+    };
+  }
+
+  /** Runs `work` after everything queued before it on this execution; failures do not block the queue. */
+  serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
