@@ -184,6 +184,40 @@ describe("ExecutionService: ownership", () => {
     });
   });
 
+  it("does not fail a submission withdrawn while the lease was at risk: the broker's book decides, one order", async () => {
+    const broker = new FakeBroker("live10", { orderVisibilityMs: 100 });
+    // The first submission waits in a queue long enough for the lease to be at risk.
+    broker.script = (_id, attempt) => (attempt === 1 ? { queueMs: 700 } : {});
+    const engine = await start({ traders: [broker], leaseMs: 600 });
+    const signal = intakeSignal({ targets: ["live10"] });
+    const submitted = engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      async () => (await statusOf(signal.event.id, "live10")) === "submitted",
+      "the submission",
+    );
+    engine.failRenewals(true);
+    await eventually(() => !engine.lease.healthy(), "the lease at risk");
+    await submitted;
+    engine.failRenewals(false);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the order sent once the lease was renewed",
+    );
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+    expect(broker.totalSends).toBe(1);
+  });
+
+  it("never fails a simulated execution for want of a lease: simulators place no real order", async () => {
+    const simulator = new FakeBroker("sim1");
+    const engine = await start({ traders: [simulator], live: [], leaseMs: 600 });
+    engine.failRenewals(true);
+    await eventually(() => engine.lease.abortSignal.aborted, "the lease at risk");
+    const signal = intakeSignal({ targets: ["sim1"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+    expect(simulator.totalSends).toBe(1);
+  });
+
   it("takes over a dead instance's pending and open executions where they stood", async () => {
     const broker = new FakeBroker("live8");
     broker.fillAfterLooks = null;

@@ -90,6 +90,8 @@ export interface BatchControl {
 }
 
 const HEARTBEAT_EVERY_MS = 2_000;
+/** The abort signal of a simulator's submissions: nothing withdraws them. */
+const NEVER_ABORTED = new AbortController().signal;
 const ADOPT_LIMIT = 500;
 
 /**
@@ -283,7 +285,12 @@ export class ExecutionService {
       return;
     }
     this.#transitionInMemory(execution, { type: "submit", at });
-    const result = await callTrader(execution, trader.trader, this.#callOptions(false));
+    // A simulator places no real order: no lease fences it, and an outage of the database must
+    // not fail its signals.
+    const result = await callTrader(execution, trader.trader, {
+      ...this.#callOptions(false),
+      abort: NEVER_ABORTED,
+    });
     this.#transitionInMemory(execution, {
       type: "submit_result",
       result: result.result ?? this.#timedOutSimulation(execution),
@@ -415,10 +422,34 @@ export class ExecutionService {
       }
       await this.#o.lease.whenHealthy();
       const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
-      if (effects.some((effect) => effect.type === "submit")) {
-        await this.#submitCall(execution, trader.trader);
-      }
+      if (!effects.some((effect) => effect.type === "submit")) return;
+      if (!(await this.#stillOwned(execution))) return;
+      await this.#submitCall(execution, trader.trader);
     });
+  }
+
+  /**
+   * Whether this instance may send the order of an execution it journaled `submitted`. The
+   * fencing rule: an order goes out only while the lease is healthy, so a taker-over (which waits
+   * for the lease to run out, then for the broker's visibility window) sees it. A write that
+   * hung through a database outage can end after the lease was at risk, and another instance may
+   * have taken the execution over since: once the lease is renewed, a fenced rewrite of the same
+   * state says whether it is still ours.
+   */
+  async #stillOwned(execution: TrackedExecution): Promise<boolean> {
+    if (this.#o.lease.healthy()) return true;
+    await this.#o.lease.whenHealthy();
+    const write = {
+      signalId: execution.signalId,
+      namespace: execution.namespace,
+      epoch: execution.epoch,
+      state: execution.state,
+      newEvents: [],
+    };
+    const written = await retryWhileRetryable(() => this.#o.journal.write([write]));
+    if (written.has(execution.key)) return true;
+    this.#lose(execution);
+    return false;
   }
 
   /**

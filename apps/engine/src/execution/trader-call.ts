@@ -55,7 +55,7 @@ export async function callTrader(
         { clientOrderId: execution.clientOrderId, abort: options.abort },
       );
       const checked = SubmitResultSchema.safeParse(answer);
-      if (checked.success) return checked.data;
+      if (checked.success) return withdrawnIsUnknown(checked.data, options);
       options.logger.error(
         { ...execution.context(), issues: checked.error.issues.slice(0, 5) },
         "trader returned an invalid result",
@@ -82,6 +82,25 @@ export async function callTrader(
   const result = await Promise.race([call, timeout]);
   clearTimeout(timer);
   return { result, late: call };
+}
+
+/**
+ * A trader answers `failed` TRADER_UNAVAILABLE when the engine withdrew the submission (its lease
+ * at risk) before the order went out; but the engine cannot tell that answer from an outage met
+ * after sending, and the execution is not lost for want of a lease: where orders can be looked up
+ * it is `unknown`, and the broker's order book decides (absent after the visibility window: it is
+ * submitted again).
+ */
+function withdrawnIsUnknown(result: SubmitResult, options: TraderCallOptions): SubmitResult {
+  if (
+    options.queryable &&
+    options.abort.aborted &&
+    result.kind === "failed" &&
+    result.payload.error_code === "TRADER_UNAVAILABLE"
+  ) {
+    return { kind: "unknown", reason: `submission withdrawn: ${result.payload.error_message}` };
+  }
+  return result;
 }
 
 /** `failed` TRADER_UNAVAILABLE for an execution nothing was sent for. */

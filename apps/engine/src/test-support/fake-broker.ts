@@ -18,6 +18,8 @@ import {
 export interface SubmissionScript {
   /** Milliseconds before the answer. */
   delayMs?: number;
+  /** Milliseconds the submission waits before it is sent, or withdrawn (a rate limiter's queue). */
+  queueMs?: number;
   /** Whether the order is created at the broker (default: yes, unless the answer is `failed`). */
   create?: boolean;
   /** The answer: `placed` (default), `unknown` (no clear answer), `failed` (refused), `throw`. */
@@ -102,7 +104,11 @@ export class FakeBroker implements Trader {
     const id = context.clientOrderId;
     const attempt = (this.sends.get(id) ?? 0) + 1;
     const script = this.script(id, attempt);
-    if (context.abort.aborted) return this.#failed(signal, "aborted before sending");
+    if (script.queueMs) await new Promise((resolve) => setTimeout(resolve, script.queueMs));
+    // As the real traders answer a withdrawn submission.
+    if (context.abort.aborted) {
+      return this.#failed(signal, "the engine withdrew the submission", "TRADER_UNAVAILABLE");
+    }
     this.sends.set(id, attempt);
     this.sendOrder.push(id);
     const answer = script.answer ?? "placed";
@@ -214,10 +220,14 @@ export class FakeBroker implements Trader {
     };
   }
 
-  #failed(signal: SignalToExecute, message: string): SubmitResult {
+  #failed(
+    signal: SignalToExecute,
+    message: string,
+    code: "BROKER_REJECTED" | "TRADER_UNAVAILABLE" = "BROKER_REJECTED",
+  ): SubmitResult {
     return failedResult(signal, {
       namespace: this.executionMode,
-      code: "BROKER_REJECTED",
+      code,
       message,
       timestamp: new Date().toISOString(),
     });

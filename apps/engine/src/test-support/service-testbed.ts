@@ -55,6 +55,11 @@ export interface ServiceUnderTest {
    * nothing else: a process frozen or isolated while its calls run on.
    */
   partition(): Promise<void>;
+  /**
+   * Fails this instance's lease renewals (true) or lets them through again (false), leaving its
+   * lease in the database as it is: a database that stops answering for a while.
+   */
+  failRenewals(failing: boolean): void;
 }
 
 /** Starts an execution service as the engine builds it, on `database`, with these traders. */
@@ -131,6 +136,9 @@ export async function startService(
       await service.stop();
       await lease.stop();
       await registry.shutdown();
+    },
+    failRenewals: (failing) => {
+      partitioned = failing;
     },
     partition: async () => {
       partitioned = true;
