@@ -8,6 +8,8 @@ source scripts/node/pinned-node.sh
 bash scripts/services/up.sh
 pnpm exec biome check .
 pnpm exec turbo run build typecheck --output-logs=errors-only
+# Every export of @engine/core documented (typedoc.json: which kinds count).
+pnpm --filter @engine/core run docs:check
 # One package's tests at a time: the integration suites share the broker, the database and two
 # cores with the Kite emulator's and the traders' suites.
 pnpm exec turbo run test --concurrency=1 --output-logs=new-only

@@ -18,6 +18,7 @@ export class EventDecodeError extends EngineError {
   }
 }
 
+/** A decoded value, or the `EventDecodeError` that says why it could not be decoded. Never throws. */
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: EventDecodeError };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -32,7 +32,7 @@ const encoder = new TextEncoder();
  * `MarketTickSchema` checks it: a tick the schema rejects for one of those fields is rejected here
  * too, naming the field.
  *
- * A well-formed tick is read by {@link scanMarketTick} straight from the bytes, without building
+ * A well-formed tick is read by the byte scanner (`scanMarketTick`) straight from the bytes, without building
  * the JSON tree; anything the scanner is not certain of (a rejection, malformed JSON, non-ASCII
  * text, escapes where it reads) is decoded with `JSON.parse` as before, so both paths give the same
  * answer for every input.

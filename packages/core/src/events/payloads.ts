@@ -3,10 +3,14 @@ import { z } from "zod";
 /** ISO-8601 with an offset (`Z` or `+05:30`), any fractional precision. Kept as the string. */
 export const TimestampSchema = z.iso.datetime({ offset: true });
 
+/** A strategy's decision: `BUY`, `SELL`, or `HOLD` (no order). */
 export const SignalTypeSchema = z.enum(["BUY", "SELL", "HOLD"]);
+/** `BUY`, `SELL` or `HOLD` (`SignalTypeSchema`). */
 export type SignalType = z.infer<typeof SignalTypeSchema>;
 
+/** The side of an order or a fill: `BUY` or `SELL`. */
 export const SideSchema = z.enum(["BUY", "SELL"]);
+/** `BUY` or `SELL` (`SideSchema`). */
 export type Side = z.infer<typeof SideSchema>;
 
 const InstrumentToken = z.number().int().positive();
@@ -18,6 +22,7 @@ export const MarketTickSchema = z.looseObject({
   last_price: Price,
   timestamp: TimestampSchema.optional(),
 });
+/** A parsed `market_tick` payload: `instrument_token` (Kite's), `last_price` (rupees), optional `timestamp`. */
 export type MarketTick = z.infer<typeof MarketTickSchema>;
 
 /** A strategy's raw decision, carried inside a validated signal. */
@@ -31,6 +36,7 @@ export const TradingSignalSchema = z.object({
   confidence: z.number().nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
 });
+/** A parsed trading signal (`TradingSignalSchema`); `quantity` in shares, `price` in rupees or null. */
 export type TradingSignal = z.infer<typeof TradingSignalSchema>;
 
 /** `validated_signal` payload: the risk manager's approval of a trading signal. */
@@ -42,6 +48,7 @@ export const ValidatedSignalSchema = z.object({
   risk_checks: z.record(z.string(), z.boolean()),
   timestamp: TimestampSchema,
 });
+/** A parsed `validated_signal` payload (`ValidatedSignalSchema`). */
 export type ValidatedSignal = z.infer<typeof ValidatedSignalSchema>;
 
 /** `order_placed`: a live broker accepted the order. */
@@ -57,8 +64,14 @@ export const OrderPlacedSchema = z.object({
   strategy_id: z.string().min(1),
   execution_mode: z.string().min(1),
 });
+/** A parsed `order_placed` payload (`OrderPlacedSchema`). */
 export type OrderPlaced = z.infer<typeof OrderPlacedSchema>;
 
+/**
+ * `order_filled`: the order is done at the broker with `quantity` shares filled (all of them, or
+ * the part that filled before it was cancelled, expired or rejected) at `fill_price`, the average
+ * price in rupees; `fees` in rupees, null when the broker gives none.
+ */
 export const OrderFilledSchema = z.object({
   order_id: z.string().min(1),
   instrument_token: InstrumentToken,
@@ -72,6 +85,7 @@ export const OrderFilledSchema = z.object({
   execution_mode: z.string().min(1),
   fees: z.number().nullable(),
 });
+/** A parsed `order_filled` payload (`OrderFilledSchema`). */
 export type OrderFilled = z.infer<typeof OrderFilledSchema>;
 
 /**
@@ -95,8 +109,13 @@ export const ERROR_CODES = [
   "STALE_SIGNAL",
   "RATE_LIMITED",
 ] as const;
+/** One of `ERROR_CODES`. */
 export type KnownErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * `order_failed`: no order was placed, or the order ended with nothing filled; `error_code` says
+ * why (see `ERROR_CODES`), `error_message` in words.
+ */
 export const OrderFailedSchema = z.object({
   strategy_id: z.string().min(1),
   instrument_token: InstrumentToken,
@@ -112,4 +131,5 @@ export const OrderFailedSchema = z.object({
   timestamp: TimestampSchema,
   broker: z.string().min(1),
 });
+/** A parsed `order_failed` payload (`OrderFailedSchema`). */
 export type OrderFailed = z.infer<typeof OrderFailedSchema>;

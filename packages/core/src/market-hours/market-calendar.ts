@@ -13,6 +13,7 @@ export const MarketHolidaySchema = z.strictObject({
   date: CalendarDateSchema,
   name: z.string().trim().min(1, "expected a name"),
 });
+/** A parsed holiday (`MarketHolidaySchema`). */
 export type MarketHoliday = z.infer<typeof MarketHolidaySchema>;
 
 /**
@@ -31,6 +32,7 @@ export const MarketSessionSchema = z
     message: "expected the session to close after it opens",
     path: ["close"],
   });
+/** A parsed announced session (`MarketSessionSchema`). */
 export type MarketSession = z.infer<typeof MarketSessionSchema>;
 
 /**
@@ -53,6 +55,7 @@ export const MarketCalendarSchema = z.strictObject({
   holidays: z.array(MarketHolidaySchema).default([]),
   sessions: z.array(MarketSessionSchema).default([]),
 });
+/** A parsed market calendar (`MarketCalendarSchema`). */
 export type MarketCalendar = z.infer<typeof MarketCalendarSchema>;
 
 const SESSION_ENTRY = /^(\S+)\s+(\S+)-(\S+)$/;

@@ -7,8 +7,10 @@ import {
 } from "./market-calendar.js";
 import { NSE_HOLIDAYS_BY_YEAR } from "./nse-holidays.js";
 
+/** `nse`: NSE's equity session and calendar (`MARKET_HOURS_MODE`); `always_open`: every instant (tests, demos). */
 export type MarketHoursMode = "nse" | "always_open";
 
+/** Whether the market is open at an instant, and when closed why (`detail` for people). */
 export type MarketStatus =
   | { open: true }
   | { open: false; reason: "weekend" | "holiday" | "before_open" | "after_close"; detail: string };
@@ -21,6 +23,7 @@ export interface CalendarCoverage {
   lastCoveredDate: string | null;
 }
 
+/** How a `MarketHoursChecker` is set up; every field is optional (NSE, the system clock, the shipped calendar). */
 export interface MarketHoursOptions {
   mode?: MarketHoursMode;
   clock?: Clock;
@@ -120,10 +123,12 @@ export class MarketHoursChecker {
     this.#coveredYears = new Set([...this.#baseYears, ...calendar.years]);
   }
 
+  /** Whether the market is open at `at` (epoch ms; default now). */
   isMarketOpen(at: number = this.#clock.now()): boolean {
     return this.status(at).open;
   }
 
+  /** The market's status at `at` (epoch ms; default now), with the reason when closed. */
   status(at: number = this.#clock.now()): MarketStatus {
     if (this.#mode === "always_open") return { open: true };
     // Shifting the instant by the offset and reading it as UTC gives IST wall-clock fields.

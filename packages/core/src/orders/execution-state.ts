@@ -27,7 +27,9 @@ export const EXECUTION_STATUSES = [
   "cancelled",
   "expired",
 ] as const;
+/** One of `EXECUTION_STATUSES`. */
 export const ExecutionStatusSchema = z.enum(EXECUTION_STATUSES);
+/** The status of an execution (see the table above `EXECUTION_STATUSES`). */
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
 
 /** Statuses an execution never leaves; each has emitted exactly one terminal event. */
@@ -86,6 +88,7 @@ export const ExecutionStateSchema = z.object({
   /** A cancel the engine asked for: the code its end carries when nothing was filled. */
   cancel: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),
 });
+/** A parsed execution state (`ExecutionStateSchema`), as the journal stores it. */
 export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
 
 /** The state of an execution just claimed: `pending`, nothing sent. */

@@ -89,8 +89,11 @@ export interface ExecutionPolicy {
   announcesPlacement: boolean;
 }
 
+/** What `transitionExecution` answers. */
 export interface Transition {
+  /** The execution's next state (the same object when the event changes nothing). */
   state: ExecutionState;
+  /** What the caller must do, in order: journal the state, emit events, submit, query, follow, cancel, alert. */
   effects: ExecutionEffect[];
 }
 

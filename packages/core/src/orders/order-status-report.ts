@@ -20,6 +20,7 @@ export const BrokerOrderStatusSchema = z.enum([
   "rejected",
   "expired",
 ]);
+/** An order's status at its broker, in the engine's words (`BrokerOrderStatusSchema`). */
 export type BrokerOrderStatus = z.infer<typeof BrokerOrderStatusSchema>;
 
 /** Broker statuses after which an order never changes. */
@@ -59,7 +60,9 @@ export const OrderStatusReportSchema = z.object({
   /** Charges for the fills, when the broker reports them with the order; null otherwise. */
   fees: z.number().finite().nullable().default(null),
 });
+/** A parsed order status report (`OrderStatusReportSchema`), defaults applied. */
 export type OrderStatusReport = z.output<typeof OrderStatusReportSchema>;
+/** An order status report as a trader may write it: `limitPrice` and `fees` may be left out. */
 export type OrderStatusReportInput = z.input<typeof OrderStatusReportSchema>;
 
 /** An order the engine asks about: its client order id, and the broker's id once known. */

@@ -4,6 +4,7 @@ export interface Clock {
   now(): number;
 }
 
+/** The host's wall clock (`Date.now()`, epoch ms). */
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** ISO-8601 UTC timestamp of the clock's current time, as written on the wire. */

@@ -12,6 +12,7 @@ export const StrategyConfigSchema = z.object({
   is_active: z.boolean(),
   zerodha_trading_enabled: z.boolean(),
 });
+/** A parsed `strategy_configurations` row (`StrategyConfigSchema`). */
 export type StrategyConfig = z.infer<typeof StrategyConfigSchema>;
 
 /**
@@ -19,5 +20,9 @@ export type StrategyConfig = z.infer<typeof StrategyConfigSchema>;
  * Resolves `null` for an unknown strategy; rejects when the source cannot be read.
  */
 export interface StrategyConfigSource {
+  /**
+   * The configuration of `strategyId`, or null when no such strategy exists.
+   * @throws when the source cannot be read (the router then fails live namespaces closed)
+   */
   get(strategyId: string): Promise<StrategyConfig | null>;
 }

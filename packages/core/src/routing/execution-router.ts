@@ -13,6 +13,11 @@ export interface RouteTarget {
   enabledFor(strategy: StrategyConfig): boolean;
 }
 
+/**
+ * How the router came by the strategy's configuration: `found`, `not_found` (no such strategy:
+ * no live namespace), `unavailable` (the source failed: live namespaces failed closed), or
+ * `not_needed` (no live namespace is enabled, so it was not read).
+ */
 export type StrategyLookup = "found" | "not_found" | "unavailable" | "not_needed";
 
 /** Where a signal goes, and why live namespaces were left out. */
@@ -24,6 +29,7 @@ export interface RoutingDecision {
   error?: string;
 }
 
+/** The namespaces an `ExecutionRouter` chooses from, and where it reads strategies. */
 export interface ExecutionRouterOptions {
   targets: readonly RouteTarget[];
   strategies: StrategyConfigSource;

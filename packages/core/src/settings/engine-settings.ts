@@ -220,6 +220,7 @@ export const EngineSettingsSchema = z
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,
   }));
+/** The engine's parsed settings (`EngineSettingsSchema`): durations in ms, sizes in bytes. */
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 
 /** Variables whose values are secrets: never logged, never echoed. */

@@ -12,10 +12,12 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
+  /** Sets the time: epoch ms, an ISO-8601 string or a Date. */
   set(at: number | string | Date): void {
     this.#now = typeof at === "number" ? at : new Date(at).getTime();
   }
 
+  /** Moves the time forward by `ms` milliseconds. */
   advance(ms: number): void {
     this.#now += ms;
   }

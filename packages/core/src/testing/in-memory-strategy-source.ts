@@ -11,6 +11,7 @@ export class InMemoryStrategySource implements StrategyConfigSource {
     for (const config of configs) this.put(config);
   }
 
+  /** Adds or replaces a strategy; unset fields take an active strategy's defaults. */
   put(config: Partial<StrategyConfig> & { id: string }): void {
     this.#configs.set(config.id, {
       strategy_type: null,

@@ -2,6 +2,7 @@ import type { MarketQuote } from "../events/market-tick-decoder.js";
 import type { SignalType, ValidatedSignal } from "../events/payloads.js";
 import type { SignalToExecute } from "../trading/execution-result.js";
 
+/** What `sampleSignal` lets a test choose; the rest is a realistic BUY of 10 shares at 2,501.5. */
 export interface SampleSignalOptions {
   id?: string;
   strategyId?: string;

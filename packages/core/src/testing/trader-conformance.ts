@@ -16,6 +16,7 @@ import type { SubmitContext, Trader } from "../trading/trader.js";
 import { assertLiveCapable, traderOperations } from "../trading/trader-capabilities.js";
 import { sampleQuote, sampleSignal } from "./sample-signals.js";
 
+/** How the conformance kit builds and drives the trader under test. */
 export interface TraderConformanceOptions {
   /** The namespace of the plugin that builds the trader. */
   namespace: string;

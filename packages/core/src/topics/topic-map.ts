@@ -26,22 +26,27 @@ export class TopicMap {
     this.prefix = options.prefix ?? "";
   }
 
+  /** `{prefix}{ns}.signals.validated`: the validated signals the engine consumes. */
   signalsValidated(): string {
     return `${this.prefix}${this.namespace}.signals.validated`;
   }
 
+  /** `{prefix}{ns}.orders.submitted`: `order_placed` results. */
   ordersSubmitted(): string {
     return `${this.prefix}${this.namespace}.orders.submitted`;
   }
 
+  /** `{prefix}{ns}.orders.filled`: `order_filled` results. */
   ordersFilled(): string {
     return `${this.prefix}${this.namespace}.orders.filled`;
   }
 
+  /** `{prefix}{ns}.orders.failed`: `order_failed` results. */
   ordersFailed(): string {
     return `${this.prefix}${this.namespace}.orders.failed`;
   }
 
+  /** `market.ticks`: one topic for every namespace, never prefixed. */
   marketTicks(): string {
     return MARKET_TICKS_TOPIC;
   }

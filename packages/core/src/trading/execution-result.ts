@@ -18,7 +18,9 @@ export const ExecutionResultSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("filled"), payload: OrderFilledSchema }),
   z.object({ kind: z.literal("failed"), payload: OrderFailedSchema }),
 ]);
+/** A parsed trader result (`ExecutionResultSchema`). */
 export type ExecutionResult = z.infer<typeof ExecutionResultSchema>;
+/** `placed`, `filled` or `failed`. */
 export type ExecutionOutcome = ExecutionResult["kind"];
 
 /**
@@ -31,6 +33,7 @@ export const SubmitResultSchema = z.discriminatedUnion("kind", [
   ...ExecutionResultSchema.options,
   z.object({ kind: z.literal("unknown"), reason: z.string().min(1) }),
 ]);
+/** A parsed answer to a submission (`SubmitResultSchema`). */
 export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 
 /** A validated signal as a trader receives it: its event `id` and its payload. */
@@ -43,11 +46,16 @@ export interface SignalToExecute {
 /** The last price the engine saw for an instrument, or null when it saw none. */
 export type LastPrice = MarketQuote | null;
 
+/** What `failedResult` needs beside the signal. */
 export interface FailureDetails {
+  /** The namespace that failed the signal (`execution_mode` and `broker`). */
   namespace: string;
   code: KnownErrorCode;
+  /** Why, in words (`error_message`). */
   message: string;
+  /** When, ISO-8601 with an offset. */
   timestamp: string;
+  /** The broker's order id, when an order exists; `"N/A"` otherwise. */
   orderId?: string;
 }
 

@@ -13,8 +13,11 @@ import type { Trader } from "./trader.js";
  * declaration, never on which methods happen to exist.
  */
 export interface TraderOperations {
+  /** `Trader.queryOrder`, when the trader declared `queryByClientOrderId`. */
   queryOrder: ((ref: OrderRef) => Promise<OrderQuery>) | null;
+  /** `Trader.orderStatusReports`, when it declared `batchStatusReports`. */
   orderStatusReports: ((refs: readonly OrderRef[]) => Promise<OrderStatusBatch>) | null;
+  /** `Trader.cancelOrder`, when it declared `cancel`. */
   cancelOrder: ((ref: OrderRef) => Promise<CancelOutcome>) | null;
 }
 

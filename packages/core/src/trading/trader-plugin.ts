@@ -16,6 +16,10 @@ export interface PluginSettings {
  * their namespace.
  */
 export interface SqlPort {
+  /**
+   * Runs one statement with `$1`-style parameters and answers its rows.
+   * @throws the driver's error when the database refuses the statement or cannot be reached
+   */
   query<T = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
@@ -72,5 +76,6 @@ export interface TraderPlugin<S extends PluginSettings = PluginSettings> {
   readonly secretVariables?: readonly string[];
   /** The routing rule of a live namespace: whether this strategy trades on it. */
   enabledFor(strategy: StrategyConfig): boolean;
+  /** Builds the namespace's trader from its parsed settings and the engine's ports; does no I/O. */
   create(context: TraderContext<S>): Trader;
 }

@@ -7,6 +7,7 @@ import {
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { Trader, TraderHealth } from "./trader.js";
 
+/** How a `TraderRegistry` waits on its traders, and where it logs. */
 export interface TraderRegistryOptions {
   /** How long one trader may take to initialise or shut down before it is given up on. */
   timeoutMs?: number;
@@ -32,6 +33,10 @@ export class TraderRegistry {
     this.#logger = options.logger ?? silentLogger;
   }
 
+  /**
+   * Adds a trader under its namespace (`executionMode`), before `initialize`.
+   * @throws DuplicateNamespaceError when the namespace already has a trader
+   */
   register(trader: Trader): void {
     if (this.#traders.has(trader.executionMode)) {
       throw new DuplicateNamespaceError(trader.executionMode);
