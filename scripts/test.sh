@@ -7,6 +7,8 @@ source scripts/node/pinned-node.sh
 
 bash scripts/services/up.sh
 pnpm exec biome check .
+# The workspace's package.json files agree with each other (versions, private flags, fields).
+pnpm exec sherif
 pnpm exec turbo run build typecheck --output-logs=errors-only
 # Every export of @engine/core documented (typedoc.json: which kinds count).
 pnpm --filter @engine/core run docs:check
