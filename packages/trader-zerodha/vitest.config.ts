@@ -4,15 +4,11 @@ import { defineConfig } from "vitest/config";
  * Three kinds of tests:
  * - unit tests, in parallel;
  * - the IST arithmetic once per host time zone, since it must not depend on it;
- * - integration tests against the Kite emulator and PGlite, one file at a time after the rest:
- *   they measure rates and timeouts on the wall clock, and a busy neighbour would skew them.
+ * - integration tests (`test/integration/`) against the Kite emulator and PGlite, one file at a
+ *   time after the rest: they measure rates and timeouts on the wall clock, and a busy neighbour
+ *   would skew them.
  */
 const IST_TEST = "src/ist-time.test.ts";
-const INTEGRATION_TESTS = [
-  "src/zerodha-trader.*.test.ts",
-  "src/zerodha-plugin.test.ts",
-  "src/instruments/instrument-repository.test.ts",
-];
 const HOST_TIME_ZONES = ["UTC", "America/New_York", "Asia/Kolkata"] as const;
 
 export default defineConfig({
@@ -23,7 +19,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts"],
-          exclude: [IST_TEST, ...INTEGRATION_TESTS],
+          exclude: [IST_TEST],
           sequence: { groupOrder: 0 },
         },
       },
@@ -40,7 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: INTEGRATION_TESTS,
+          include: ["test/integration/**/*.test.ts"],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

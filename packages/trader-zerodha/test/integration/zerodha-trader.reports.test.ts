@@ -2,10 +2,10 @@ import { clientOrderId, type OrderRef, OrderStatusReportSchema } from "@engine/c
 import type { KiteEmulator, KiteEmulatorOptions } from "@engine/kite-emulator";
 import { KiteConnect } from "kiteconnect";
 import { describe, expect, it } from "vitest";
-import { istDate, kiteTimestampToEpoch } from "./ist-time.js";
-import type { KiteApi } from "./kite/kite-api.js";
-import type { KiteOrderParams } from "./kite/order-params.js";
-import { orderTag } from "./tag.js";
+import { istDate, kiteTimestampToEpoch } from "../../src/ist-time.js";
+import type { KiteApi } from "../../src/kite/kite-api.js";
+import type { KiteOrderParams } from "../../src/kite/order-params.js";
+import { orderTag } from "../../src/tag.js";
 import {
   ACCESS_TOKEN,
   API_KEY,
@@ -17,7 +17,7 @@ import {
   submit,
   todaysSignal,
   traderFixture,
-} from "./test-support/harness.js";
+} from "../../src/test-support/harness.js";
 
 const fixture = traderFixture();
 

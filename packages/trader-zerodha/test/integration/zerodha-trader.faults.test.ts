@@ -1,7 +1,7 @@
 import type { OrderQuery } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { describe, expect, it } from "vitest";
-import { orderTag } from "./tag.js";
+import { orderTag } from "../../src/tag.js";
 import {
   kinds,
   placementRequests,
@@ -10,7 +10,7 @@ import {
   submit,
   todaysSignal,
   traderFixture,
-} from "./test-support/harness.js";
+} from "../../src/test-support/harness.js";
 
 const { setup } = traderFixture();
 

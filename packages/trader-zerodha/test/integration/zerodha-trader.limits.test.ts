@@ -7,7 +7,7 @@ import {
   submit,
   todaysSignal,
   traderFixture,
-} from "./test-support/harness.js";
+} from "../../src/test-support/harness.js";
 
 const { setup } = traderFixture();
 

@@ -1,8 +1,8 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { createKiteApi, type KiteApi } from "./kite/kite-api.js";
-import { ACCESS_TOKEN, API_KEY, startEmulator, traderFor } from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
+import { createKiteApi, type KiteApi } from "../../src/kite/kite-api.js";
+import { ACCESS_TOKEN, API_KEY, startEmulator, traderFor } from "../../src/test-support/harness.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 let emulator: KiteEmulator | undefined;
 const traders: ZerodhaTrader[] = [];

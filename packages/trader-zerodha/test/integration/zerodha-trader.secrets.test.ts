@@ -1,7 +1,7 @@
 import type { CancelOutcome, OrderQuery, OrderStatusBatch, SubmitResult } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { createKiteApi, type KiteApi } from "./kite/kite-api.js";
+import { createKiteApi, type KiteApi } from "../../src/kite/kite-api.js";
 import {
   ACCESS_TOKEN,
   API_KEY,
@@ -13,8 +13,8 @@ import {
   todaysSignal,
   tokenFile,
   traderFor,
-} from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
+} from "../../src/test-support/harness.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 const ROTATED = "rotated_secret_token_987654";
 

@@ -1,8 +1,8 @@
 import { OrderStatusReportSchema, SubmitResultSchema } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { describe, expect, it } from "vitest";
-import type { KiteApi } from "./kite/kite-api.js";
-import { orderTag } from "./tag.js";
+import type { KiteApi } from "../../src/kite/kite-api.js";
+import { orderTag } from "../../src/tag.js";
 import {
   contextFor,
   ended,
@@ -12,8 +12,8 @@ import {
   submit,
   todaysSignal,
   traderFixture,
-} from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
+} from "../../src/test-support/harness.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 const fixture = traderFixture();
 let emulator: KiteEmulator;

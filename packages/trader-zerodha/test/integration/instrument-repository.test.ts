@@ -1,10 +1,10 @@
 import { generateSyntheticInstruments, type KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, submit, todaysSignal, traderFor } from "../test-support/harness.js";
-import { pgliteSql } from "../test-support/pglite-sql.js";
-import type { ZerodhaTrader } from "../zerodha-trader.js";
-import type { Instrument } from "./instrument.js";
-import { InstrumentRepository } from "./instrument-repository.js";
+import type { Instrument } from "../../src/instruments/instrument.js";
+import { InstrumentRepository } from "../../src/instruments/instrument-repository.js";
+import { startEmulator, submit, todaysSignal, traderFor } from "../../src/test-support/harness.js";
+import { pgliteSql } from "../../src/test-support/pglite-sql.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 let db: Awaited<ReturnType<typeof pgliteSql>>;
 

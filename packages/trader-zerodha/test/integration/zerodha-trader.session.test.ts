@@ -12,8 +12,8 @@ import {
   todaysSignal,
   tokenFile,
   traderFor,
-} from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
+} from "../../src/test-support/harness.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 let emulator: KiteEmulator;
 const traders: ZerodhaTrader[] = [];

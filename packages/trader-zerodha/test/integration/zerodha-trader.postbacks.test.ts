@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { postbackChecksum } from "./postbacks/postback-checksum.js";
+import { postbackChecksum } from "../../src/postbacks/postback-checksum.js";
 import {
   API_SECRET,
   eventually,
@@ -10,8 +10,8 @@ import {
   submit,
   todaysSignal,
   traderFor,
-} from "./test-support/harness.js";
-import type { ZerodhaTrader } from "./zerodha-trader.js";
+} from "../../src/test-support/harness.js";
+import type { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 let emulator: KiteEmulator | undefined;
 let trader: ZerodhaTrader | undefined;

@@ -2,7 +2,7 @@ import { assertLiveCapable, loadSettings, TraderRegistry } from "@engine/core";
 import { describeTraderConformance, FakeClock, InMemoryStrategySource } from "@engine/core/testing";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postbackChecksum } from "./postbacks/postback-checksum.js";
+import { postbackChecksum } from "../../src/postbacks/postback-checksum.js";
 import {
   ACCESS_TOKEN,
   API_KEY,
@@ -10,10 +10,10 @@ import {
   settingsFor,
   startEmulator,
   todaysSignal,
-} from "./test-support/harness.js";
-import { RecordingLogger } from "./testing/recording-logger.js";
-import { zerodhaPlugin } from "./zerodha-plugin.js";
-import { ZerodhaTrader } from "./zerodha-trader.js";
+} from "../../src/test-support/harness.js";
+import { RecordingLogger } from "../../src/testing/recording-logger.js";
+import { zerodhaPlugin } from "../../src/zerodha-plugin.js";
+import { ZerodhaTrader } from "../../src/zerodha-trader.js";
 
 let emulator: KiteEmulator;
 
