@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The whole suite: starts the real services the integration tests need (idempotent), then
-# lints, builds, typechecks and runs every package's tests, integration tests included.
+# The README's second command, the whole suite: installs what is missing (scripts/bootstrap.sh),
+# starts the real services the integration tests need (idempotent), then lints, builds,
+# typechecks and runs every package's tests, integration tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/node/pinned-node.sh
+source scripts/bootstrap.sh
 
 bash scripts/services/up.sh
 pnpm exec biome check .

@@ -1,4 +1,4 @@
-# Sourced by .ci/run and scripts/test.sh, after `pnpm install`: puts the project's pinned Node
+# Sourced by scripts/bootstrap.sh, after `pnpm install`: puts the project's pinned Node
 # first on PATH, checks that it runs and is the version pnpm checks engines against, and says
 # which Node the suite runs on.
 #
