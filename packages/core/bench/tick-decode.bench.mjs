@@ -5,10 +5,10 @@
 // decoder (`toText`), so the ratios compare parsing and validation only.
 
 import { performance } from "node:perf_hooks";
+import { scanMarketTick } from "@engine/tick-codec";
 import { tickPool } from "../../../bench/lib/messages.mjs";
 // The JSON.parse decoder the scanner falls back to (not public API: the package's internals).
 import { decodeMarketTickParsed } from "../dist/events/market-tick-decoder.js";
-import { scanMarketTick } from "../dist/events/tick-scanner.js";
 import { decodeMarketTick, MarketTickEventSchema, toText } from "../dist/index.js";
 
 const INSTRUMENTS = 2_000;

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
+import { resetTickScanner, tickScannerStats } from "@engine/tick-codec";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventDecodeError } from "./decode.js";
 import { MarketTickEventSchema } from "./envelope.js";
 import { decodeMarketTick, decodeMarketTickParsed } from "./market-tick-decoder.js";
-import { resetTickScanner, tickScannerStats } from "./tick-scanner.js";
 
 const REMOVE = Symbol("remove");
 

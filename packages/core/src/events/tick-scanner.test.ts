@@ -1,4 +1,11 @@
 import { readFileSync } from "node:fs";
+import {
+  MAX_DEPTH,
+  MAX_SCAN_BYTES,
+  resetTickScanner,
+  scanMarketTick,
+  tickScannerStats,
+} from "@engine/tick-codec";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { seededRandom } from "../testing/seeded-random.js";
@@ -8,13 +15,6 @@ import {
   decodeMarketTickParsed,
   type MarketQuote,
 } from "./market-tick-decoder.js";
-import {
-  MAX_DEPTH,
-  MAX_SCAN_BYTES,
-  resetTickScanner,
-  scanMarketTick,
-  tickScannerStats,
-} from "./tick-scanner.js";
 
 // The scanner must decide exactly as the JSON.parse decoder does, for every input. These tests
 // build JSON text themselves, so key order, duplicate keys, whitespace, escapes and number

@@ -1,14 +1,14 @@
 // Compiles wasm/tick-shape-match.ts (AssemblyScript) and embeds the module, as base64, in
-// src/events/tick-shape-match-wasm.ts, which is committed: building or using the package needs no
+// src/tick-shape-match-wasm.ts, which is committed: building or using the package needs no
 // AssemblyScript. With --check, only says whether the committed module is the one the source
-// compiles to (the core tests run this).
+// compiles to (the package's tests run this).
 //   node scripts/build-wasm.mjs [--check]
 
 import { readFile, writeFile } from "node:fs/promises";
 import asc from "assemblyscript/asc";
 
 const SOURCE = new URL("../wasm/tick-shape-match.ts", import.meta.url);
-const TARGET = new URL("../src/events/tick-shape-match-wasm.ts", import.meta.url);
+const TARGET = new URL("../src/tick-shape-match-wasm.ts", import.meta.url);
 
 /** The compiler's flags: no garbage collector, a fixed memory of 21 pages, the first 20 ours. */
 const ASC_FLAGS = [
@@ -58,7 +58,7 @@ if (process.argv.includes("--check")) {
   const committed = await readFile(TARGET, "utf8").catch(() => "");
   if (committed !== module) {
     console.error(
-      "src/events/tick-shape-match-wasm.ts is stale: run `pnpm --filter @engine/core build:wasm`",
+      "src/tick-shape-match-wasm.ts is stale: run `pnpm --filter @engine/tick-codec build:wasm`",
     );
     process.exit(1);
   }

@@ -1,5 +1,5 @@
 import { isOffsetTimestamp } from "./iso-timestamp.js";
-import type { MarketQuote } from "./market-tick-decoder.js";
+import type { MarketQuote } from "./market-quote.js";
 import { instantiateMatcher } from "./tick-shape-matcher.js";
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 describe("the tick shape matcher's module", () => {
   it("is what wasm/tick-shape-match.ts compiles to (run build:wasm after changing it)", () => {
-    const script = fileURLToPath(new URL("../../scripts/build-wasm.mjs", import.meta.url));
+    const script = fileURLToPath(new URL("../scripts/build-wasm.mjs", import.meta.url));
     const check = spawnSync(process.execPath, [script, "--check"], { encoding: "utf8" });
     expect(check.stderr).toBe("");
     expect(check.status).toBe(0);

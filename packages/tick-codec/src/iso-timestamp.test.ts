@@ -1,8 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { isOffsetTimestamp } from "./iso-timestamp.js";
-import { TimestampSchema } from "./payloads.js";
 
+/** What @engine/core's `TimestampSchema` is, and what the scanner must agree with. */
+const TimestampSchema = z.iso.datetime({ offset: true });
 const ascii = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
 const schemaAccepts = (text: string) => TimestampSchema.safeParse(text).success;
 

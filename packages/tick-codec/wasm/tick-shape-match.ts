@@ -1,4 +1,4 @@
-// The shape matcher of the tick scanner (src/events/tick-scanner.ts), in AssemblyScript.
+// The shape matcher of the tick scanner (src/tick-scanner.ts), in AssemblyScript.
 //
 // The scanner learns the shape of a market tick in TypeScript (the fixed runs of bytes between its
 // values, and each value's kind) and writes it into this module's memory; matching a message
@@ -131,7 +131,7 @@ const UPPER_Z: u32 = 0x5a;
 /**
  * Whether `[start, end)` is a timestamp the contract's schema accepts: `YYYY-MM-DDTHH:MM:SS`, an
  * optional fraction, then `Z` or `+HH:MM` / `-HH:MM`, a real day and time. The same checks, in
- * the same order, as `isOffsetTimestamp` in src/events/iso-timestamp.ts (the walk's); the
+ * the same order, as `isOffsetTimestamp` in src/iso-timestamp.ts (the walk's); the
  * decoder's property tests hold both to the schema.
  */
 function isOffsetTimestamp(start: usize, end: usize): bool {
