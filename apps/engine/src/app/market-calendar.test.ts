@@ -7,8 +7,7 @@ import {
   loadSettings,
   MarketCalendarFileError,
 } from "@engine/core";
-import { FakeClock } from "@engine/core/testing";
-import { RecordingLogger } from "@engine/trader-zerodha/testing";
+import { FakeClock, RecordingLogger } from "@engine/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EngineMetrics } from "../observability/metrics.js";
 import { Engine } from "./engine.js";

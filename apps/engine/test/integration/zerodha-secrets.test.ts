@@ -1,5 +1,5 @@
+import { RecordingLogger } from "@engine/core/testing";
 import type { KiteEmulator } from "@engine/kite-emulator";
-import { RecordingLogger } from "@engine/trader-zerodha/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort, SpawnedEngines } from "./support/engine-process.js";
 import { uniqueName } from "./support/kafka.js";

@@ -12,11 +12,10 @@ import {
   type SubmitContext,
   type SubmitResult,
 } from "@engine/core";
-import { type SampleSignalOptions, sampleSignal } from "@engine/core/testing";
+import { RecordingLogger, type SampleSignalOptions, sampleSignal } from "@engine/core/testing";
 import { KiteEmulator, type KiteEmulatorOptions } from "@engine/kite-emulator";
 import { afterEach, expect } from "vitest";
 import { createKiteApi, type KiteApi } from "../kite/kite-api.js";
-import { RecordingLogger } from "../testing/recording-logger.js";
 import type { ZerodhaTuning } from "../zerodha-components.js";
 import { type ZerodhaSettings, ZerodhaSettingsSchema } from "../zerodha-settings.js";
 import { ZerodhaTrader } from "../zerodha-trader.js";

@@ -1,5 +1,10 @@
 import { assertLiveCapable, loadSettings, TraderRegistry } from "@engine/core";
-import { describeTraderConformance, FakeClock, InMemoryStrategySource } from "@engine/core/testing";
+import {
+  describeTraderConformance,
+  FakeClock,
+  InMemoryStrategySource,
+  RecordingLogger,
+} from "@engine/core/testing";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postbackChecksum } from "../../src/postbacks/postback-checksum.js";
@@ -11,7 +16,6 @@ import {
   startEmulator,
   todaysSignal,
 } from "../../src/test-support/harness.js";
-import { RecordingLogger } from "../../src/testing/recording-logger.js";
 import { zerodhaPlugin } from "../../src/zerodha-plugin.js";
 import { ZerodhaTrader } from "../../src/zerodha-trader.js";
 

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import type { Logger } from "@engine/core";
+import type { Logger } from "../ports/logger.js";
 
 /** One log call, with the bindings of every child logger merged in. */
 export interface LogRecord {

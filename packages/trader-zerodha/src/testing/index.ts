@@ -1,1 +1,0 @@
-export { type LogRecord, RecordingLogger } from "./recording-logger.js";
