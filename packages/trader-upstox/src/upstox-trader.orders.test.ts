@@ -243,3 +243,17 @@ describe("UpstoxTrader limits and session", () => {
     expect(JSON.stringify(trader.health())).not.toContain("wrong-token-123");
   });
 });
+
+describe("UpstoxTrader concurrent submissions", () => {
+  it("shares one placement between two concurrent calls with one client order id", async () => {
+    const harness = await setup();
+    harness.emulator.setFaults({ latencyMs: 100 });
+    const trader = await ready(harness);
+    const [first, second] = await Promise.all([
+      submit(trader, "twice-1"),
+      submit(trader, "twice-1"),
+    ]);
+    expect(first).toEqual(second);
+    expect(harness.emulator.orders()).toHaveLength(1);
+  });
+});

@@ -69,6 +69,7 @@ export class UpstoxTrader implements Trader {
   readonly #master: InstrumentMaster;
   readonly #token: AccessToken;
   readonly #stopping = new AbortController();
+  readonly #inFlight = new Map<string, Promise<SubmitResult>>();
   #gateway: UpstoxGateway | undefined;
   #state: "new" | "ready" | "stopped" = "new";
   #starting: Promise<boolean> | undefined;
@@ -141,7 +142,22 @@ export class UpstoxTrader implements Trader {
    * request after a slot of the order limiter (10/s, 500/min by default; `failed` RATE_LIMITED
    * after `UPSTOX_MAX_QUEUE_MS`, nothing sent). `context.abort` is checked right before sending.
    */
-  async executeOrder(
+  executeOrder(
+    signal: SignalToExecute,
+    lastPrice: LastPrice,
+    context: SubmitContext,
+  ): Promise<SubmitResult> {
+    // Never two placements with one tag at once: a second call shares the first one's answer.
+    const running = this.#inFlight.get(context.clientOrderId);
+    if (running) return running;
+    const attempt = this.#execute(signal, lastPrice, context).finally(() =>
+      this.#inFlight.delete(context.clientOrderId),
+    );
+    this.#inFlight.set(context.clientOrderId, attempt);
+    return attempt;
+  }
+
+  async #execute(
     signal: SignalToExecute,
     lastPrice: LastPrice,
     context: SubmitContext,
@@ -238,7 +254,7 @@ export class UpstoxTrader implements Trader {
       ref.orderId === null ? { tag: ref.clientOrderId } : { orderId: ref.orderId },
     );
     if (answer.kind === "refused" && answer.code === "UDAPI100010") return { kind: "absent" };
-    if (answer.kind !== "ok") return { kind: "unknown", reason: this.#why_(answer) };
+    if (answer.kind !== "ok") return { kind: "unknown", reason: this.#reasonOf(answer) };
     // History has one row per state change, earliest first: the last row of the order is now.
     const rows = rowsOf(answer.body).filter((row) => row.tag === ref.clientOrderId);
     const first = rows[0];
@@ -253,7 +269,7 @@ export class UpstoxTrader implements Trader {
     const gateway = this.#asking();
     if (typeof gateway === "string") return { kind: "unavailable", reason: gateway };
     const answer = await gateway.retrieveAll();
-    if (answer.kind !== "ok") return { kind: "unavailable", reason: this.#why_(answer) };
+    if (answer.kind !== "ok") return { kind: "unavailable", reason: this.#reasonOf(answer) };
     const wanted = new Set(refs.map((ref) => ref.clientOrderId));
     const reports = rowsOf(answer.body)
       .map(reportOf)
@@ -287,7 +303,7 @@ export class UpstoxTrader implements Trader {
     }
     return {
       kind: "failed",
-      reason: this.#why_(answer),
+      reason: this.#reasonOf(answer),
       retryable: answer.kind !== "refused",
     };
   }
@@ -319,7 +335,7 @@ export class UpstoxTrader implements Trader {
     gateway.setToken(token);
     const profile = await gateway.profile();
     if (profile.kind !== "ok")
-      return this.#unavailable(`could not verify the Upstox session: ${this.#why_(profile)}`);
+      return this.#unavailable(`could not verify the Upstox session: ${this.#reasonOf(profile)}`);
     if (!(await this.#master.load()))
       return this.#unavailable("Upstox instrument master unavailable");
     if (this.#stopping.signal.aborted) return false;
@@ -352,7 +368,7 @@ export class UpstoxTrader implements Trader {
     return gateway.tokenProblem ?? gateway;
   }
 
-  #why_(answer: UpstoxAnswer | NotSent): string {
+  #reasonOf(answer: UpstoxAnswer | NotSent): string {
     switch (answer.kind) {
       case "ok":
         return "answered";
