@@ -152,6 +152,32 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
     }
   });
 
+  it("stops and resumes upstox orders for a strategy within the cache TTL when its target row changes, without a restart", async () => {
+    const setTarget = (enabled: boolean) =>
+      s.bench.sql.query(
+        "update strategy_execution_targets set enabled = $1, updated_at = now() where strategy_id = 'up_only' and namespace = 'upstox'",
+        [enabled],
+      );
+    await setTarget(false);
+    try {
+      // STRATEGY_CONFIG_TTL_MS is 500 in these tests.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const off = await trade({ strategyId: "up_only", instrumentToken: RELIANCE, quantity: 1 }, [
+        "paper",
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(outcomeOn(s.bench, off.id, "upstox")).toEqual({ placed: [], filled: [], failed: [] });
+      expect(s.upstox.orders().filter((o) => o.tag === clientOrderId(off.id, "upstox"))).toEqual(
+        [],
+      );
+    } finally {
+      await setTarget(true);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const on = await trade({ strategyId: "up_only", instrumentToken: RELIANCE, quantity: 1 });
+    expect(outcomeOn(s.bench, on.id, "upstox").filled).toHaveLength(1);
+  });
+
   it.each([
     ["Upstox does not list", ICICIBANK],
     ["nobody lists", UNKNOWN],
