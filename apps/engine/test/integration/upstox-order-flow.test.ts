@@ -106,6 +106,12 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
     });
     expect(Date.parse(filled.ts)).toBeGreaterThanOrEqual(Date.parse(placed.ts));
 
+    // The trader keeps Upstox's master in the engine's database, beside the memory copy.
+    const stored = await s.bench.sql.query<{ n: number }>(
+      "select count(*)::int as n from upstox_instruments",
+    );
+    expect(stored[0]?.n).toBe(5);
+
     // Paper trades it too; zerodha, not enabled for this strategy, sees nothing.
     expect(outcomeOn(s.bench, signal.id, "paper").filled).toHaveLength(1);
     expect(outcomeOn(s.bench, signal.id, "zerodha")).toEqual({
