@@ -19,6 +19,7 @@ export const InstrumentInfoSchema = z.object({
   /** Price step, in rupees (0.05 for most equity). */
   tickSize: z.number().positive(),
 });
+/** One instrument of the platform; see `InstrumentInfoSchema`. */
 export type InstrumentInfo = z.infer<typeof InstrumentInfoSchema>;
 
 /**

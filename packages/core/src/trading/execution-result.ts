@@ -73,6 +73,7 @@ export function failedResult(signal: SignalToExecute, details: FailureDetails): 
   return { kind: "failed", payload };
 }
 
+/** What `placedResult` needs beyond the signal: who placed it, the broker's id, the limit, when. */
 export interface PlacementDetails {
   namespace: string;
   /** The broker's order id. */
