@@ -10,9 +10,10 @@ bash scripts/services/up.sh
 pnpm exec biome check .
 # The workspace's package.json files agree with each other (versions, private flags, fields).
 pnpm exec sherif
-pnpm exec turbo run build typecheck --output-logs=errors-only
+# Arguments go to turbo: `pnpm test --filter @engine/trader-example` runs one package's tests.
+pnpm exec turbo run build typecheck --output-logs=errors-only "$@"
 # Every export of @engine/core documented (typedoc.json: which kinds count).
 pnpm --filter @engine/core run docs:check
 # One package's tests at a time: the integration suites share the broker, the database and two
 # cores with the Kite emulator's and the traders' suites.
-pnpm exec turbo run test --concurrency=1 --output-logs=new-only
+pnpm exec turbo run test --concurrency=1 --output-logs=new-only "$@"

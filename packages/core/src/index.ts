@@ -125,6 +125,11 @@ export {
   OrderStatusReportSchema,
 } from "./orders/order-status-report.js";
 export { type Clock, isoNow, systemClock } from "./ports/clock.js";
+export {
+  type InstrumentInfo,
+  InstrumentInfoSchema,
+  type InstrumentRegistry,
+} from "./ports/instrument-registry.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export {
   type StrategyConfig,
@@ -165,6 +170,8 @@ export {
   type FailureDetails,
   failedResult,
   type LastPrice,
+  type PlacementDetails,
+  placedResult,
   resultKey,
   type SignalToExecute,
   type SubmitResult,

@@ -17,6 +17,7 @@ import {
 } from "@engine/core";
 import { z } from "zod";
 import { type DatabaseHandle, openDatabase } from "../db/database.js";
+import { KiteInstrumentRegistry } from "../db/kite-instrument-registry.js";
 import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
 import { classifyBusError } from "../errors/bus-errors.js";
 import { ExecutionService } from "../execution/execution-service.js";
@@ -173,9 +174,11 @@ export class Engine {
     // Traders built below reach the execution service (made further down) through this.
     let executions: ExecutionService | undefined;
     const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
+    const instruments = new KiteInstrumentRegistry(database.sql, clock);
     for (const plugin of enabled) {
       const context = {
         sql: database.sql,
+        instruments,
         namespace: plugin.namespace,
         clock,
         logger: logger.child({ namespace: plugin.namespace }),

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PluginSettings, TraderPlugin } from "@engine/core";
 import { paperPlugin } from "@engine/trader-paper";
+import { upstoxPlugin } from "@engine/trader-upstox";
 import { zerodhaPlugin } from "@engine/trader-zerodha";
 import { z } from "zod";
 
@@ -10,7 +11,11 @@ import { z } from "zod";
 export type AnyTraderPlugin = TraderPlugin<any>;
 
 /** The brokers this build of the engine ships. */
-export const SHIPPED_PLUGINS: readonly AnyTraderPlugin[] = [paperPlugin, zerodhaPlugin];
+export const SHIPPED_PLUGINS: readonly AnyTraderPlugin[] = [
+  paperPlugin,
+  zerodhaPlugin,
+  upstoxPlugin,
+];
 
 /** The simulator that stands in for live brokers in shadow mode. */
 export const SIMULATOR_PLUGIN: TraderPlugin<PluginSettings> = paperPlugin;

@@ -27,6 +27,23 @@ export const strategyConfigurations = pgTable("strategy_configurations", {
   updatedAt: timestamp("updated_at", { withTimezone: true }),
 });
 
+/**
+ * The engine's own routing table: which live namespaces a strategy trades on, one row per
+ * (strategy, namespace). A live namespace is a target of a strategy when it is enabled globally
+ * and here (Zerodha also through the shared table's legacy `zerodha_trading_enabled`). Adding a
+ * broker adds rows, never a column of the shared table.
+ */
+export const strategyExecutionTargets = pgTable(
+  "strategy_execution_targets",
+  {
+    strategyId: text("strategy_id").notNull(),
+    namespace: text("namespace").notNull(),
+    enabled: boolean("enabled").notNull().default(false),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.strategyId, table.namespace] })],
+);
+
 /** Why a signal led to no execution, or `routed` when it led to some. */
 export type SignalDisposition = "routed" | "hold" | "no_target" | "market_closed";
 
@@ -121,4 +138,10 @@ export const engineInstances = pgTable("engine_instances", {
   leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
 });
 
-export const schema = { strategyConfigurations, signalJournal, executionJournal, engineInstances };
+export const schema = {
+  strategyConfigurations,
+  strategyExecutionTargets,
+  signalJournal,
+  executionJournal,
+  engineInstances,
+};

@@ -11,6 +11,12 @@ export const StrategyConfigSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).nullable().default(null),
   is_active: z.boolean(),
   zerodha_trading_enabled: z.boolean(),
+  /**
+   * The live namespaces this strategy is enabled for in the engine's own
+   * `strategy_execution_targets` table (absent: none). Any live namespace is a target through
+   * it, so a new broker needs no column of the shared table.
+   */
+  execution_targets: z.array(z.string().min(1)).optional(),
 });
 /** A parsed `strategy_configurations` row (`StrategyConfigSchema`). */
 export type StrategyConfig = z.infer<typeof StrategyConfigSchema>;

@@ -178,6 +178,36 @@ describe("ExecutionRouter routing rules", () => {
     expect(await routes.getTargetNamespaces("no_parameters")).toEqual(["paper"]);
   });
 
+  it("routes any live namespace listed in the strategy's execution targets, legacy zerodha flag kept", async () => {
+    const upstox: RouteTarget = {
+      namespace: "upstox",
+      live: true,
+      enabled: true,
+      enabledFor: () => false,
+    };
+    const disabledKite: RouteTarget = { ...zerodhaTarget(false) };
+    const source = new InMemoryStrategySource([
+      { id: "upstox_listed", execution_targets: ["upstox"] },
+      { id: "both_listed", execution_targets: ["zerodha", "upstox"] },
+      { id: "legacy_and_listed", zerodha_trading_enabled: true, execution_targets: ["upstox"] },
+      { id: "listed_inactive", is_active: false, execution_targets: ["upstox"] },
+      { id: "listed_unknown", execution_targets: ["nobody"] },
+    ]);
+    const routes = router([paperTarget(), zerodhaTarget(), upstox], source);
+    expect(await routes.getTargetNamespaces("upstox_listed")).toEqual(["paper", "upstox"]);
+    expect(await routes.getTargetNamespaces("both_listed")).toEqual(["paper", "zerodha", "upstox"]);
+    expect(await routes.getTargetNamespaces("legacy_and_listed")).toEqual([
+      "paper",
+      "zerodha",
+      "upstox",
+    ]);
+    expect(await routes.getTargetNamespaces("listed_inactive")).toEqual(["paper"]);
+    expect(await routes.getTargetNamespaces("listed_unknown")).toEqual(["paper"]);
+    // Disabled globally: a listing does not turn it on.
+    const off = router([paperTarget(), disabledKite], source);
+    expect(await off.getTargetNamespaces("both_listed")).toEqual(["paper"]);
+  });
+
   it("routes to a live broker alone when it is the only target", async () => {
     const source = sourceFor("active, zerodha on");
     expect(await router([zerodhaTarget()], source).getTargetNamespaces(STRATEGY)).toEqual([

@@ -47,7 +47,8 @@ interface CacheEntry {
 /**
  * Decides which namespaces a signal is executed on. Paper namespaces take every signal when
  * enabled; a live namespace takes a signal only when it is enabled globally, the strategy is
- * active, and the namespace's rule accepts the strategy. No live order on unknown configuration:
+ * active, and the strategy lists it in `execution_targets` or the namespace's own rule accepts
+ * the strategy (Zerodha's legacy `zerodha_trading_enabled`). No live order on unknown configuration:
  * when the configuration cannot be read, live namespaces are left out and paper goes on.
  */
 export class ExecutionRouter {
@@ -95,7 +96,8 @@ export class ExecutionRouter {
     if (config === null) return { strategyId, namespaces, strategy: "not_found" };
     if (config.is_active) {
       for (const target of this.#live) {
-        if (target.enabledFor(config)) namespaces.push(target.namespace);
+        const listed = config.execution_targets?.includes(target.namespace) === true;
+        if (listed || target.enabledFor(config)) namespaces.push(target.namespace);
       }
     }
     return { strategyId, namespaces, strategy: "found" };

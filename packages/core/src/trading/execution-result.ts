@@ -81,6 +81,39 @@ export function failedResult(signal: SignalToExecute, details: FailureDetails): 
   return { kind: "failed", payload };
 }
 
+/** What `placedResult` needs beyond the signal: who placed it, the broker's id, the limit, when. */
+export interface PlacementDetails {
+  namespace: string;
+  /** The broker's order id. */
+  orderId: string;
+  /** The order's limit price; null for a market order. */
+  price: number | null;
+  timestamp: string;
+}
+
+/**
+ * The `placed` result for a signal whose order a broker accepted, so every live trader fills
+ * the contract payload the same way.
+ */
+export function placedResult(signal: SignalToExecute, details: PlacementDetails): ExecutionResult {
+  const original = signal.data.original_signal;
+  return {
+    kind: "placed",
+    payload: {
+      order_id: details.orderId,
+      instrument_token: original.instrument_token,
+      signal_type: original.signal_type,
+      quantity: signal.data.validated_quantity,
+      price: details.price,
+      timestamp: details.timestamp,
+      broker: details.namespace,
+      status: "PLACED",
+      strategy_id: original.strategy_id,
+      execution_mode: details.namespace,
+    },
+  };
+}
+
 /** The Kafka key of every result of a signal: `strategy_id:instrument_token`. */
 export function resultKey(signal: SignalToExecute): string {
   const original = signal.data.original_signal;

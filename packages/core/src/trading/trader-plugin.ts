@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { MarketQuote } from "../events/market-tick-decoder.js";
 import type { Clock } from "../ports/clock.js";
+import type { InstrumentRegistry } from "../ports/instrument-registry.js";
 import type { Logger } from "../ports/logger.js";
 import type { StrategyConfig } from "../ports/strategy-config-source.js";
 import type { Trader } from "./trader.js";
@@ -51,6 +52,8 @@ export interface TraderContext<S extends PluginSettings = PluginSettings> {
   sql?: SqlPort;
   /** The engine's market data. */
   marketData?: MarketDataPort;
+  /** The platform's instruments, for traders that map the signals' tokens to their broker's. */
+  instruments?: InstrumentRegistry;
   /**
    * Tells the engine that orders of this namespace may have changed (a verified postback, a
    * simulated fill): it asks for status reports at once instead of at the next poll.

@@ -1,0 +1,140 @@
+import { clientOrderId } from "@engine/core";
+import type { KiteEmulator } from "@engine/kite-emulator";
+import type { UpstoxEmulator } from "@engine/upstox-emulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  childEnv,
+  type EngineProcess,
+  freePort,
+  SpawnedEngines,
+  spawnedEngineVariables,
+} from "./support/engine-process.js";
+import { uniqueName } from "./support/kafka.js";
+import { eventually, sleep } from "./support/probes.js";
+import { produceStream, sendTicks, signalSeries } from "./support/signal-stream.js";
+import { Teardown } from "./support/teardown.js";
+import {
+  liveVariables,
+  openUpstoxBench,
+  outcomeOn,
+  putStrategy,
+  startEmulators,
+  type UpstoxScenario,
+  waitForEnds,
+} from "./support/upstox-harness.js";
+import { prepareSignals } from "./support/zerodha-harness.js";
+
+const SIGNALS = 40;
+const TOKENS = [738561, 408065, 2953217, 341249, 779521];
+
+describe("upstox: the engine process killed with SIGKILL while orders are open at Upstox", () => {
+  const namespace = uniqueName("upcrash");
+  const groupIdPrefix = uniqueName("it-upcrash-");
+  const signalTopic = `${namespace}.signals.validated`;
+  const teardown = new Teardown();
+  let ids: string[] = [];
+  let kite: KiteEmulator;
+  let upstox: UpstoxEmulator;
+  let bench: UpstoxScenario["bench"];
+  const engines = new SpawnedEngines(
+    teardown,
+    "upstox-crash",
+    () => `upstox stats: ${JSON.stringify(upstox?.stats())}`,
+  );
+
+  async function spawn(name: string): Promise<EngineProcess> {
+    const site = {
+      databaseUrl: bench.db.url,
+      namespace,
+      groupIdPrefix,
+      httpPort: await freePort(),
+    };
+    return engines.spawn(
+      name,
+      childEnv({
+        ...spawnedEngineVariables("engine-it-upstox", site),
+        ...(liveVariables(kite, upstox, { UPSTOX_TIMEOUT_MS: "1500" }) as Record<string, string>),
+        // A dead instance's executions are taken over once its lease runs out.
+        ENGINE_LEASE_MS: "3000",
+        SIGNAL_MAX_AGE_MS: "600000",
+      }),
+    );
+  }
+
+  beforeAll(async () => {
+    // Orders take 3 s to fill and every answer 100 ms: a kill finds orders at every stage.
+    ({ kite, upstox } = await startEmulators(teardown, { fillDelayMs: 3_000 }));
+    upstox.setFaults({ latencyMs: 100 });
+    bench = await openUpstoxBench(teardown);
+    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
+  });
+
+  afterEach((context) => engines.dumpOnFailure(context.task.result?.state));
+  afterAll(() => teardown.run());
+
+  it("gives every signal exactly one order at Upstox and one end on upstox after a restart", async () => {
+    const { signals } = signalSeries("up_crash", TOKENS, SIGNALS);
+    ids = signals.map((signal) => signal.id);
+    const ended = () =>
+      ids.filter((id) => {
+        const outcome = outcomeOn(bench, id, "upstox");
+        return outcome.filled.length + outcome.failed.length > 0;
+      }).length;
+    const openAtUpstox = () => upstox.orders().filter((order) => order.status === "open").length;
+
+    const first = await spawn("upstox-engine-1");
+    await first.waitReady();
+    await putStrategy(bench.sql, { id: "up_crash", targets: ["upstox"] });
+    await sendTicks(bench.producer, TOKENS);
+    const streaming = produceStream(bench.producer, signalTopic, signals, {
+      durationMs: 3_000,
+      chunk: 4,
+    });
+    await eventually(
+      async () => ({ ended: ended(), open: openAtUpstox() }),
+      ({ ended, open }) => ended >= 2 && open >= 2,
+      "signals ended and orders still open at Upstox",
+      60_000,
+    );
+    const killed = await first.stop("SIGKILL");
+    expect(killed.signal).toBe("SIGKILL");
+    await sleep(1_000);
+    const endedAtKill = ended();
+    expect(endedAtKill).toBeLessThan(SIGNALS);
+    // Orders Upstox holds whose end the killed engine never published.
+    const placedNotEnded = ids.filter((id) => {
+      const outcome = outcomeOn(bench, id, "upstox");
+      return outcome.placed.length > 0 && outcome.filled.length + outcome.failed.length === 0;
+    }).length;
+    expect(placedNotEnded, "the kill caught no open order").toBeGreaterThan(0);
+
+    const second = await spawn("upstox-engine-2");
+    await streaming;
+    await second.waitReady(90_000);
+    await sendTicks(bench.producer, TOKENS);
+    await waitForEnds(bench, ids, ["upstox"], 120_000);
+    await sleep(1_500);
+
+    const problems: string[] = [];
+    for (const id of ids) {
+      const orders = upstox.orders().filter((order) => order.tag === clientOrderId(id, "upstox"));
+      const outcome = outcomeOn(bench, id, "upstox");
+      if (orders.length !== 1) problems.push(`${id}: ${orders.length} orders`);
+      if (outcome.placed.length !== 1)
+        problems.push(`${id}: ${outcome.placed.length} order_placed`);
+      if (outcome.filled.length !== 1 || outcome.failed.length !== 0) {
+        problems.push(`${id}: ${outcome.filled.length} filled, ${outcome.failed.length} failed`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(upstox.orders()).toHaveLength(SIGNALS);
+    process.stdout.write(
+      `upstox-crash-recovery: killed with ${endedAtKill}/${SIGNALS} ended and ${placedNotEnded} placed without an end\n`,
+    );
+    const journal = await bench.sql.query<{ status: string; count: string }>(
+      "select status, count(*)::text as count from engine_execution_journal where namespace = 'upstox' group by 1",
+    );
+    expect(journal).toEqual([{ status: "filled", count: String(SIGNALS) }]);
+    expect(upstox.stats().peakOrderRequestsPerSecond).toBeLessThanOrEqual(10);
+  });
+});
