@@ -4,8 +4,7 @@ import type { EngineSide, ResultRecord, SignalRecord } from "./compare-records.j
 export interface ResultPair {
   signalId: string;
   namespace: string;
-  /** Null when the signal itself was not read (outside the window, or not decodable). */
-  signal: SignalRecord | null;
+  signal: SignalRecord;
   old: ResultRecord[];
   new: ResultRecord[];
 }
@@ -14,6 +13,8 @@ export interface Pairing {
   pairs: ResultPair[];
   /** Results matched to no signal: no `causation_id`, and no single signal fits the fallback. */
   unmatched: Record<EngineSide, ResultRecord[]>;
+  /** Results of a signal that was not read (before the window, or on another signals topic). */
+  outside: Record<EngineSide, number>;
 }
 
 /** The old engine's quirk: the fallback key of a result without `causation_id`. */
@@ -25,7 +26,8 @@ function fallbackKey(strategyId: string, token: number, at: number): string {
  * Groups results by (signal, namespace). A result names its signal by `causation_id`; one
  * without it is matched on (strategy, instrument, signal timestamp), the old engine stamping its
  * results with the signal's timestamp, but only when exactly one signal read fits: otherwise it
- * is unmatched rather than guessed.
+ * is unmatched rather than guessed. Results of signals not read are left out (counted): the
+ * window is one of signals, and a result just inside it may answer a signal just before it.
  */
 export function pairResults(
   signals: readonly SignalRecord[],
@@ -39,6 +41,7 @@ export function pairResults(
   }
   const pairs = new Map<string, ResultPair>();
   const unmatched: Pairing["unmatched"] = { old: [], new: [] };
+  const outside: Pairing["outside"] = { old: 0, new: 0 };
   for (const result of results) {
     let signalId = result.causationId;
     if (signalId === null) {
@@ -51,19 +54,18 @@ export function pairResults(
       unmatched[result.engine].push(result);
       continue;
     }
+    const signal = byId.get(signalId);
+    if (!signal) {
+      outside[result.engine] += 1;
+      continue;
+    }
     const key = `${signalId}|${result.namespace}`;
     let pair = pairs.get(key);
     if (!pair) {
-      pair = {
-        signalId,
-        namespace: result.namespace,
-        signal: byId.get(signalId) ?? null,
-        old: [],
-        new: [],
-      };
+      pair = { signalId, namespace: result.namespace, signal, old: [], new: [] };
       pairs.set(key, pair);
     }
     pair[result.engine].push(result);
   }
-  return { pairs: [...pairs.values()], unmatched };
+  return { pairs: [...pairs.values()], unmatched, outside };
 }

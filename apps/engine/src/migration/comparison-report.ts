@@ -40,8 +40,10 @@ export const ComparisonReportSchema = z.object({
     onlyOld: z.number().int(),
     onlyNew: z.number().int(),
   }),
-  /** Pairs of a signal read in the window that only the new engine answered. */
+  /** Pairs only the new engine answered: the old engine dropped the signal without a word. */
   silentDropsByOld: z.number().int(),
+  /** Results of signals not read in the window (left out of every other figure), per engine. */
+  outsideWindow: PerEngine(z.number().int()),
   /** Results matched to no signal, per engine. */
   unmatched: PerEngine(z.number().int()),
   /** Messages on the result topics that are not results of the contract, per engine. */
@@ -169,7 +171,8 @@ export function compareEngines(input: {
       onlyOld: divergences.only_old,
       onlyNew: divergences.only_new,
     },
-    silentDropsByOld: findings.filter((f) => has(f, "only_new") && f.signalSeen).length,
+    silentDropsByOld: divergences.only_new,
+    outsideWindow: input.pairing.outside,
     unmatched: {
       old: input.pairing.unmatched.old.length,
       new: input.pairing.unmatched.new.length,

@@ -38,8 +38,6 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export interface PairFinding {
   signalId: string;
   namespace: string;
-  /** Whether the signal itself was read (only then is a missing old result a silent drop). */
-  signalSeen: boolean;
   old: Outcome | null;
   new: Outcome | null;
   kinds: DivergenceKind[];
@@ -47,7 +45,7 @@ export interface PairFinding {
   priceBps: number | null;
   /** new − old fees, money; null unless both filled with fees. */
   feeDiff: number | null;
-  /** First result's `ts` − signal `ts`, ms, per engine; null without the signal or a result. */
+  /** First result's `ts` − signal `ts`, ms, per engine; null without a result. */
   latencyMs: { old: number | null; new: number | null };
 }
 
@@ -83,7 +81,7 @@ function outcomeOf(results: readonly ResultRecord[]): { outcome: Outcome; finals
 }
 
 function latency(pair: ResultPair, results: readonly ResultRecord[]): number | null {
-  if (!pair.signal || results.length === 0) return null;
+  if (results.length === 0) return null;
   return Math.min(...results.map((r) => r.ts)) - pair.signal.ts;
 }
 
@@ -118,7 +116,6 @@ export function findingOf(pair: ResultPair, tolerances: FindingTolerances = {}):
   return {
     signalId: pair.signalId,
     namespace: pair.namespace,
-    signalSeen: pair.signal !== null,
     old: old?.outcome ?? null,
     new: neu?.outcome ?? null,
     kinds,

@@ -1,0 +1,72 @@
+import { writeFile } from "node:fs/promises";
+import { envList } from "@engine/core";
+import type { Command } from "commander";
+import { runComparison } from "./compare-run.js";
+import { parseDuration, parseWindow } from "./compare-window.js";
+import { comparisonHtml } from "./comparison-html.js";
+import { formatComparison } from "./comparison-text.js";
+import { reportCommandError } from "./migration-errors.js";
+import { migrationSite } from "./migration-kafka.js";
+
+interface CompareOptions {
+  since?: string;
+  from?: string;
+  to?: string;
+  grace: string;
+  oldPrefix: string;
+  newPrefix: string;
+  namespaces?: string;
+  topic?: string;
+  json?: boolean;
+  html?: string;
+}
+
+/** Adds `engine compare` to the CLI. */
+export function registerCompareCommand(program: Command): void {
+  program
+    .command("compare")
+    .description(
+      "Compare the old engine's results with this engine's (by default its shadow results) for the validated signals of a window: matches, silent drops, outcome/quantity/price/fee mismatches, latency.",
+    )
+    .option("--since <duration>", "the window: this long before --to (default 1h)")
+    .option("--from <time>", "the window's start, ISO-8601 with an offset")
+    .option("--to <time>", "the window's end, ISO-8601 with an offset (default: now)")
+    .option("--grace <duration>", "read results this long after the window's end", "60s")
+    .option("--old-prefix <prefix>", "topic prefix of the old engine's results", "")
+    .option("--new-prefix <prefix>", "topic prefix of the new engine's results", "shadow.")
+    .option("--namespaces <list>", "execution namespaces, comma-separated (default: all found)")
+    .option("--topic <topic>", "the signals topic (default: {BROKER_NAMESPACE}.signals.validated)")
+    .option("--json", "print the report as JSON")
+    .option("--html <file>", "also write the report with charts to this HTML file")
+    .action(async (options: CompareOptions) => {
+      try {
+        const now = Date.now();
+        const site = migrationSite(process.env, "compare");
+        const namespaces = envList().parse(options.namespaces);
+        const { report, samples, missingTopics } = await runComparison(
+          site.kafka,
+          {
+            signalsTopic: options.topic ?? site.signalsTopic,
+            namespaces,
+            oldPrefix: options.oldPrefix,
+            newPrefix: options.newPrefix,
+            window: parseWindow(options, now),
+            graceMs: parseDuration(options.grace, "--grace"),
+          },
+          now,
+        );
+        if (missingTopics.length > 0) {
+          process.stderr.write(`topics not found (read as empty): ${missingTopics.join(", ")}\n`);
+        }
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : formatComparison(report),
+        );
+        if (options.html) {
+          await writeFile(options.html, await comparisonHtml(report, samples));
+          if (!options.json) process.stdout.write(`report with charts: ${options.html}\n`);
+        }
+      } catch (error) {
+        reportCommandError(error);
+      }
+    });
+}
