@@ -1,12 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { envList } from "@engine/core";
 import type { Command } from "commander";
+import { startFollowing } from "./compare-follow-service.js";
 import { runComparison } from "./compare-run.js";
 import { parseDuration, parseWindow } from "./compare-window.js";
 import { comparisonHtml } from "./comparison-html.js";
 import { formatComparison } from "./comparison-text.js";
-import { reportCommandError } from "./migration-errors.js";
-import { migrationSite } from "./migration-kafka.js";
+import { MigrationUsageError, reportCommandError } from "./migration-errors.js";
+import { type MigrationSite, migrationSite } from "./migration-kafka.js";
 
 interface CompareOptions {
   since?: string;
@@ -19,6 +20,9 @@ interface CompareOptions {
   topic?: string;
   json?: boolean;
   html?: string;
+  follow?: boolean;
+  port: string;
+  settle: string;
 }
 
 /** Adds `engine compare` to the CLI. */
@@ -38,11 +42,18 @@ export function registerCompareCommand(program: Command): void {
     .option("--topic <topic>", "the signals topic (default: {BROKER_NAMESPACE}.signals.validated)")
     .option("--json", "print the report as JSON")
     .option("--html <file>", "also write the report with charts to this HTML file")
+    .option("--follow", "keep comparing from now on and serve the divergence metrics")
+    .option("--port <port>", "with --follow: the port of /metrics", "9464")
+    .option("--settle <duration>", "with --follow: judge a signal this long after it", "60s")
     .action(async (options: CompareOptions) => {
       try {
         const now = Date.now();
         const site = migrationSite(process.env, "compare");
         const namespaces = envList().parse(options.namespaces);
+        if (options.follow) {
+          await follow(site, options, namespaces);
+          return;
+        }
         const { report, samples, missingTopics } = await runComparison(
           site.kafka,
           {
@@ -69,4 +80,33 @@ export function registerCompareCommand(program: Command): void {
         reportCommandError(error);
       }
     });
+}
+
+/** `--follow`: runs until SIGTERM or SIGINT, serving `/metrics` on `--port`. */
+async function follow(
+  site: MigrationSite,
+  options: CompareOptions,
+  namespaces: string[],
+): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new MigrationUsageError("--port: expected a port number");
+  }
+  if (options.oldPrefix === options.newPrefix) {
+    throw new MigrationUsageError("--follow needs different --old-prefix and --new-prefix");
+  }
+  const service = await startFollowing({
+    kafka: site.kafka,
+    signalsTopic: options.topic ?? site.signalsTopic,
+    namespaces,
+    oldPrefix: options.oldPrefix,
+    newPrefix: options.newPrefix,
+    settleAfterMs: parseDuration(options.settle, "--settle"),
+    port,
+    logLevel: site.settings.logLevel,
+  });
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve());
+  });
+  await service.stop();
 }

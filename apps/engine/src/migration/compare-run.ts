@@ -47,6 +47,17 @@ export function namespacesUnder(topics: readonly string[], prefix: string): stri
   return [...found].sort();
 }
 
+/** Every namespace with result topics under any of `prefixes` on the cluster now. */
+export async function discoverNamespaces(
+  kafka: Kafka,
+  prefixes: readonly string[],
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await admin.listTopics().finally(() => admin.disconnect());
+  return [...new Set(prefixes.flatMap((prefix) => namespacesUnder(topics, prefix)))].sort();
+}
+
 /**
  * Reads the window's signals and both engines' results from Kafka and compares them. Results of
  * the same namespace under both prefixes are told apart by topic; when both prefixes are equal
@@ -58,18 +69,10 @@ export async function runComparison(
   request: CompareRequest,
   nowMs: number,
 ): Promise<{ report: ComparisonReport; samples: ComparisonSamples; missingTopics: string[] }> {
-  let namespaces = [...request.namespaces];
-  if (namespaces.length === 0) {
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics().finally(() => admin.disconnect());
-    namespaces = [
-      ...new Set([
-        ...namespacesUnder(topics, request.oldPrefix),
-        ...namespacesUnder(topics, request.newPrefix),
-      ]),
-    ];
-  }
+  const namespaces =
+    request.namespaces.length > 0
+      ? [...request.namespaces]
+      : await discoverNamespaces(kafka, [request.oldPrefix, request.newPrefix]);
   const sides: { side: EngineSide; prefix: string }[] =
     request.oldPrefix === request.newPrefix
       ? [{ side: "old", prefix: request.oldPrefix }]

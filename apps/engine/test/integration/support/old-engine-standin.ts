@@ -16,7 +16,7 @@ export interface OldEngineOptions {
   /** The namespace it executes on (results on `{namespace}.orders.*`). Default: paper. */
   namespace?: string;
   /** Per signal; default: a fill at the signal's price. */
-  answer?: (signal: SignalEvent) => OldAnswer;
+  answer?: (signal: SignalEvent) => OldAnswer | Promise<OldAnswer>;
 }
 
 /**
@@ -69,7 +69,7 @@ export class OldEngineStandin {
   }
 
   async #execute(signal: SignalEvent): Promise<void> {
-    const answer = this.#o.answer?.(signal) ?? { kind: "fill" };
+    const answer: OldAnswer = (await this.#o.answer?.(signal)) ?? { kind: "fill" };
     if (answer.kind === "drop") return;
     const namespace = this.#o.namespace ?? "paper";
     const s = signal.data.original_signal;
