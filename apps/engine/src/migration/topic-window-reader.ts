@@ -34,18 +34,9 @@ interface Range {
 
 /** Per partition: the first offset written at or after `at` (ms), else the end of the partition. */
 async function offsetsAt(admin: Admin, topic: string, at: number): Promise<Map<number, bigint>> {
-  const [byTime, ends] = await Promise.all([
-    admin.fetchTopicOffsetsByTimestamp(topic, at),
-    admin.fetchTopicOffsets(topic),
-  ]);
-  const high = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
-  return new Map(
-    byTime.map(({ partition, offset }) => {
-      const end = high.get(partition) ?? 0n;
-      const found = BigInt(offset);
-      return [partition, found < 0n || found > end ? end : found];
-    }),
-  );
+  // kafkajs answers the high watermark where nothing was written at or after `at`.
+  const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, at);
+  return new Map(offsets.map(({ partition, offset }) => [partition, BigInt(offset)]));
 }
 
 /**

@@ -99,7 +99,7 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
       namespaces: ["paper"],
       oldPrefix: "",
       newPrefix: "shadow.",
-      settleAfterMs: 2_000,
+      settleAfterMs: 5_000,
       port: 0,
       logLevel: "warn",
     });
