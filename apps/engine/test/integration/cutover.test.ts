@@ -1,5 +1,6 @@
 import type { Admin } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ComparisonReport } from "../../src/migration/comparison-report.js";
 import { type Bench, openBench } from "./support/bench.js";
 import { childEnv, type ProcessEnv, runCli, scratchDir } from "./support/engine-process.js";
 import { KAFKA_BROKERS } from "./support/environment.js";
@@ -40,6 +41,8 @@ describe("engine cutover moves the signals topic between the old engine's group 
   let old = new OldEngineStandin({ signalTopic, groupId: oldGroup });
   let engine: TestEngine | null = null;
   let runs = 0;
+  /** Before the first signal of the cut-over test. */
+  let windowFrom = "";
   const outputs: string[] = [];
 
   function cutover(args: string[]) {
@@ -109,6 +112,7 @@ describe("engine cutover moves the signals topic between the old engine's group 
   });
 
   it("cuts over while signals keep arriving: every signal gets exactly one result", async () => {
+    windowFrom = new Date(Date.now() - 1_000).toISOString();
     await sendTicks(bench.producer, tokens);
     const { signals } = signalSeries(strategyId, tokens, 90);
     const ids = signals.map((signal) => signal.id);
@@ -164,5 +168,38 @@ describe("engine cutover moves the signals topic between the old engine's group 
     expect(old.executed.length).toBeLessThan(ids.length);
     expect(executedBefore).toBeGreaterThan(0);
     expect(await groupState(admin, newGroup)).toMatchObject({ members: 0 });
+  });
+
+  it("compare over the cut-over and roll-back window finds no signal executed twice and none without a result", async () => {
+    runs += 1;
+    const run = await runCli({
+      name: `compare-${runs}`,
+      args: [
+        "compare",
+        "--from",
+        windowFrom,
+        "--to",
+        new Date().toISOString(),
+        "--new-prefix",
+        "",
+        "--namespaces",
+        "paper",
+        "--json",
+      ],
+      env: childEnv({ KAFKA_BROKERS, BROKER_NAMESPACE: namespace }),
+      logDir,
+    });
+    expect(run.exit.code, run.output).toBe(0);
+    const report = JSON.parse(run.stdout) as ComparisonReport;
+    expect(report.signals).toBe(ledger.signalIds.length);
+    expect(report.signalsWithoutResult).toBe(0);
+    // Both engines write the same topics now: every result counts as one side's.
+    expect(report.pairs).toEqual({
+      total: report.signals,
+      both: 0,
+      onlyOld: report.signals,
+      onlyNew: 0,
+    });
+    expect(report.duplicates).toEqual({ old: 0, new: 0 });
   });
 });

@@ -55,14 +55,14 @@ export class OldEngineStandin {
     await consumer.connect();
     await consumer.subscribe({ topic: this.#o.signalTopic, fromBeginning: true });
     await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
+      // kafkajs's own commit after every message: unlike `consumer.commitOffsets`, which it skips
+      // once the consumer is stopping, it also commits the message in hand during a stop.
+      autoCommit: true,
+      autoCommitThreshold: 1,
+      eachMessage: async ({ message }) => {
         const signal = JSON.parse(message.value?.toString("utf8") ?? "{}") as SignalEvent;
         await this.#execute(signal);
         this.executed.push(signal.id);
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
       },
     });
     await joined;
