@@ -48,12 +48,15 @@ export function registerCompareCommand(program: Command): void {
     .action(async (options: CompareOptions) => {
       try {
         const now = Date.now();
-        const site = migrationSite(process.env, "compare");
         const namespaces = envList().parse(options.namespaces);
         if (options.follow) {
-          await follow(site, options, namespaces);
+          await follow(migrationSite(process.env, "compare"), options, namespaces);
           return;
         }
+        // The command line first: a bad window is reported without reaching Kafka.
+        const window = parseWindow(options, now);
+        const graceMs = parseDuration(options.grace, "--grace");
+        const site = migrationSite(process.env, "compare");
         const { report, samples, missingTopics } = await runComparison(
           site.kafka,
           {
@@ -61,8 +64,8 @@ export function registerCompareCommand(program: Command): void {
             namespaces,
             oldPrefix: options.oldPrefix,
             newPrefix: options.newPrefix,
-            window: parseWindow(options, now),
-            graceMs: parseDuration(options.grace, "--grace"),
+            window,
+            graceMs,
           },
           now,
         );
