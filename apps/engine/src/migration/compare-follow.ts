@@ -4,6 +4,7 @@ import type { Consumer, Kafka } from "kafkajs";
 import { decodeResult, decodeSignal, type EngineSide } from "./compare-records.js";
 import type { DivergenceMetrics } from "./divergence-metrics.js";
 import { DivergenceTracker } from "./divergence-tracker.js";
+import { type StartPosition, seekOnJoin } from "./seek-on-join.js";
 
 export interface FollowOptions {
   kafka: Kafka;
@@ -57,31 +58,24 @@ export class CompareFollower {
     const admin = o.kafka.admin();
     await admin.connect();
     let topics: string[];
+    const starts: StartPosition[] = [];
     try {
       const existing = new Set(await admin.listTopics());
       const wanted = [o.signalsTopic, ...sides.keys()];
       topics = wanted.filter((topic) => existing.has(topic));
       const missing = wanted.filter((topic) => !existing.has(topic));
       if (missing.length > 0) o.logger.warn({ topics: missing }, "topics not found: not followed");
-      // From the end as it is now, fixed before joining: "latest" is resolved only at the first
+      // From the end as it is now, sought on joining: "latest" is resolved only at the first
       // fetch, and what is produced in between would be missed.
       for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId: this.#groupId,
-          topic,
-          partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-        });
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          starts.push({ topic, partition, offset: high });
+        }
       }
     } finally {
       await admin.disconnect();
     }
-    const joined = new Promise<void>((resolve) => {
-      const remove = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
-        remove();
-        resolve();
-      });
-    });
+    const joined = seekOnJoin(this.#consumer, starts);
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics });
     await this.#consumer.run({

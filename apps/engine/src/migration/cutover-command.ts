@@ -71,7 +71,7 @@ export function registerCutoverCommand(program: Command): void {
 export function formatPlan(plan: CutoverPlan): string {
   const table = new Table({
     head: ["partition", "target now", "target after", "signals between", "signals waiting"],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   });
   for (const step of plan.steps) {
     table.push([step.partition, step.from ?? "none", step.to, step.between ?? "n/a", step.waiting]);

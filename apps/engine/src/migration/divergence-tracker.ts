@@ -20,6 +20,7 @@ export class DivergenceTracker {
   readonly #countFromMs: number;
   readonly #signals = new Map<string, SignalRecord>();
   #results: ResultRecord[] = [];
+  readonly #resultIds = new Set<string>();
 
   /**
    * `settleAfterMs`: how long after a signal's `ts` it is judged. `countFromMs`: results older
@@ -40,7 +41,10 @@ export class DivergenceTracker {
     this.#signals.set(signal.id, signal);
   }
 
+  /** Adds a result; one already waiting under the same id (a message read twice) is skipped. */
   addResult(result: ResultRecord): void {
+    if (this.#resultIds.has(result.id)) return;
+    this.#resultIds.add(result.id);
     this.#results.push(result);
   }
 
@@ -62,11 +66,13 @@ export class DivergenceTracker {
     const given: Record<EngineSide, number> = { old: 0, new: 0 };
     // Kept: results of signals not yet due (or not yet seen) that are still young.
     this.#results = this.#results.filter((result) => {
-      if (used.has(result.id)) return false;
-      if (result.ts > cutoff) return true;
+      const keep = !used.has(result.id) && result.ts > cutoff;
       // Results that answer signals from before the tracker started are no one's fault.
-      if (result.ts >= this.#countFromMs) given[result.engine] += 1;
-      return false;
+      if (!used.has(result.id) && !keep && result.ts >= this.#countFromMs) {
+        given[result.engine] += 1;
+      }
+      if (!keep) this.#resultIds.delete(result.id);
+      return keep;
     });
     return {
       findings: pairs.map((pair) => findingOf(pair, this.#tolerances)),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EngineError } from "@engine/core";
 import type { Admin, Kafka } from "kafkajs";
+import { seekOnJoin } from "./seek-on-join.js";
 
 /** One record read from a topic. `timestamp`: the record's, ms since the epoch. */
 export interface WindowRecord {
@@ -41,8 +42,8 @@ async function offsetsAt(admin: Admin, topic: string, at: number): Promise<Map<n
 
 /**
  * Reads every record of `topics` whose offset lies between the first written at `fromMs` and the
- * first written at `toMs` (or the end now), with a throw-away consumer group that is deleted
- * afterwards. Topics that do not exist are skipped and returned in `missing`.
+ * first written at `toMs` (or the end now), with a throw-away consumer group, seeking each
+ * partition to its start when it joins, deleted afterwards. Topics that do not exist are skipped and returned in `missing`.
  * @throws WindowReadTimeoutError when the end is not reached within `timeoutMs` (default 60 s)
  */
 export async function readTopicWindow(
@@ -71,16 +72,6 @@ export async function readTopicWindow(
       }
     }
     if (ranges.length === 0) return { records: [], missing };
-    // The group starts exactly at the window: no `fromBeginning` race, no seek after joining.
-    for (const topic of new Set(ranges.map((r) => r.topic))) {
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ranges
-          .filter((r) => r.topic === topic)
-          .map((r) => ({ partition: r.partition, offset: r.start.toString() })),
-      });
-    }
     const records = await consumeRanges(kafka, groupId, ranges, timeoutMs);
     return { records, missing };
   } finally {
@@ -98,7 +89,8 @@ async function consumeRanges(
   timeoutMs: number,
 ): Promise<WindowRecord[]> {
   const key = (topic: string, partition: number) => `${topic}[${partition}]`;
-  const pending = new Map(ranges.map((r) => [key(r.topic, r.partition), r]));
+  // Per partition still to read: the range and the next offset expected (the cursor).
+  const pending = new Map(ranges.map((r) => [key(r.topic, r.partition), { ...r, next: r.start }]));
   const records: WindowRecord[] = [];
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   let finish: () => void = () => {};
@@ -108,14 +100,19 @@ async function consumeRanges(
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...new Set(ranges.map((r) => r.topic))] });
+    const seeked = seekOnJoin(
+      consumer,
+      ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.start.toString() })),
+    );
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const range = pending.get(key(batch.topic, batch.partition));
-        if (!range) return;
+        // A batch fetched before the seek starts elsewhere: only one continuing the cursor counts.
+        if (!range || BigInt(batch.firstOffset() ?? "-1") > range.next) return;
         for (const message of batch.messages) {
           const offset = BigInt(message.offset);
-          if (offset < range.start || offset >= range.end) continue;
+          if (offset < range.next || offset >= range.end) continue;
           records.push({
             topic: batch.topic,
             partition: batch.partition,
@@ -124,7 +121,8 @@ async function consumeRanges(
             value: message.value,
           });
         }
-        if (BigInt(batch.lastOffset()) + 1n >= range.end) {
+        range.next = BigInt(batch.lastOffset()) + 1n;
+        if (range.next >= range.end) {
           pending.delete(key(batch.topic, batch.partition));
           if (pending.size === 0) finish();
         }
@@ -134,7 +132,7 @@ async function consumeRanges(
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
-    const outcome = await Promise.race([done, timedOut]);
+    const outcome = await Promise.race([seeked.then(() => done), timedOut]);
     clearTimeout(timer);
     if (outcome === "timeout") throw new WindowReadTimeoutError(timeoutMs, [...pending.keys()]);
     return records;

@@ -12,6 +12,7 @@ import { childEnv, runCli, scratchDir } from "./support/engine-process.js";
 import { KAFKA_BROKERS } from "./support/environment.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { kafka, uniqueName } from "./support/kafka.js";
+import { validatedSignal } from "./support/messages.js";
 import { type OldAnswer, startOldEngine } from "./support/old-engine-standin.js";
 import {
   eventually,
@@ -20,6 +21,7 @@ import {
   randomToken,
   resultsOf,
   resultTopics,
+  sleep,
 } from "./support/probes.js";
 import { ResultLedger } from "./support/result-ledger.js";
 import {
@@ -27,7 +29,6 @@ import {
   prepareSignalTopic,
   type SignalEvent,
   sendSignals,
-  signalSeries,
 } from "./support/signal-stream.js";
 import { Teardown } from "./support/teardown.js";
 
@@ -84,14 +85,6 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
       },
     );
     await primePrice(shadow, bench.producer, token, 1234.5);
-    signals = signalSeries("compare_paper", [token], 10).signals;
-    const ids = signals.map((s) => s.id);
-    planted = {
-      drop: ids[1] ?? "",
-      price: ids[3] ?? "",
-      noCausation: ids[5] ?? "",
-      errorCode: ids[7] ?? "",
-    };
     await startOldEngine(teardown, { signalTopic, groupId: oldGroup, answer: oldAnswer });
     following = await startFollowing({
       kafka,
@@ -105,6 +98,22 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
     });
     teardown.defer(() => following.stop());
 
+    // Made just before they are sent, so they are fresh (SIGNAL_MAX_AGE_MS), a few ms apart as a
+    // strategy's signals on one instrument are: the fallback match needs distinct timestamps.
+    signals = [];
+    for (let i = 0; i < 10; i++) {
+      signals.push(
+        validatedSignal({ strategyId: "compare_paper", instrumentToken: token, quantity: 1 + i }),
+      );
+      await sleep(3);
+    }
+    const ids = signals.map((s) => s.id);
+    planted = {
+      drop: ids[1] ?? "",
+      price: ids[3] ?? "",
+      noCausation: ids[5] ?? "",
+      errorCode: ids[7] ?? "",
+    };
     from = new Date(Date.now() - 1_000).toISOString();
     await sendSignals(bench.producer, signalTopic, signals);
     to = new Date(Date.now() + 1_000).toISOString();
