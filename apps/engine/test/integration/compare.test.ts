@@ -6,13 +6,11 @@ import {
   type FollowingService,
   startFollowing,
 } from "../../src/migration/compare-follow-service.js";
-import type { ComparisonReport } from "../../src/migration/comparison-report.js";
 import { type Bench, openBench } from "./support/bench.js";
-import { childEnv, runCli, scratchDir } from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { kafka, uniqueName } from "./support/kafka.js";
 import { validatedSignal } from "./support/messages.js";
+import { MigrationCli } from "./support/migration-cli.js";
 import { type OldAnswer, startOldEngine } from "./support/old-engine-standin.js";
 import {
   eventually,
@@ -37,7 +35,7 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
   const signalTopic = `${namespace}.signals.validated`;
   const oldGroup = `old-${namespace}`;
   const teardown = new Teardown();
-  const dir = scratchDir("engine-compare");
+  const cli = new MigrationCli({ namespace });
   const token = randomToken();
   let bench: Bench;
   let shadow: TestEngine;
@@ -136,26 +134,17 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
   afterAll(() => teardown.run());
 
   it("reports exactly the planted differences and the match counts", async () => {
-    const html = join(dir, "compare.html");
-    const run = await runCli({
-      name: "compare",
-      args: [
-        "compare",
-        "--from",
-        from,
-        "--to",
-        to,
-        "--namespaces",
-        "paper",
-        "--json",
-        "--html",
-        html,
-      ],
-      env: childEnv({ KAFKA_BROKERS, BROKER_NAMESPACE: namespace }),
-      logDir: dir,
-    });
-    expect(run.exit.code, run.output).toBe(0);
-    const report = JSON.parse(run.stdout) as ComparisonReport;
+    const html = join(cli.logDir, "compare.html");
+    const report = await cli.compareJson([
+      "--from",
+      from,
+      "--to",
+      to,
+      "--namespaces",
+      "paper",
+      "--html",
+      html,
+    ]);
 
     expect(report.signals).toBe(10);
     expect(report.signalsWithoutResult).toBe(0);
@@ -201,12 +190,7 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
   });
 
   it("prints the same figures as a terminal table", async () => {
-    const run = await runCli({
-      name: "compare-table",
-      args: ["compare", "--from", from, "--to", to, "--namespaces", "paper"],
-      env: childEnv({ KAFKA_BROKERS, BROKER_NAMESPACE: namespace }),
-      logDir: dir,
-    });
+    const run = await cli.run(["compare", "--from", from, "--to", to, "--namespaces", "paper"]);
     expect(run.exit.code, run.output).toBe(0);
     expect(run.stdout).toMatch(/silent drops by the old engine\s*│\s*1\s/);
     expect(run.stdout).toMatch(/price 50 bps\s*│\s*\S+\s*│ paper/);

@@ -1,11 +1,9 @@
 import type { Admin } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ComparisonReport } from "../../src/migration/comparison-report.js";
 import { type Bench, openBench } from "./support/bench.js";
-import { childEnv, type ProcessEnv, runCli, scratchDir } from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { uniqueName } from "./support/kafka.js";
+import { MigrationCli } from "./support/migration-cli.js";
 import { OldEngineStandin } from "./support/old-engine-standin.js";
 import { resultTopics } from "./support/probes.js";
 import { ResultLedger } from "./support/result-ledger.js";
@@ -34,33 +32,17 @@ describe("engine cutover moves the signals topic between the old engine's group 
   const strategyId = "cutover_paper";
   const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
   const teardown = new Teardown();
-  const logDir = scratchDir("engine-cutover");
   let bench: Bench;
   let admin: Admin;
   let ledger: ResultLedger;
   let old = new OldEngineStandin({ signalTopic, groupId: oldGroup });
   let engine: TestEngine | null = null;
-  let runs = 0;
+  const cli = new MigrationCli({ namespace, groupIdPrefix: String(env.KAFKA_GROUP_ID_PREFIX) });
   /** Before the first signal of the cut-over test. */
   let windowFrom = "";
-  const outputs: string[] = [];
 
   function cutover(args: string[]) {
-    runs += 1;
-    const cliEnv: ProcessEnv = childEnv({
-      KAFKA_BROKERS,
-      KAFKA_GROUP_ID_PREFIX: String(env.KAFKA_GROUP_ID_PREFIX),
-      BROKER_NAMESPACE: namespace,
-    });
-    return runCli({
-      name: `cutover-${runs}`,
-      args: ["cutover", ...args],
-      env: cliEnv,
-      logDir,
-    }).then((run) => {
-      outputs.push(run.output);
-      return run;
-    });
+    return cli.run(["cutover", ...args]);
   }
 
   /** Produces `signals` over `durationMs`, running `change` once `at` are sent, while the rest flow. */
@@ -97,7 +79,7 @@ describe("engine cutover moves the signals topic between the old engine's group 
 
   afterEach((context) => {
     if (context.task.result?.state === "fail") {
-      process.stderr.write(`\n${outputs.join("\n")}\nresults: ${ledger.describe()}\n`);
+      process.stderr.write(`\n${cli.outputs.join("\n")}\nresults: ${ledger.describe()}\n`);
     }
   });
 
@@ -171,26 +153,16 @@ describe("engine cutover moves the signals topic between the old engine's group 
   });
 
   it("compare over the cut-over and roll-back window finds no signal executed twice and none without a result", async () => {
-    runs += 1;
-    const run = await runCli({
-      name: `compare-${runs}`,
-      args: [
-        "compare",
-        "--from",
-        windowFrom,
-        "--to",
-        new Date().toISOString(),
-        "--new-prefix",
-        "",
-        "--namespaces",
-        "paper",
-        "--json",
-      ],
-      env: childEnv({ KAFKA_BROKERS, BROKER_NAMESPACE: namespace }),
-      logDir,
-    });
-    expect(run.exit.code, run.output).toBe(0);
-    const report = JSON.parse(run.stdout) as ComparisonReport;
+    const report = await cli.compareJson([
+      "--from",
+      windowFrom,
+      "--to",
+      new Date().toISOString(),
+      "--new-prefix",
+      "",
+      "--namespaces",
+      "paper",
+    ]);
     expect(report.signals).toBe(ledger.signalIds.length);
     expect(report.signalsWithoutResult).toBe(0);
     // Both engines write the same topics now: every result counts as one side's.

@@ -15,6 +15,11 @@ export interface OldEngineOptions {
   groupId: string;
   /** The namespace it executes on (results on `{namespace}.orders.*`). Default: paper. */
   namespace?: string;
+  /**
+   * false: it never commits, as an engine killed (SIGKILL, OOM) before its commits went out
+   * leaves its group. Default true.
+   */
+  commits?: boolean;
   /** Per signal; default: a fill at the signal's price. */
   answer?: (signal: SignalEvent) => OldAnswer | Promise<OldAnswer>;
 }
@@ -57,7 +62,7 @@ export class OldEngineStandin {
     await consumer.run({
       // kafkajs's own commit after every message: unlike `consumer.commitOffsets`, which it skips
       // once the consumer is stopping, it also commits the message in hand during a stop.
-      autoCommit: true,
+      autoCommit: this.#o.commits ?? true,
       autoCommitThreshold: 1,
       eachMessage: async ({ message }) => {
         const signal = JSON.parse(message.value?.toString("utf8") ?? "{}") as SignalEvent;
