@@ -61,16 +61,7 @@ describe("a cut-over after the old engine stopped without committing", () => {
       "a second result for each signal",
     );
 
-    const report = await cli.compareJson([
-      "--from",
-      from,
-      "--to",
-      new Date().toISOString(),
-      "--new-prefix",
-      "",
-      "--namespaces",
-      "paper",
-    ]);
+    const report = await cli.compareCutoverWindow(from);
     expect(report.signals).toBe(6);
     expect(report.duplicates.old).toBe(6);
     expect(report.signalsWithoutResult).toBe(0);

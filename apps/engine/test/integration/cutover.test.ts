@@ -153,16 +153,7 @@ describe("engine cutover moves the signals topic between the old engine's group 
   });
 
   it("compare over the cut-over and roll-back window finds no signal executed twice and none without a result", async () => {
-    const report = await cli.compareJson([
-      "--from",
-      windowFrom,
-      "--to",
-      new Date().toISOString(),
-      "--new-prefix",
-      "",
-      "--namespaces",
-      "paper",
-    ]);
+    const report = await cli.compareCutoverWindow(windowFrom);
     expect(report.signals).toBe(ledger.signalIds.length);
     expect(report.signalsWithoutResult).toBe(0);
     // Both engines write the same topics now: every result counts as one side's.

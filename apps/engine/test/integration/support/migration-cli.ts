@@ -39,4 +39,22 @@ export class MigrationCli {
     if (run.exit.code !== 0) throw new Error(`compare exited ${run.exit.code}:\n${run.output}`);
     return JSON.parse(run.stdout) as ComparisonReport;
   }
+
+  /**
+   * `engine compare` of paper over the signals since `from`, both engines' results on the same
+   * (unprefixed) topics: after a cut-over, how the runbook finds signals executed twice.
+   */
+  compareCutoverWindow(from: string): Promise<ComparisonReport> {
+    const to = new Date().toISOString();
+    return this.compareJson([
+      "--from",
+      from,
+      "--to",
+      to,
+      "--new-prefix",
+      "",
+      "--namespaces",
+      "paper",
+    ]);
+  }
 }
