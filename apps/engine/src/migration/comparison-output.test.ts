@@ -51,6 +51,20 @@ describe("comparison output", () => {
     expect(text).toMatch(/price 50 bps\s*│ sig-0\s*│ paper\s*│ filled 3 @ 200\s*│ filled 3 @ 201/);
   });
 
+  it("breaks the divergences down by namespace when there are several", () => {
+    const signal = signals[0] as SignalRecord;
+    const live = { ...result("new", signal, 200), namespace: "zerodha", id: "live" };
+    const several = compareEngines({
+      window: report.window,
+      signals,
+      pairing: pairResults(signals, [result("old", signal, 200), result("new", signal, 200), live]),
+    }).report;
+    const text = formatComparison(several);
+    expect(text).toMatch(/│ paper\s*│ 1\s*│ 0\s*│ 0\s*│/);
+    expect(text).toMatch(/│ zerodha\s*│ 1\s*│ 0\s*│ 1\s*│/);
+    expect(formatComparison(report)).not.toContain("namespace │ pairs");
+  });
+
   it("writes a page with both charts as inline SVG that fetches nothing", async () => {
     const html = await comparisonHtml(report, samples);
     expect(html.match(/<svg /g)).toHaveLength(2);

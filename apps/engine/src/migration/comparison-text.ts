@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import type { ComparisonReport } from "./comparison-report.js";
-import type { Outcome } from "./pair-findings.js";
+import { DIVERGENCE_KINDS, type Outcome } from "./pair-findings.js";
 
 const PLAIN = { head: [] as string[], border: [] as string[], compact: true };
 
@@ -77,6 +77,19 @@ export function formatComparison(report: ComparisonReport): string {
       }),
     ),
   ];
+  const namespaces = Object.entries(r.namespaces).sort(([a], [b]) => a.localeCompare(b));
+  if (namespaces.length > 1) {
+    parts.push(
+      table(
+        ["namespace", "pairs", ...DIVERGENCE_KINDS],
+        namespaces.map(([namespace, n]) => [
+          namespace,
+          n.pairs,
+          ...DIVERGENCE_KINDS.map((kind) => n.divergences[kind] ?? 0),
+        ]),
+      ),
+    );
+  }
   const cases = [
     ...r.outcomeMismatches.map((c) => [
       "outcome",
