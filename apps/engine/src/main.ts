@@ -6,6 +6,8 @@ import { Engine } from "./app/engine.js";
 import { openDatabase } from "./db/database.js";
 import { strategyConfigurations } from "./db/schema.js";
 import { DEMO_STRATEGY_ID, MarketSimulator } from "./embedded/market-simulator.js";
+import { registerCompareCommand } from "./migration/compare-command.js";
+import { registerCutoverCommand } from "./migration/cutover-command.js";
 import { createLogger } from "./observability/logger.js";
 import { InMemoryTransport } from "./transport/in-memory-transport.js";
 
@@ -104,6 +106,9 @@ program
       await database.close();
     }
   });
+
+registerCutoverCommand(program);
+registerCompareCommand(program);
 
 const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 

@@ -10,7 +10,8 @@ export interface Readiness {
 export interface HttpServerOptions {
   port: number;
   host?: string;
-  metrics: EngineMetrics;
+  /** What `/metrics` serves: the engine's metrics, or any registry rendered the same way. */
+  metrics: Pick<EngineMetrics, "render" | "contentType">;
   readiness(): Promise<Readiness>;
 }
 
