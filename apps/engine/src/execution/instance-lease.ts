@@ -11,6 +11,13 @@ export interface InstanceLeaseOptions {
   now?: () => number;
 }
 
+/** `AbortSignal`'s own `aborted` getter, for the signals whose `aborted` is redefined below. */
+const SIGNAL_ABORTED = (() => {
+  const getter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get;
+  if (!getter) throw new Error("AbortSignal.prototype.aborted has no getter");
+  return getter as (this: AbortSignal) => boolean;
+})();
+
 /**
  * This instance's lease on everything it claimed, renewed in the database every quarter lease.
  *
@@ -25,7 +32,7 @@ export interface InstanceLeaseOptions {
 export class InstanceLease {
   readonly #o: InstanceLeaseOptions;
   readonly #now: () => number;
-  #abort = new AbortController();
+  #abort = this.#newController();
   #lastRenewedAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
@@ -103,8 +110,8 @@ export class InstanceLease {
       );
     }
     this.#lastRenewedAt = sentAt;
-    if (this.#abort.signal.aborted) {
-      this.#abort = new AbortController();
+    if (SIGNAL_ABORTED.call(this.#abort.signal)) {
+      this.#abort = this.#newController();
       this.#o.logger.info({}, "instance lease renewed: sending orders again");
     }
     const waiters = this.#waiters;
@@ -112,8 +119,27 @@ export class InstanceLease {
     for (const wake of waiters) wake();
   }
 
+  /**
+   * A controller whose signal's `aborted` is worked out when read, on the monotonic clock. A
+   * trader reads it right before it sends (the contract), and the timer that would have fired the
+   * abort cannot be relied on: a process that was frozen (SIGSTOP, a VM pause, a long GC) runs its
+   * overdue timers by due time, so a rate limiter's wait ends and its order goes out before the
+   * lease's own check sees that the lease ran out meanwhile.
+   */
+  #newController(): AbortController {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    Object.defineProperty(signal, "aborted", {
+      get: () => {
+        if (controller === this.#abort) this.#check();
+        return SIGNAL_ABORTED.call(signal);
+      },
+    });
+    return controller;
+  }
+
   #check(): void {
-    if (!this.healthy() && !this.#abort.signal.aborted && !this.#stopped) {
+    if (!this.healthy() && !SIGNAL_ABORTED.call(this.#abort.signal) && !this.#stopped) {
       this.#o.logger.error(
         { lease_ms: this.#o.leaseMs },
         "instance lease at risk: sending no more orders until it is renewed",

@@ -63,8 +63,10 @@ export interface SubmitContext {
   clientOrderId: string;
   /**
    * Fires when the engine may no longer send this order (it lost its claim on the execution, or
-   * is stopping): a trader checks it right before sending, and answers `failed` without sending
-   * when it fired. Once the request is sent, it runs to its end.
+   * is stopping): a trader reads `abort.aborted` synchronously right before sending (after any
+   * queue or rate-limit wait), and answers `failed` `TRADER_UNAVAILABLE` without sending when it
+   * is true. The engine works `aborted` out when it is read, so a read just before sending is
+   * current even after the process was frozen. Once the request is sent, it runs to its end.
    */
   abort: AbortSignal;
 }
