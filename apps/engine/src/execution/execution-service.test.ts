@@ -34,6 +34,15 @@ async function start(options: Parameters<typeof startService>[1]): Promise<Servi
   return instance;
 }
 
+/** Executes a batch and waits until its live orders were submitted (answered or timed out). */
+async function submitAll(
+  instance: ServiceUnderTest,
+  signals: Parameters<ServiceUnderTest["service"]["execute"]>[0],
+): Promise<void> {
+  await instance.service.execute(signals, ACTIVE_BATCH);
+  await instance.service.lanesIdle();
+}
+
 async function statusOf(signalId: string, namespace: string): Promise<string | undefined> {
   const rows = await database.rows<{ status: string }>(
     sql`select status from engine_execution_journal where signal_id = ${signalId} and namespace = ${namespace}`,
@@ -46,7 +55,7 @@ describe("ExecutionService: one live order per signal", () => {
     const broker = new FakeBroker("live1");
     const engine = await start({ traders: [broker] });
     const signal = intakeSignal({ targets: ["live1"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     // The batch resolves once the order is placed: order_placed is out already.
     expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
     await eventually(
@@ -57,6 +66,35 @@ describe("ExecutionService: one live order per signal", () => {
     expect(await statusOf(signal.event.id, "live1")).toBe("filled");
   });
 
+  it("returns a batch once its live executions are claimed: a slow lane holds up no later batch", async () => {
+    const broker = new FakeBroker("live11");
+    broker.script = () => ({ delayMs: 300 });
+    const simulator = new FakeBroker("sim2");
+    const engine = await start({ traders: [broker, simulator], live: ["live11"] });
+    const lane = Array.from({ length: 10 }, () =>
+      intakeSignal({ targets: ["live11"], orderingKey: "momentum_1" }),
+    );
+    const started = Date.now();
+    await engine.service.execute(lane, ACTIVE_BATCH);
+    const paper = intakeSignal({ targets: ["sim2"], orderingKey: "other_strategy" });
+    await engine.service.execute([paper], ACTIVE_BATCH);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", paper.event.id).length === 1,
+      "the later batch's fill",
+    );
+    // Long before the lane's ten 300 ms answers.
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(broker.totalSends).toBeLessThan(lane.length);
+    await engine.service.lanesIdle();
+    expect(broker.sendOrder).toEqual(
+      lane.map((signal) => clientOrderId(signal.event.id, "live11")),
+    );
+    await eventually(
+      () => eventsOf(engine.published, "order_filled").length === lane.length + 1,
+      "every fill",
+    );
+  });
+
   it("leaves a submission that outlasts the timeout unknown, applies the late answer, places nothing twice", async () => {
     const broker = new FakeBroker("live2");
     broker.script = () => ({ delayMs: 600 });
@@ -65,7 +103,7 @@ describe("ExecutionService: one live order per signal", () => {
       intakeSignal({ targets: ["live2"], orderingKey: "momentum_1" }),
     );
     const started = Date.now();
-    await engine.service.execute(signals, ACTIVE_BATCH);
+    await submitAll(engine, signals);
     // Each submission held its lane only until the timeout, not until the broker answered.
     expect(Date.now() - started).toBeLessThan(6 * 600);
     await eventually(
@@ -92,7 +130,7 @@ describe("ExecutionService: one live order per signal", () => {
     broker.bookLagMs = 150;
     const engine = await start({ traders: [broker] });
     const signal = intakeSignal({ targets: ["live3"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     expect(await statusOf(signal.event.id, "live3")).toBe("unknown");
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
@@ -109,7 +147,7 @@ describe("ExecutionService: one live order per signal", () => {
     const engine = await start({ traders: [broker], maxSubmitAttempts: 2 });
     const signal = intakeSignal({ targets: ["live4"] });
     const started = Date.now();
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     await eventually(
       () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
       "the failure after the last attempt",
@@ -127,7 +165,7 @@ describe("ExecutionService: one live order per signal", () => {
     broker.script = () => ({ answer: "throw", create: true });
     const engine = await start({ traders: [broker] });
     const signal = intakeSignal({ targets: ["live5"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
       "the fill of the order the throwing call had placed",
@@ -147,7 +185,7 @@ describe("ExecutionService: ownership", () => {
     const signals = Array.from({ length: 40 }, (_, n) =>
       intakeSignal({ targets: ["live6"], orderingKey: "momentum_1", instrumentToken: 1000 + n }),
     );
-    await a.service.execute(signals, ACTIVE_BATCH);
+    await submitAll(a, signals);
     await eventually(
       () => eventsOf(a.published, "order_filled").length === signals.length,
       "every fill",
@@ -165,7 +203,7 @@ describe("ExecutionService: ownership", () => {
     broker.script = () => ({ delayMs: 1_500 });
     const a = await start({ traders: [broker], leaseMs: 1_000, executionTimeoutMs: 5_000 });
     const signal = intakeSignal({ targets: ["live7"] });
-    const submitted = a.service.execute([signal], ACTIVE_BATCH);
+    const submitted = submitAll(a, [signal]);
     await eventually(() => broker.totalSends === 1, "the order to reach the broker");
     await a.partition();
     const b = await start({ traders: [broker], leaseMs: 1_000 });
@@ -190,7 +228,7 @@ describe("ExecutionService: ownership", () => {
     broker.script = (_id, attempt) => (attempt === 1 ? { queueMs: 700 } : {});
     const engine = await start({ traders: [broker], leaseMs: 600 });
     const signal = intakeSignal({ targets: ["live10"] });
-    const submitted = engine.service.execute([signal], ACTIVE_BATCH);
+    const submitted = submitAll(engine, [signal]);
     await eventually(
       async () => (await statusOf(signal.event.id, "live10")) === "submitted",
       "the submission",
@@ -213,7 +251,7 @@ describe("ExecutionService: ownership", () => {
     engine.failRenewals(true);
     await eventually(() => engine.lease.abortSignal.aborted, "the lease at risk");
     const signal = intakeSignal({ targets: ["sim1"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
     expect(simulator.totalSends).toBe(1);
   });
@@ -223,7 +261,7 @@ describe("ExecutionService: ownership", () => {
     broker.fillAfterLooks = null;
     const a = await start({ traders: [broker], leaseMs: 1_000 });
     const open = intakeSignal({ targets: ["live8"] });
-    await a.service.execute([open], ACTIVE_BATCH);
+    await submitAll(a, [open]);
     expect(eventsOf(a.published, "order_placed", open.event.id)).toHaveLength(1);
     await a.partition();
     await a.service.stop();
@@ -250,7 +288,7 @@ describe("ExecutionService: time in force and cancel", () => {
     broker.fillAfterLooks = null;
     const engine = await start({ traders: [broker], orderTtlMs: 300 });
     const signal = intakeSignal({ targets: ["live9"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     await eventually(
       () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
       "the expiry",
@@ -267,7 +305,7 @@ describe("ExecutionService: time in force and cancel", () => {
     broker.fillAfterLooks = null;
     const engine = await start({ traders: [broker], orderTtlMs: 400 });
     const signal = intakeSignal({ targets: ["live10"], quantity: 10 });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     broker.fill(broker.sendOrder[0] ?? "", 4);
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
@@ -290,7 +328,7 @@ describe("ExecutionService: refusals and redelivery", () => {
       targets: ["live11"],
       timestamp: new Date(Date.now() - 5_000).toISOString(),
     });
-    await engine.service.execute([stale], ACTIVE_BATCH);
+    await submitAll(engine, [stale]);
     const [failed] = eventsOf(engine.published, "order_failed", stale.event.id);
     expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
     expect(broker.totalSends).toBe(0);
@@ -300,7 +338,7 @@ describe("ExecutionService: refusals and redelivery", () => {
     const broker = new FakeBroker("live12");
     const engine = await start({ traders: [broker] });
     const closed = intakeSignal({ targets: ["live12"], disposition: "market_closed" });
-    await engine.service.execute([closed], ACTIVE_BATCH);
+    await submitAll(engine, [closed]);
     expect(eventsOf(engine.published, "order_failed", closed.event.id)[0]?.data).toMatchObject({
       error_code: "MARKET_CLOSED",
     });
@@ -311,14 +349,14 @@ describe("ExecutionService: refusals and redelivery", () => {
     const broker = new FakeBroker("live13");
     const engine = await start({ traders: [broker] });
     const signal = intakeSignal({ targets: ["live13"] });
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
       "the fill",
     );
     const first = engine.published.map((m) => JSON.parse(m.value).id);
     engine.published.length = 0;
-    await engine.service.execute([signal], ACTIVE_BATCH);
+    await submitAll(engine, [signal]);
     expect(engine.published.map((m) => JSON.parse(m.value).id)).toEqual(first);
     expect(broker.totalSends).toBe(1);
   });
@@ -336,7 +374,7 @@ describe("ExecutionService: long lanes on the embedded database", () => {
       }),
     );
     const started = performance.now();
-    await engine.service.execute(signals, ACTIVE_BATCH);
+    await submitAll(engine, signals);
     console.info(`submitted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await eventually(
       () => eventsOf(engine.published, "order_filled").length === signals.length,

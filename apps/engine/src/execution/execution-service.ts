@@ -93,6 +93,12 @@ const HEARTBEAT_EVERY_MS = 2_000;
 /** The abort signal of a simulator's submissions: nothing withdraws them. */
 const NEVER_ABORTED = new AbortController().signal;
 const ADOPT_LIMIT = 500;
+/**
+ * Live submissions queued in this instance's lanes past which intake waits: memory stays bounded
+ * when a broker is slower than the signals. Brokers take about 10 orders a second, so this is
+ * minutes of orders, most of which the stale-signal rule refuses when their turn comes.
+ */
+const MAX_QUEUED_SUBMISSIONS = 2_000;
 
 /**
  * The one owner of every execution (a signal on one namespace) from its claim to its final event.
@@ -105,9 +111,10 @@ const ADOPT_LIMIT = 500;
  * - Live executions are claimed `pending` in that statement, then submitted one after another per
  *   (namespace, Kafka key), journaled `submitted` before the trader is called. A trader that has
  *   not answered within the execution timeout leaves the execution `unknown` (its call runs on,
- *   and its answer is applied when it comes); the lane moves on. `execute` resolves when every
- *   live execution of the batch was answered or timed out, so the batch can be committed: what is
- *   left (fills, unknowns) survives in the journal.
+ *   and its answer is applied when it comes); the lane moves on. `execute` resolves once the
+ *   batch's live executions are claimed, so the batch can be committed and intake goes on while
+ *   the lanes work at the broker's pace: what is left survives in the journal, and is adopted by
+ *   another instance if this one dies.
  * - Open orders and unknown executions are followed by one `NamespaceFollower` per namespace.
  * - Executions of dead instances are taken over (`adopt`), fenced by a new epoch.
  */
@@ -118,6 +125,9 @@ export class ExecutionService {
   readonly #followers = new Map<string, NamespaceFollower>();
   readonly #operations = new Map<string, TraderOperations>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Submissions waiting in or running on a lane, and batches waiting for room. */
+  #queued = 0;
+  #laneWaiters: (() => void)[] = [];
   #adoptTimer: NodeJS.Timeout | undefined;
   #adopting: Promise<void> | undefined;
   #stopping = false;
@@ -143,6 +153,11 @@ export class ExecutionService {
     return open;
   }
 
+  /** Resolves once every live submission queued so far was answered or timed out. */
+  async lanesIdle(): Promise<void> {
+    while (this.#lanes.size > 0) await Promise.allSettled([...this.#lanes.values()]);
+  }
+
   /** The namespace's follower asks for status reports at once (a postback, a simulated fill). */
   ordersChanged(namespace: string): void {
     this.#followers.get(namespace)?.wake();
@@ -164,8 +179,9 @@ export class ExecutionService {
 
   /**
    * Executes a batch's signals on their targets. Resolves when every effect that must be durable
-   * before the batch is committed is: results journaled and published, live orders submitted (or
-   * `unknown` after the timeout, resolved later from the journal).
+   * before the batch is committed is: simulated results journaled and published, live executions
+   * claimed in the journal and queued on their lanes (submitted in order per namespace and Kafka
+   * key, after `execute` returned). Waits while the lanes hold `MAX_QUEUED_SUBMISSIONS`.
    */
   async execute(signals: readonly IntakeSignal[], batch: BatchControl): Promise<void> {
     const decided = signals.map((signal) => signal.record);
@@ -189,14 +205,22 @@ export class ExecutionService {
     }
     await this.#publishOutcomes(executions);
     stage("produce");
-    const submitted: Promise<void>[] = [];
     for (const execution of executions) {
       if (isFinalStatus(execution.state.status) || execution.lost) continue;
       this.#tracked.set(execution.key, execution);
-      if (execution.state.status === "pending") submitted.push(this.#enqueue(execution));
+      if (execution.state.status === "pending") void this.#enqueue(execution);
       else this.#followerOf(execution.namespace)?.add(execution);
     }
-    await this.#awaitWithHeartbeat(Promise.all(submitted), batch);
+    // The batch is done once its live executions are claimed: they are this instance's (or, if it
+    // dies, another's by adoption) whatever happens to the batch, and a slow broker's lane must
+    // not hold up the partitions behind it. Only a backlog past the bound makes intake wait.
+    await this.#awaitWithHeartbeat(this.#roomInLanes(), batch);
+  }
+
+  /** Resolves once fewer than `MAX_QUEUED_SUBMISSIONS` submissions wait in the lanes. */
+  #roomInLanes(): Promise<void> {
+    if (this.#queued < MAX_QUEUED_SUBMISSIONS) return Promise.resolve();
+    return new Promise((resolve) => this.#laneWaiters.push(resolve));
   }
 
   /** The executions a decision calls for, each in its first state. */
@@ -401,8 +425,13 @@ export class ExecutionService {
     const previous = this.#lanes.get(lane) ?? Promise.resolve();
     const turn = previous.then(() => this.#submit(execution));
     this.#lanes.set(lane, turn);
+    this.#queued += 1;
     void turn.finally(() => {
       if (this.#lanes.get(lane) === turn) this.#lanes.delete(lane);
+      this.#queued -= 1;
+      if (this.#queued < MAX_QUEUED_SUBMISSIONS) {
+        for (const wake of this.#laneWaiters.splice(0)) wake();
+      }
     });
     return turn;
   }
