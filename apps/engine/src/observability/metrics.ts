@@ -124,6 +124,27 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly tradingState = new Gauge({
+    name: "engine_trading_state",
+    help: "The trading state an operator set per scope (its control-topic key): 0 ACTIVE, 1 REDUCING, 2 HALTED",
+    labelNames: ["scope"] as const,
+    registers: [this.registry],
+  });
+
+  readonly controlRefusals = new Counter({
+    name: "engine_control_refusals_total",
+    help: "Executions refused by a trading control, by namespace and error code (TRADING_HALTED, REDUCE_ONLY, RISK_REJECTED)",
+    labelNames: ["namespace", "error_code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly controlCancels = new Counter({
+    name: "engine_control_cancels_total",
+    help: "Cancels of open orders a halt with cancel_open sent, by namespace and outcome (requested, too_late, failed)",
+    labelNames: ["namespace", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly stageSeconds = new Histogram({
     name: "engine_stage_seconds",
     help: "Where a signal batch's time goes: decode, decide, journal, execute (simulated traders), produce",
