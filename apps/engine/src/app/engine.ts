@@ -300,7 +300,7 @@ export class Engine {
     const livePlugins = new Set(plugins.filter((plugin) => plugin.live).map((p) => p.namespace));
     const gate = new TradingGate({
       board,
-      netPosition: (namespace, strategyId, token) => positions.net(namespace, strategyId, token),
+      exposure: (namespace, strategyId, token) => positions.exposure(namespace, strategyId, token),
       limits: (namespace) =>
         preTradeLimitsFor(settings.preTrade, namespace, livePlugins.has(namespace) && !shadow),
       usage: new OrderUsage(),

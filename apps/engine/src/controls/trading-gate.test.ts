@@ -213,6 +213,32 @@ describe("trading state: REDUCING", () => {
   });
 });
 
+describe("trading state: REDUCING counts open orders", () => {
+  it("judges a SELL as if the strategy's open SELLs filled: two SELLs that together flip a long are not both let through", async () => {
+    const { broker, controls, engine } = await setUp();
+    const long = strategy();
+    const bought = await trade(engine, { strategyId: long, quantity: 10 });
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", bought.signal.event.id).length === 1,
+      "the fill",
+    );
+    await controls.set({ scope: "strategy", strategy_id: long, state: "REDUCING", reason: "r" });
+    broker.fillAfterLooks = null;
+    const open = await trade(engine, { strategyId: long, signalType: "SELL", quantity: 6 });
+    expect(open.first.type).toBe("order_placed");
+    const flip = await trade(engine, { strategyId: long, signalType: "SELL", quantity: 6 });
+    expect(flip.first.data).toMatchObject({ error_code: "REDUCE_ONLY" });
+    expect(flip.first.data.error_message).toContain("net position of 4 once its open orders fill");
+    const within = await trade(engine, { strategyId: long, signalType: "SELL", quantity: 4 });
+    expect(within.first.type).toBe("order_placed");
+    expect(await controls.positions.exposure("live1", long, 738561)).toEqual({
+      net: 10,
+      openBuy: 0,
+      openSell: 10,
+    });
+  });
+});
+
 describe("pre-trade limits", () => {
   it("refuses the order past max_orders_per_minute with RISK_REJECTED naming the rule, per strategy", async () => {
     const { engine } = await setUp({ limits: { maxOrdersPerMinute: 2 } });

@@ -7,14 +7,15 @@ import {
   reducesPosition,
 } from "@engine/core";
 import type { TrackedExecution } from "../execution/tracked-execution.js";
+import type { Exposure } from "../journal/position-ledger.js";
 import type { EngineMetrics } from "../observability/metrics.js";
 import type { ControlBoard } from "./control-board.js";
 import type { OrderUsage } from "./order-usage.js";
 
 export interface TradingGateOptions {
   board: ControlBoard;
-  /** A strategy's net position in an instrument on a namespace (the journal's fills). */
-  netPosition(namespace: string, strategyId: string, instrumentToken: number): Promise<number>;
+  /** A strategy's exposure in an instrument on a namespace (the journal's fills and open orders). */
+  exposure(namespace: string, strategyId: string, instrumentToken: number): Promise<Exposure>;
   limits(namespace: string): PreTradeLimits;
   usage: OrderUsage;
   quote(instrumentToken: number): MarketQuote | null;
@@ -69,12 +70,18 @@ export class TradingGate {
         return { type: "refuse", code: "TRADING_HALTED", message: `trading halted by ${by}`, at };
       }
       const side = original.signal_type === "SELL" ? "SELL" : "BUY";
-      const net = await this.#o.netPosition(namespace, strategyId, original.instrument_token);
+      const exposure = await this.#o.exposure(namespace, strategyId, original.instrument_token);
+      // Judged as if every open order filled: two SELLs each within a long position must not
+      // together cross zero.
+      const net =
+        side === "SELL" ? exposure.net - exposure.openSell : exposure.net + exposure.openBuy;
       if (state === "REDUCING" && !reducesPosition(net, side, quantity)) {
+        const pending =
+          net === exposure.net ? "" : ` once its open orders fill (${exposure.net} filled)`;
         return {
           type: "refuse",
           code: "REDUCE_ONLY",
-          message: `reduce-only set by ${by}; a ${side} of ${quantity} does not reduce the net position of ${net}`,
+          message: `reduce-only set by ${by}; a ${side} of ${quantity} does not reduce the net position of ${net}${pending}`,
           at,
         };
       }

@@ -11,6 +11,13 @@ export interface Position {
   net_quantity: number;
 }
 
+/** Units: the filled net position (positive long), and what open orders may still add, by side. */
+export interface Exposure {
+  net: number;
+  openBuy: number;
+  openSell: number;
+}
+
 export interface PositionFilter {
   namespace?: string;
   strategyId?: string;
@@ -80,5 +87,39 @@ export class PositionLedger {
   async net(namespace: string, strategyId: string, instrumentToken: number): Promise<number> {
     const [position] = await this.positions({ namespace, strategyId, instrumentToken });
     return position?.net_quantity ?? 0;
+  }
+
+  /**
+   * A strategy's exposure in an instrument on a namespace: the net position filled, and the units
+   * still unfilled of its orders that went out (submitted, unknown, accepted, partly filled), by
+   * side. What reduce-only judges by: an order is judged as if every open order filled.
+   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   */
+  async exposure(
+    namespace: string,
+    strategyId: string,
+    instrumentToken: number,
+  ): Promise<Exposure> {
+    const filled = sql`(${executionJournal.state}->>'filledQuantity')::bigint`;
+    const open = sql`(${executionJournal.state}->>'quantity')::bigint - ${filled}`;
+    const [row] = await this.#db.rows<{
+      net: string | number | null;
+      open_buy: string | number | null;
+      open_sell: string | number | null;
+    }>(sql`
+      select
+        sum(case when ${signalJournal.signalType} = 'SELL' then -${filled} else ${filled} end) as net,
+        sum(${open}) filter (where ${executionJournal.status} in ('submitted', 'unknown', 'accepted', 'partially_filled') and ${signalJournal.signalType} = 'BUY') as open_buy,
+        sum(${open}) filter (where ${executionJournal.status} in ('submitted', 'unknown', 'accepted', 'partially_filled') and ${signalJournal.signalType} = 'SELL') as open_sell
+      from ${executionJournal}
+      join ${signalJournal} on ${signalJournal.signalId} = ${executionJournal.signalId}
+      where ${executionJournal.namespace} = ${this.#prefix + namespace}
+        and ${signalJournal.strategyId} = ${strategyId}
+        and ${signalJournal.instrumentToken} = ${instrumentToken}`);
+    return {
+      net: Number(row?.net ?? 0),
+      openBuy: Number(row?.open_buy ?? 0),
+      openSell: Number(row?.open_sell ?? 0),
+    };
   }
 }

@@ -48,7 +48,7 @@ export async function startControls(
   const positions = new PositionLedger(database);
   const gate = new TradingGate({
     board,
-    netPosition: (namespace, strategyId, token) => positions.net(namespace, strategyId, token),
+    exposure: (namespace, strategyId, token) => positions.exposure(namespace, strategyId, token),
     limits: () => ({ ...NO_PRE_TRADE_LIMITS, ...options.limits }),
     usage: new OrderUsage(),
     quote: fixedQuote,

@@ -147,7 +147,13 @@ export function zerodhaDiagnostics(
 export async function startZerodhaEngine(
   teardown: Teardown,
   bench: ZerodhaBench,
-  options: { namespace: string; emulator: KiteEmulator; variables?: Env; logger?: Logger },
+  options: {
+    namespace: string;
+    emulator: KiteEmulator;
+    variables?: Env;
+    logger?: Logger;
+    http?: boolean;
+  },
 ): Promise<TestEngine> {
   const env = baseEnv(
     bench.db.url,
@@ -162,6 +168,7 @@ export async function startZerodhaEngine(
   return startEngine(teardown, env, {
     plugins: [paperPlugin, zerodhaPlugin],
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.http === undefined ? {} : { http: options.http }),
   });
 }
 
