@@ -207,6 +207,7 @@ export {
   SubmitResultSchema,
 } from "./trading/execution-result.js";
 export {
+  type OrderBudget,
   SUBMIT_ONLY,
   type SubmitContext,
   type Trader,

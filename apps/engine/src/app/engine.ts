@@ -30,6 +30,7 @@ import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
 import { classifyBusError } from "../errors/bus-errors.js";
 import { ExecutionService } from "../execution/execution-service.js";
 import { InstanceLease } from "../execution/instance-lease.js";
+import { SharedOrderBudget } from "../execution/shared-order-budget.js";
 import { registerControlRoutes } from "../http/control-routes.js";
 import {
   HttpServer,
@@ -327,6 +328,11 @@ export class Engine {
       publish,
       liveNamespaces: livePlugins,
       gate,
+      orderBudget: new SharedOrderBudget({
+        database,
+        namespacePrefix: prefix,
+        maxWaitMs: settings.orderBudgetMaxWaitMs,
+      }),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       maxSubmitAttempts: settings.maxSubmitAttempts,

@@ -9,6 +9,7 @@ import {
   type Logger,
   type MarketQuote,
   newExecutionState,
+  type OrderBudget,
   type SignalToExecute,
   type SubmitResult,
   type TopicMap,
@@ -33,6 +34,7 @@ import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
 import { ResultPublisher } from "./result-publisher.js";
+import type { BudgetAnswer } from "./shared-order-budget.js";
 import { TrackedExecution } from "./tracked-execution.js";
 import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
 
@@ -77,6 +79,13 @@ export interface ExecutionServiceOptions {
   signalAge: SignalAgePolicy;
   /** Trading controls; none: every execution passes. */
   gate?: ExecutionGate;
+  /**
+   * The order budget all instances share, for traders that declare `orderBudget`; none: each
+   * trader's own limiter alone.
+   */
+  orderBudget?: {
+    take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer>;
+  };
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
   clock: Clock;
@@ -437,6 +446,21 @@ export class ExecutionService {
       if (refusal || trader.kind === "unavailable") {
         if (refusal) await this.#applyNow(execution, refusal);
         return;
+      }
+      const budget = trader.trader.capabilities.orderBudget;
+      if (budget && this.#o.orderBudget) {
+        // Waits while pending: nothing is sent, so a wait here is safe whoever owns it later.
+        const answer = await this.#o.orderBudget.take(execution.namespace, budget);
+        if (!answer.taken) {
+          const at = this.#o.clock.now();
+          await this.#applyNow(execution, {
+            type: "refuse",
+            code: "RATE_LIMITED",
+            message: answer.reason,
+            at,
+          });
+          return;
+        }
       }
       await this.#o.lease.whenHealthy();
       const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });

@@ -14,8 +14,9 @@ const FIELD: Record<PreTradeRule, keyof PreTradeLimits> = {
 /**
  * What a live namespace gets for a rule nobody configured. A collar of 10 % refuses a LIMIT price
  * no desk means (a fat finger, a stale reference: NSE's widest common price band is 20 %, most
- * stocks sit in 2-10 %); 200 orders a minute is Kite's per-account limit, which a single strategy
- * reaching is a runaway loop, not a plan. The other rules depend on the desk's capital: off.
+ * stocks sit in 2-10 %); 200 orders a minute is half of Kite's 400 for the whole account: one
+ * strategy using more than half the account's budget is a runaway loop, not a plan, and would
+ * starve the others. The other rules depend on the desk's capital: off.
  */
 export const LIVE_DEFAULT_LIMITS: Partial<PreTradeLimits> = {
   priceCollarPct: 10,

@@ -73,6 +73,7 @@ describe("EngineSettingsSchema", () => {
       signalAge: { maxAgeMs: 30_000, clockSkewMs: 2_000, appliesToSimulated: true },
       controlTopic: "engine.control",
       adminToken: null,
+      orderBudgetMaxWaitMs: 30_000,
       preTrade: {
         global: {
           maxOrderQuantity: null,

@@ -151,6 +151,7 @@ export const EngineSettingsSchema = z
       (token) => token === undefined || token.length >= 16,
       "expected at least 16 characters",
     ),
+    ORDER_BUDGET_MAX_WAIT_MS: envInteger(30_000, { min: 0, max: 600_000 }),
     RISK_MAX_ORDER_QUANTITY: envLimit(),
     RISK_MAX_ORDER_NOTIONAL: envLimit(),
     RISK_PRICE_COLLAR_PCT: envLimit(),
@@ -251,6 +252,11 @@ export const EngineSettingsSchema = z
       },
       byNamespace: env.RISK_LIMITS_BY_NAMESPACE,
     } satisfies PreTradeSettings,
+    /**
+     * The longest a live order waits for room in the order budget all instances share, ms; past
+     * it the order is refused `RATE_LIMITED`.
+     */
+    orderBudgetMaxWaitMs: env.ORDER_BUDGET_MAX_WAIT_MS,
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,
