@@ -34,6 +34,8 @@ export class ControlBoard {
   readonly #controls = new TradingControls();
   readonly #listeners: ((control: TradingControl) => void)[] = [];
   #caughtUp = false;
+  /** The log position of the last record applied. */
+  #position = -1n;
   #markReady: () => void = () => {};
   /** Resolves once every change made before the start was read. */
   readonly ready: Promise<void>;
@@ -47,7 +49,13 @@ export class ControlBoard {
 
   /** Starts reading the log; resolves once caught up (also when `ready` does). */
   async start(): Promise<void> {
-    await this.#o.log.follow((value) => this.#receive(value));
+    await this.#o.log.follow((value, position) => {
+      // A record read again (the reader restarted from the beginning after a consumer crash)
+      // changes nothing: replaying it could go back to an earlier state, or cancel again.
+      if (position <= this.#position) return;
+      this.#position = position;
+      this.#receive(value);
+    });
     this.#caughtUp = true;
     this.#markReady();
     this.#o.logger.info(

@@ -10,11 +10,12 @@ export interface ControlLog {
   /** Appends a change; resolves once the bus acknowledged it. */
   append(control: TradingControl): Promise<void>;
   /**
-   * Hands every change from the beginning of the log to `onMessage` (raw: the caller decodes),
-   * then every new one as it arrives. Resolves once it has read up to the end the log had when
-   * called: from then on this instance knows every change made before.
+   * Hands every change from the beginning of the log to `onMessage` (raw: the caller decodes)
+   * with its position in the log (increasing), then every new one as it arrives. Resolves once it
+   * has read up to the end the log had when called: from then on this instance knows every change
+   * made before. A reader that restarts may hand records again: their positions tell.
    */
-  follow(onMessage: (value: string) => void): Promise<void>;
+  follow(onMessage: (value: string, position: bigint) => void): Promise<void>;
   /** Stops following and disconnects. */
   close(): Promise<void>;
 }
@@ -39,9 +40,13 @@ export class InMemoryControlLog implements ControlLog {
     return this.#bus.publish([controlRecord(this.#topic, control)]);
   }
 
-  async follow(onMessage: (value: string) => void): Promise<void> {
+  async follow(onMessage: (value: string, position: bigint) => void): Promise<void> {
+    let position = 0n;
     this.#unlisten = this.#bus.replay(this.#topic, (message) =>
-      onMessage(typeof message.value === "string" ? message.value : String(message.value)),
+      onMessage(
+        typeof message.value === "string" ? message.value : String(message.value),
+        position++,
+      ),
     );
   }
 

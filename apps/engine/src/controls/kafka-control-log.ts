@@ -72,7 +72,7 @@ export class KafkaControlLog implements ControlLog {
     });
   }
 
-  async follow(onMessage: (value: string) => void): Promise<void> {
+  async follow(onMessage: (value: string, position: bigint) => void): Promise<void> {
     await this.connect();
     const topic = this.#o.topic;
     const ends = await retryWhileSettling(() => this.#admin.fetchTopicOffsets(topic));
@@ -98,7 +98,8 @@ export class KafkaControlLog implements ControlLog {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        if (message.value) onMessage(message.value.toString("utf8"));
+        // One partition: its offsets order every change.
+        if (message.value) onMessage(message.value.toString("utf8"), BigInt(message.offset));
         const end = behind.get(partition);
         if (end !== undefined && BigInt(message.offset) + 1n >= end) {
           behind.delete(partition);
