@@ -31,6 +31,34 @@ function control(state: "HALTED" | "ACTIVE", cancelOpen = false): TradingControl
 }
 
 describe("ControlBoard", () => {
+  it("shows each scope's state in force on engine_trading_state, an expired halt as ACTIVE", async () => {
+    const lapsed = controlFromRequest(
+      ControlRequestSchema.parse({
+        scope: "namespace",
+        namespace: "paper",
+        state: "HALTED",
+        reason: "r",
+        expires_at: new Date(Date.now() - 1_000).toISOString(),
+      }),
+      "ops",
+      Date.now() - 60_000,
+    );
+    const metrics = new EngineMetrics();
+    const board = new ControlBoard({
+      log: new ScriptedLog([
+        [control("HALTED"), 0n],
+        [lapsed, 1n],
+      ]),
+      clock: systemClock,
+      logger: silentLogger,
+      metrics,
+    });
+    await board.start();
+    const text = await metrics.render();
+    expect(text).toContain('engine_trading_state{scope="global"} 2');
+    expect(text).toContain('engine_trading_state{scope="namespace:paper"} 0');
+  });
+
   it("tells listeners only of changes after it caught up, and ignores records read again after a reader restart", async () => {
     const halt = control("HALTED", true);
     const resume = control("ACTIVE");

@@ -8,7 +8,6 @@ import {
   type Logger,
   parseJson,
   type ResolvedState,
-  TRADING_STATES,
   type TradingControl,
   TradingControlSchema,
   TradingControls,
@@ -45,6 +44,7 @@ export class ControlBoard {
     this.ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
+    options.metrics.tradingStates = () => this.list();
   }
 
   /** Starts reading the log; resolves once caught up (also when `ready` does). */
@@ -109,10 +109,6 @@ export class ControlBoard {
     }
     const control = decoded.data;
     this.#controls.apply(control);
-    this.#o.metrics.tradingState.set(
-      { scope: controlKey(control) },
-      TRADING_STATES.indexOf(control.state),
-    );
     if (!this.#caughtUp) return;
     this.#o.logger.warn(
       {

@@ -1,3 +1,4 @@
+import { TRADING_STATES } from "@engine/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The engine's Prometheus metrics, on a registry of its own (no global state). */
@@ -124,11 +125,25 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  /** Where `engine_trading_state` reads the scopes from at each scrape (the control board). */
+  tradingStates: () => readonly { key: string; state: string; expired: boolean }[] = () => [];
+
   readonly tradingState = new Gauge({
     name: "engine_trading_state",
-    help: "The trading state an operator set per scope (its control-topic key): 0 ACTIVE, 1 REDUCING, 2 HALTED",
+    help: "The trading state in force per scope (its control-topic key): 0 ACTIVE, 1 REDUCING, 2 HALTED; an expired change counts as ACTIVE",
     labelNames: ["scope"] as const,
     registers: [this.registry],
+    collect: () => {
+      // Read at each scrape: a change that expired shows as ACTIVE without anything happening.
+      for (const scope of this.tradingStates()) {
+        this.tradingState.set(
+          { scope: scope.key },
+          scope.expired
+            ? 0
+            : Math.max(0, (TRADING_STATES as readonly string[]).indexOf(scope.state)),
+        );
+      }
+    },
   });
 
   readonly controlRefusals = new Counter({

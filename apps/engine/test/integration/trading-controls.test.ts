@@ -264,14 +264,13 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     ).json()) as { positions: { namespace: string }[] };
     // Strategy B filled a BUY of 2 on each token in the first test, and one more on t2 since.
     const onZerodha = answer.positions.filter((p) => p.namespace === "zerodha");
-    expect(onZerodha).toEqual(
-      tokens.map((token, index) => ({
-        namespace: "zerodha",
-        strategy_id: strategyB,
-        instrument_token: token,
-        net_quantity: index === 1 ? 4 : 2,
-      })),
-    );
+    const expected = tokens.map((token, index) => ({
+      namespace: "zerodha",
+      strategy_id: strategyB,
+      instrument_token: token,
+      net_quantity: index === 1 ? 4 : 2,
+    }));
+    expect(onZerodha).toEqual(expected.sort((a, b) => a.instrument_token - b.instrument_token));
   });
 });
 
