@@ -133,7 +133,7 @@ for (const [name, state, description] of STATE_COMMANDS) {
     .option("--expires-at <iso>", "ISO-8601 time with an offset after which the change lapses")
     .option("--operator <name>", "who asks (default: user@host)")
     .action(async (options: ControlCommandOptions) => {
-      const logger = createLogger({ level: "warn" });
+      const logger = createLogger({ level: "warn", stderr: true });
       const control = await sendControl(process.env, state, options, logger);
       process.stdout.write(`${JSON.stringify(control)}\n`);
       // kafkajs may leave sockets closing: the change is acknowledged, so exit now.
@@ -145,7 +145,7 @@ program
   .command("status")
   .description("Print the trading state of every scope, read from the control topic.")
   .action(async () => {
-    const scopes = await controlStatus(process.env, createLogger({ level: "warn" }));
+    const scopes = await controlStatus(process.env, createLogger({ level: "warn", stderr: true }));
     process.stdout.write(`${JSON.stringify({ scopes }, null, 2)}\n`);
     process.exit(0);
   });

@@ -1,5 +1,5 @@
 import type { Logger, TradingControl } from "@engine/core";
-import { type Admin, type Consumer, Kafka, type Producer } from "kafkajs";
+import { type Admin, type Consumer, Kafka, Partitioners, type Producer } from "kafkajs";
 import {
   type KafkaConnection,
   kafkaClientConfig,
@@ -37,7 +37,11 @@ export class KafkaControlLog implements ControlLog {
       kafkaClientConfig(options.connection, options.logger.child({ component: "control-log" })),
     );
     this.#admin = this.#kafka.admin();
-    this.#producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** Connects and creates the topic when it is missing (compacted, one partition). */

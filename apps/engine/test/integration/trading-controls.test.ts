@@ -33,9 +33,20 @@ describe("trading controls on two running instances, one Kite emulator", () => {
   const teardown = new Teardown();
   const namespace = uniqueName("tc");
   const controlTopic = uniqueName("tc.control.");
-  const strategyA = uniqueName("tc_a_");
-  const strategyB = uniqueName("tc_b_");
   const tokens = NSE_EQUITIES.slice(0, 4).map((row) => row.token);
+  // Two strategies whose keys over the tokens cover every partition, so both instances get work.
+  let strategyA: string;
+  let strategyB: string;
+  do {
+    strategyA = uniqueName("tc_a_");
+    strategyB = uniqueName("tc_b_");
+  } while (
+    new Set(
+      [strategyA, strategyB].flatMap((s) =>
+        tokens.map((t) => partitionOf(`${s}:${t}`, PARTITIONS)),
+      ),
+    ).size < PARTITIONS
+  );
   const ids: string[] = [];
   let emulator: KiteEmulator;
   let bench: ZerodhaBench;
@@ -53,7 +64,12 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 50 });
     bench = await openZerodhaBench(teardown);
     first = await startZerodhaEngine(teardown, bench, { namespace, emulator, variables });
-    second = await startZerodhaEngine(teardown, bench, { namespace, emulator, variables });
+    second = await startZerodhaEngine(teardown, bench, {
+      namespace,
+      emulator,
+      variables,
+      joinsRunningGroup: true,
+    });
     for (const id of [strategyA, strategyB]) await putZerodhaStrategy(bench.sql, id);
     await primePrices(first, bench.producer, tokens);
     await primePrices(second, bench.producer, tokens);
@@ -290,7 +306,6 @@ describe("trading controls from the CLI, with no HTTP", () => {
   beforeAll(async () => {
     emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 50 });
     bench = await openZerodhaBench(teardown);
-    await putZerodhaStrategy(bench.sql, strategy);
   });
 
   afterAll(() => teardown.run());
@@ -312,6 +327,7 @@ describe("trading controls from the CLI, with no HTTP", () => {
       http: false,
     });
     expect(running.running.httpPort).toBeNull();
+    await putZerodhaStrategy(bench.sql, strategy);
     const halted = await cli([
       "halt",
       "--strategy",

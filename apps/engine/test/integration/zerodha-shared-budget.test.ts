@@ -57,7 +57,12 @@ describe("zerodha: one order budget for two instances", () => {
     };
     engines = [
       await startZerodhaEngine(teardown, bench, { namespace, emulator, variables }),
-      await startZerodhaEngine(teardown, bench, { namespace, emulator, variables }),
+      await startZerodhaEngine(teardown, bench, {
+        namespace,
+        emulator,
+        variables,
+        joinsRunningGroup: true,
+      }),
     ];
     for (const id of strategyIds) await putZerodhaStrategy(bench.sql, id);
     for (const engine of engines) await primePrices(engine, bench.producer, tokens);

@@ -153,6 +153,8 @@ export async function startZerodhaEngine(
     variables?: Env;
     logger?: Logger;
     http?: boolean;
+    /** Another instance of the group runs already: its offsets cannot be (and are) set. */
+    joinsRunningGroup?: boolean;
   },
 ): Promise<TestEngine> {
   const env = baseEnv(
@@ -160,11 +162,13 @@ export async function startZerodhaEngine(
     options.namespace,
     zerodhaVariables(options.emulator.url, options.variables),
   );
-  await prepareSignals(
-    bench.admin,
-    `${options.namespace}.signals.validated`,
-    env.KAFKA_GROUP_ID_PREFIX ?? "",
-  );
+  if (!options.joinsRunningGroup) {
+    await prepareSignals(
+      bench.admin,
+      `${options.namespace}.signals.validated`,
+      env.KAFKA_GROUP_ID_PREFIX ?? "",
+    );
+  }
   return startEngine(teardown, env, {
     plugins: [paperPlugin, zerodhaPlugin],
     ...(options.logger ? { logger: options.logger } : {}),
