@@ -5,6 +5,7 @@ import {
   type ExecutionEvent,
   type ExecutionPolicy,
   errorMessage,
+  failedResult,
   isFinalStatus,
   type Logger,
   type MarketQuote,
@@ -447,21 +448,6 @@ export class ExecutionService {
         if (refusal) await this.#applyNow(execution, refusal);
         return;
       }
-      const budget = trader.trader.capabilities.orderBudget;
-      if (budget && this.#o.orderBudget) {
-        // Waits while pending: nothing is sent, so a wait here is safe whoever owns it later.
-        const answer = await this.#o.orderBudget.take(execution.namespace, budget);
-        if (!answer.taken) {
-          const at = this.#o.clock.now();
-          await this.#applyNow(execution, {
-            type: "refuse",
-            code: "RATE_LIMITED",
-            message: answer.reason,
-            at,
-          });
-          return;
-        }
-      }
       await this.#o.lease.whenHealthy();
       const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
       if (effects.some((effect) => effect.type === "submit")) {
@@ -476,6 +462,27 @@ export class ExecutionService {
    * applied whenever it comes. Runs inside the execution's serial section.
    */
   async #submitCall(execution: TrackedExecution, trader: Trader): Promise<void> {
+    const budget = trader.capabilities.orderBudget;
+    if (budget && this.#o.orderBudget) {
+      // Taken right before the call, not before the journal write: the broker counts an order
+      // when it arrives, so the time between the slot and the request must stay short. A wait
+      // here is safe: nothing is sent until the slot is taken, and an instance taking over finds
+      // the order absent at the broker and submits it itself.
+      const answer = await this.#o.orderBudget.take(execution.namespace, budget);
+      if (!answer.taken) {
+        await this.#applyNow(execution, {
+          type: "submit_result",
+          result: failedResult(execution.signal, {
+            namespace: execution.namespace,
+            code: "RATE_LIMITED",
+            message: answer.reason,
+            timestamp: new Date(this.#o.clock.now()).toISOString(),
+          }),
+          at: this.#o.clock.now(),
+        });
+        return;
+      }
+    }
     const queryable = trader.capabilities.queryByClientOrderId;
     const call = callTrader(execution, trader, this.#callOptions(queryable));
     const answered = await call;

@@ -1,5 +1,6 @@
 import type { OrderBudget } from "@engine/core";
 import { sql } from "drizzle-orm";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { DatabaseHandle } from "../db/database.js";
 import { orderBudget } from "../db/schema.js";
 
@@ -8,7 +9,7 @@ import { orderBudget } from "../db/schema.js";
  * before its request leaves, and the broker counts it when it arrives, so two orders a little
  * over a second apart here may land a little under a second apart there.
  */
-const WINDOW_MARGIN_MS = 100;
+const WINDOW_MARGIN_MS = 250;
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
 const IST_OFFSET = "5 hours 30 minutes";
@@ -33,6 +34,12 @@ export type BudgetAnswer = { taken: true } | { taken: false; reason: string };
  */
 export class SharedOrderBudget {
   readonly #o: SharedOrderBudgetOptions;
+  /**
+   * One take at a time per namespace in this instance: a take waiting for the lock (or for room)
+   * holds a database connection, and many at once would starve the journal writes of the orders
+   * already let through, delaying them into the next window, where they would bunch up.
+   */
+  readonly #queues = new Map<string, LimitFunction>();
   #takes = 0;
 
   constructor(options: SharedOrderBudgetOptions) {
@@ -43,8 +50,21 @@ export class SharedOrderBudget {
    * Takes one slot of the namespace's budget, waiting for room up to `maxWaitMs`.
    * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
    */
-  async take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer> {
+  take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer> {
+    let queue = this.#queues.get(namespace);
+    if (!queue) {
+      queue = pLimit(1);
+      this.#queues.set(namespace, queue);
+    }
     const deadline = performance.now() + this.#o.maxWaitMs;
+    return queue(() => this.#takeBefore(namespace, budget, deadline));
+  }
+
+  async #takeBefore(
+    namespace: string,
+    budget: OrderBudget,
+    deadline: number,
+  ): Promise<BudgetAnswer> {
     for (;;) {
       const waitMs = await this.#tryTake((this.#o.namespacePrefix ?? "") + namespace, budget);
       if (waitMs === 0) return { taken: true };

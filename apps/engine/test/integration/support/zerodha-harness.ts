@@ -12,8 +12,11 @@ import pg from "pg";
 import { type Bench, openBench } from "./bench.js";
 import {
   childEnv,
+  type EngineProcess,
+  freePort,
   type ProcessEnv,
   type SpawnedEngineSite,
+  type SpawnedEngines,
   spawnedEngineVariables,
 } from "./engine-process.js";
 import { baseEnv, startEngine, type TestEngine } from "./in-process-engine.js";
@@ -276,6 +279,34 @@ export function zerodhaProcessEnv(
     if (value !== undefined) vars[name] = value;
   }
   return childEnv(vars);
+}
+
+/**
+ * Spawns an engine process on the bench's database and `namespace`, in the signals group of
+ * `groupIdPrefix`, with zerodha pointed at `emulator` (`extra` adds or overrides variables).
+ */
+export async function spawnZerodhaEngine(
+  engines: SpawnedEngines,
+  name: string,
+  site: {
+    bench: ZerodhaBench;
+    emulator: KiteEmulator;
+    namespace: string;
+    groupIdPrefix: string;
+    extra?: Env;
+  },
+): Promise<EngineProcess> {
+  return engines.spawn(
+    name,
+    zerodhaProcessEnv({
+      databaseUrl: site.bench.db.url,
+      namespace: site.namespace,
+      groupIdPrefix: site.groupIdPrefix,
+      httpPort: await freePort(),
+      emulatorUrl: site.emulator.url,
+      ...(site.extra ? { extra: site.extra } : {}),
+    }),
+  );
 }
 
 /** One connection to a test database, closed (and awaited) before the database is dropped. */
