@@ -332,6 +332,7 @@ export class Engine {
         database,
         namespacePrefix: prefix,
         maxWaitMs: settings.orderBudgetMaxWaitMs,
+        marginMs: settings.orderBudgetMarginMs,
       }),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,

@@ -26,7 +26,9 @@ function peak(times: number[], windowMs: number): number {
 describe("SharedOrderBudget", () => {
   it("lets two instances together take at most the budget in any second, and every order through in time", async () => {
     const budget = { perSecond: 4, perMinute: 1_000, perDay: 10_000 };
-    const instances = [1, 2].map(() => new SharedOrderBudget({ database, maxWaitMs: 10_000 }));
+    const instances = [1, 2].map(
+      () => new SharedOrderBudget({ database, maxWaitMs: 10_000, marginMs: 100 }),
+    );
     const taken: number[] = [];
     await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
@@ -43,7 +45,7 @@ describe("SharedOrderBudget", () => {
 
   it("refuses when no room comes within the wait: the day's budget is spent", async () => {
     const budget = { perSecond: 100, perMinute: 100, perDay: 3 };
-    const instance = new SharedOrderBudget({ database, maxWaitMs: 200 });
+    const instance = new SharedOrderBudget({ database, maxWaitMs: 200, marginMs: 100 });
     for (let i = 0; i < 3; i++)
       expect(await instance.take("daily", budget)).toEqual({ taken: true });
     const refused = await instance.take("daily", budget);

@@ -4,12 +4,6 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { DatabaseHandle } from "../db/database.js";
 import { orderBudget } from "../db/schema.js";
 
-/**
- * How much longer than its nominal length a window is counted, ms: an order's time is taken
- * before its request leaves, and the broker counts it when it arrives, so two orders a little
- * over a second apart here may land a little under a second apart there.
- */
-const WINDOW_MARGIN_MS = 250;
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
 const IST_OFFSET = "5 hours 30 minutes";
@@ -20,6 +14,12 @@ export interface SharedOrderBudgetOptions {
   namespacePrefix?: string;
   /** The longest a submission waits for room, ms; past it the order is refused (`RATE_LIMITED`). */
   maxWaitMs: number;
+  /**
+   * How much longer than its length each window is counted, ms: a slot's time is taken before
+   * its request leaves, and the broker counts the order when it arrives, so two orders a little
+   * over a second apart here may land a little under a second apart there.
+   */
+  marginMs: number;
 }
 
 /** What `take` answers: the order may go, or why it may not. */
@@ -80,6 +80,7 @@ export class SharedOrderBudget {
 
   /** One try: 0 when a slot was taken, else how long until one may free up, ms. */
   async #tryTake(namespace: string, budget: OrderBudget): Promise<number> {
+    const margin = this.#o.marginMs;
     const clean = ++this.#takes % CLEAN_EVERY === 0;
     return this.#o.database.transaction(async (rows) => {
       await rows(
@@ -103,11 +104,11 @@ export class SharedOrderBudget {
         )
         select
           (extract(epoch from at.now) * 1000)::bigint::text as now_ms,
-          count(*) filter (where sent_at > at.now - ${`${1_000 + WINDOW_MARGIN_MS} milliseconds`}::interval)::text as second,
-          count(*) filter (where sent_at > at.now - ${`${60_000 + WINDOW_MARGIN_MS} milliseconds`}::interval)::text as minute,
+          count(*) filter (where sent_at > at.now - ${`${1_000 + margin} milliseconds`}::interval)::text as second,
+          count(*) filter (where sent_at > at.now - ${`${60_000 + margin} milliseconds`}::interval)::text as minute,
           count(*)::text as day,
-          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${1_000 + WINDOW_MARGIN_MS} milliseconds`}::interval)) * 1000)::bigint::text as second_oldest_ms,
-          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${60_000 + WINDOW_MARGIN_MS} milliseconds`}::interval)) * 1000)::bigint::text as minute_oldest_ms,
+          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${1_000 + margin} milliseconds`}::interval)) * 1000)::bigint::text as second_oldest_ms,
+          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${60_000 + margin} milliseconds`}::interval)) * 1000)::bigint::text as minute_oldest_ms,
           (extract(epoch from date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') + interval '1 day' - interval '${sql.raw(IST_OFFSET)}') * 1000)::bigint::text as day_end_ms
         from at left join recent on true
         group by at.now`);
@@ -116,10 +117,10 @@ export class SharedOrderBudget {
       const waits: number[] = [];
       if (Number(count.day) >= budget.perDay) waits.push(Number(count.day_end_ms) - now);
       if (Number(count.minute) >= budget.perMinute) {
-        waits.push(Number(count.minute_oldest_ms) + 60_000 + WINDOW_MARGIN_MS - now);
+        waits.push(Number(count.minute_oldest_ms) + 60_000 + margin - now);
       }
       if (Number(count.second) >= budget.perSecond) {
-        waits.push(Number(count.second_oldest_ms) + 1_000 + WINDOW_MARGIN_MS - now);
+        waits.push(Number(count.second_oldest_ms) + 1_000 + margin - now);
       }
       if (waits.length > 0) return Math.max(1, ...waits);
       await rows(

@@ -26,6 +26,7 @@ export const PRE_TRADE_RULES = [
   "max_orders_per_day",
   "max_daily_notional",
 ] as const;
+/** One of `PRE_TRADE_RULES`. */
 export type PreTradeRule = (typeof PRE_TRADE_RULES)[number];
 
 /** Every rule off. */
@@ -52,6 +53,7 @@ export interface PreTradeUsage {
   notionalToday: number;
 }
 
+/** `checkPreTrade`'s answer: pass (with the order's notional, null when unknown) or refuse naming the rule. */
 export type PreTradeVerdict =
   | { kind: "pass"; notional: number | null }
   | { kind: "refuse"; rule: PreTradeRule; message: string };

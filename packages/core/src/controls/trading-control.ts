@@ -7,11 +7,14 @@ import { TimestampSchema } from "../events/payloads.js";
  * order). Ordered from least to most restrictive.
  */
 export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
+/** A trading state on the wire (`ACTIVE`, `REDUCING`, `HALTED`). */
 export const TradingStateSchema = z.enum(TRADING_STATES);
+/** One of `TRADING_STATES`. */
 export type TradingState = z.infer<typeof TradingStateSchema>;
 
 /** Where a state applies: everywhere, one namespace, one strategy (everywhere or on one namespace). */
 export const ControlScopeKindSchema = z.enum(["global", "namespace", "strategy"]);
+/** `global`, `namespace` or `strategy`. */
 export type ControlScopeKind = z.infer<typeof ControlScopeKindSchema>;
 
 const Name = z.string().trim().min(1).max(200);
@@ -55,6 +58,7 @@ export const ControlRequestSchema = z
       need("strategy_id", true);
     }
   });
+/** A change as an operator asks for it; see `ControlRequestSchema`. */
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
 /**
@@ -73,6 +77,7 @@ export const TradingControlSchema = z.object({
   cancel_open: z.boolean(),
   expires_at: TimestampSchema.nullable(),
 });
+/** A change as the control topic carries it; see `TradingControlSchema`. */
 export type TradingControl = z.infer<typeof TradingControlSchema>;
 
 /** The change a request makes, made by `operator` at `at` (epoch ms). */

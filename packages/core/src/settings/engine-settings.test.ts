@@ -74,6 +74,7 @@ describe("EngineSettingsSchema", () => {
       controlTopic: "engine.control",
       adminToken: null,
       orderBudgetMaxWaitMs: 30_000,
+      orderBudgetMarginMs: 250,
       preTrade: {
         global: {
           maxOrderQuantity: null,

@@ -152,6 +152,7 @@ export const EngineSettingsSchema = z
       "expected at least 16 characters",
     ),
     ORDER_BUDGET_MAX_WAIT_MS: envInteger(30_000, { min: 0, max: 600_000 }),
+    ORDER_BUDGET_MARGIN_MS: envInteger(250, { min: 0, max: 10_000 }),
     RISK_MAX_ORDER_QUANTITY: envLimit(),
     RISK_MAX_ORDER_NOTIONAL: envLimit(),
     RISK_PRICE_COLLAR_PCT: envLimit(),
@@ -257,6 +258,11 @@ export const EngineSettingsSchema = z
      * it the order is refused `RATE_LIMITED`.
      */
     orderBudgetMaxWaitMs: env.ORDER_BUDGET_MAX_WAIT_MS,
+    /**
+     * How much longer than its length each window of the shared order budget is counted, ms:
+     * room for the time between taking a slot and the broker receiving the order.
+     */
+    orderBudgetMarginMs: env.ORDER_BUDGET_MARGIN_MS,
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,
