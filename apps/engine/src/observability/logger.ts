@@ -26,6 +26,9 @@ const REDACTED_PATHS = [
   "KAFKA_SASL_PASSWORD",
   "KITE_ACCESS_TOKEN",
   "KITE_API_SECRET",
+  "ENGINE_ADMIN_TOKEN",
+  "adminToken",
+  "*.adminToken",
   "sasl",
   "*.sasl",
 ];
