@@ -159,6 +159,9 @@ export function engineEnv({
     KAFKA_TICKS_FROM_BEGINNING: "true",
     MARKET_HOURS_MODE: "always_open",
     LOG_LEVEL: "warn",
+    // A live namespace's default pre-trade limits would refuse the bench's bursts: off.
+    RISK_PRICE_COLLAR_PCT: "0",
+    RISK_MAX_ORDERS_PER_MINUTE: "0",
     ...extra,
   };
 }

@@ -2,6 +2,7 @@
 import { loadSettings, SettingsError, systemClock } from "@engine/core";
 import { Command } from "commander";
 import { z } from "zod";
+import { type ControlCommandOptions, controlStatus, sendControl } from "./app/control-cli.js";
 import { Engine } from "./app/engine.js";
 import { openDatabase } from "./db/database.js";
 import { strategyConfigurations } from "./db/schema.js";
@@ -110,6 +111,50 @@ program
 registerCutoverCommand(program);
 registerCompareCommand(program);
 
+const STATE_COMMANDS = [
+  [
+    "halt",
+    "HALTED",
+    "Halt trading in a scope: no new order (with --cancel-open, open orders are cancelled).",
+  ],
+  [
+    "reduce",
+    "REDUCING",
+    "Reduce-only in a scope: only orders that bring a strategy's net position toward zero.",
+  ],
+  ["resume", "ACTIVE", "Resume trading in a scope (a wider scope's halt still applies)."],
+] as const;
+
+for (const [name, state, description] of STATE_COMMANDS) {
+  program
+    .command(name)
+    .description(
+      `${description} Writes to the control topic with the engine's settings (KAFKA_*, ENGINE_CONTROL_TOPIC); no HTTP needed. Scope: global, or --namespace, or --strategy (with --namespace: the strategy on that namespace).`,
+    )
+    .option("--namespace <namespace>", "only this namespace")
+    .option("--strategy <strategy_id>", "only this strategy")
+    .requiredOption("--reason <text>", "why: shown in every refusal and in the audit trail")
+    .option("--cancel-open", "halt only: also cancel open orders in the scope")
+    .option("--expires-at <iso>", "ISO-8601 time with an offset after which the change lapses")
+    .option("--operator <name>", "who asks (default: user@host)")
+    .action(async (options: ControlCommandOptions) => {
+      const logger = createLogger({ level: "warn", stderr: true });
+      const control = await sendControl(process.env, state, options, logger);
+      process.stdout.write(`${JSON.stringify(control)}\n`);
+      // kafkajs may leave sockets closing: the change is acknowledged, so exit now.
+      process.exit(0);
+    });
+}
+
+program
+  .command("status")
+  .description("Print the trading state of every scope, read from the control topic.")
+  .action(async () => {
+    const scopes = await controlStatus(process.env, createLogger({ level: "warn", stderr: true }));
+    process.stdout.write(`${JSON.stringify({ scopes }, null, 2)}\n`);
+    process.exit(0);
+  });
+
 const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
 
 /** The level to log start-up at; a bad LOG_LEVEL falls back to info and settings then name it. */
@@ -119,6 +164,10 @@ function readLogLevel(): string {
 }
 
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof z.ZodError) {
+    process.stderr.write(`${z.prettifyError(error)}\n`);
+    process.exit(2);
+  }
   if (error instanceof SettingsError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);

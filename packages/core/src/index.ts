@@ -1,4 +1,40 @@
 export {
+  checkPreTrade,
+  NO_PRE_TRADE_LIMITS,
+  PRE_TRADE_RULES,
+  type PreTradeLimits,
+  type PreTradeOrder,
+  type PreTradeRule,
+  type PreTradeUsage,
+  type PreTradeVerdict,
+} from "./controls/pre-trade-limits.js";
+export {
+  LIVE_DEFAULT_LIMITS,
+  type PreTradeSettings,
+  preTradeLimitsFor,
+} from "./controls/pre-trade-settings.js";
+export { reducesPosition } from "./controls/reduce-only.js";
+export {
+  type ControlRequest,
+  ControlRequestSchema,
+  type ControlScopeKind,
+  ControlScopeKindSchema,
+  controlFromRequest,
+  controlKey,
+  describeScope,
+  TRADING_STATES,
+  type TradingControl,
+  TradingControlSchema,
+  type TradingState,
+  TradingStateSchema,
+} from "./controls/trading-control.js";
+export {
+  type ControlTarget,
+  controlApplies,
+  type ResolvedState,
+  TradingControls,
+} from "./controls/trading-controls.js";
+export {
   CapabilityError,
   DuplicateNamespaceError,
   EngineError,
@@ -178,6 +214,7 @@ export {
   SubmitResultSchema,
 } from "./trading/execution-result.js";
 export {
+  type OrderBudget,
   SUBMIT_ONLY,
   type SubmitContext,
   type Trader,

@@ -101,6 +101,12 @@ export class ZerodhaTrader implements Trader {
       statusPollIntervalMs: options.settings.statusPollMs,
       // A burst waits its turn at the broker's pace, then gets the client's whole timeout.
       maxSubmitMs: options.settings.maxQueueMs + options.settings.timeoutMs + 1_000,
+      // Kite's limits are per account: every engine instance on it shares them.
+      orderBudget: {
+        perSecond: options.settings.limits.ordersPerSecond,
+        perMinute: options.settings.limits.ordersPerMinute,
+        perDay: options.settings.limits.ordersPerDay,
+      },
     });
   }
 

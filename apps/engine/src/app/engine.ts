@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import {
   assertLiveCapable,
   type Clock,
+  controlApplies,
+  describeScope,
   type EngineSettings,
   EngineSettingsSchema,
   type Env,
@@ -10,24 +12,34 @@ import {
   envList,
   type Logger,
   loadAllSettings,
+  preTradeLimitsFor,
   systemClock,
   TopicMap,
   type Trader,
   TraderRegistry,
+  type TradingControl,
 } from "@engine/core";
 import { z } from "zod";
+import { ControlBoard } from "../controls/control-board.js";
+import { type ControlLog, InMemoryControlLog } from "../controls/control-log.js";
+import { KafkaControlLog } from "../controls/kafka-control-log.js";
+import { OrderUsage } from "../controls/order-usage.js";
+import { TradingGate } from "../controls/trading-gate.js";
 import { type DatabaseHandle, openDatabase } from "../db/database.js";
 import { KiteInstrumentRegistry } from "../db/kite-instrument-registry.js";
 import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
 import { classifyBusError } from "../errors/bus-errors.js";
 import { ExecutionService } from "../execution/execution-service.js";
 import { InstanceLease } from "../execution/instance-lease.js";
+import { SharedOrderBudget } from "../execution/shared-order-budget.js";
+import { registerControlRoutes } from "../http/control-routes.js";
 import {
   HttpServer,
   type HttpServer as HttpServerType,
   type Readiness,
 } from "../http/http-server.js";
 import { ExecutionJournal } from "../journal/execution-journal.js";
+import { PositionLedger } from "../journal/position-ledger.js";
 import { EngineMetrics } from "../observability/metrics.js";
 import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
@@ -72,6 +84,9 @@ export interface RunningEngine {
   metrics: EngineMetrics;
   httpPort: number | null;
   instanceId: string;
+  /** The trading state of every scope, as this instance knows it. */
+  controls: ControlBoard;
+  positions: PositionLedger;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
   topics: {
@@ -267,6 +282,36 @@ export class Engine {
       // A shadow engine may share the database with a normal one: its executions are its own.
       namespacePrefix: prefix,
     });
+    // Trading controls: read from the control log's beginning before anything is executed.
+    const controlLog: ControlLog =
+      settings.kafka && transport instanceof KafkaTransport
+        ? new KafkaControlLog({
+            connection: settings.kafka,
+            topic: settings.controlTopic,
+            groupId: `${settings.groupIdPrefix}.trading_engine.control.${instanceId}`,
+            replicationFactor: settings.kafka.replicationFactor,
+            logger,
+          })
+        : new InMemoryControlLog(transport as InMemoryTransport, settings.controlTopic);
+    const board = new ControlBoard({ log: controlLog, clock, logger, metrics });
+    this.#onStop("trading controls", () => board.stop());
+    void board.start().catch((error: unknown) => {
+      // Orders stay held (fail closed); the process exits to be restarted.
+      logger.error({ err: String(error) }, "the control topic cannot be read");
+      this.#o.onFatal?.(error instanceof Error ? error : new Error(String(error)));
+    });
+    const positions = new PositionLedger(database, prefix);
+    const livePlugins = new Set(plugins.filter((plugin) => plugin.live).map((p) => p.namespace));
+    const gate = new TradingGate({
+      board,
+      exposure: (namespace, strategyId, token) => positions.exposure(namespace, strategyId, token),
+      limits: (namespace) =>
+        preTradeLimitsFor(settings.preTrade, namespace, livePlugins.has(namespace) && !shadow),
+      usage: new OrderUsage(),
+      quote: (token) => marketData.quote(token),
+      metrics,
+    });
+
     const lease = new InstanceLease({ journal, leaseMs: settings.leaseMs, logger });
     await lease.start();
     this.#onStop("instance lease", () => lease.stop());
@@ -284,9 +329,14 @@ export class Engine {
       quote: (token) => marketData.quote(token),
       outputTopics,
       publish,
-      liveNamespaces: new Set(
-        plugins.filter((plugin) => plugin.live).map((plugin) => plugin.namespace),
-      ),
+      liveNamespaces: livePlugins,
+      gate,
+      orderBudget: new SharedOrderBudget({
+        database,
+        namespacePrefix: prefix,
+        maxWaitMs: settings.orderBudgetMaxWaitMs,
+        marginMs: settings.orderBudgetMarginMs,
+      }),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       maxSubmitAttempts: settings.maxSubmitAttempts,
@@ -303,6 +353,7 @@ export class Engine {
     await executions.start();
     const service = executions;
     this.#onStop("executions", () => service.stop());
+    board.onChange((control) => void this.#cancelOnHalt(control, service, logger));
 
     const maxMessageBytes =
       transport instanceof KafkaTransport ? transport.maxMessageBytes : undefined;
@@ -329,6 +380,13 @@ export class Engine {
         port: settings.httpPort,
         metrics,
         readiness: () => this.#readiness(),
+        routes: (app) =>
+          registerControlRoutes(app, {
+            board,
+            positions,
+            adminToken: settings.adminToken,
+            logger,
+          }),
       });
       httpPort = await http.start();
       this.#onStop("http", () => http.stop());
@@ -362,6 +420,8 @@ export class Engine {
       metrics,
       httpPort,
       instanceId,
+      controls: board,
+      positions,
       namespaces,
       topics,
     };
@@ -389,10 +449,42 @@ export class Engine {
     this.#stopSteps.push({ name, run });
   }
 
+  /** A halt with `cancel_open`: cancels this instance's open orders in its scope. */
+  async #cancelOnHalt(
+    control: TradingControl,
+    service: ExecutionService,
+    logger: Logger,
+  ): Promise<void> {
+    if (control.state !== "HALTED" || !control.cancel_open) return;
+    const at = this.#clock.now();
+    const { sent, unsupported } = await service.cancelOpen(
+      (execution) =>
+        controlApplies(
+          control,
+          {
+            namespace: execution.namespace,
+            strategyId: execution.signal.data.original_signal.strategy_id,
+          },
+          at,
+        ),
+      {
+        code: "TRADING_HALTED",
+        message: `cancelled: trading halted by ${describeScope(control)} (operator ${control.operator}): ${control.reason}`,
+      },
+    );
+    logger.warn(
+      { scope: describeScope(control), cancels_sent: sent, cannot_cancel: unsupported },
+      "halt with cancel_open: open orders in scope cancelled",
+    );
+  }
+
   async #readiness(): Promise<Readiness> {
     const running = this.#running;
     const checks: Readiness["checks"] = {};
     if (!running) return { ready: false, checks: { engine: { ok: false, reason: "starting" } } };
+    checks.controls = running.controls.caughtUp
+      ? { ok: true }
+      : { ok: false, reason: "reading the control topic" };
     const transport = running.transport.health();
     checks.kafka =
       transport.connected && this.#consuming

@@ -37,6 +37,12 @@ export interface DatabaseHandle {
    */
   rows<T>(query: SQL, preparedAs?: string): Promise<T[]>;
   /** Resolves when the database answers. */
+  /**
+   * Runs `work` in one transaction, its statements in order on one connection (what an advisory
+   * lock taken with `pg_advisory_xact_lock` needs); committed when `work` resolves.
+   * @throws DatabaseUnavailableError (retryable) or DatabaseStatementError (not), as `rows`
+   */
+  transaction<T>(work: (rows: <R>(query: SQL) => Promise<R[]>) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   /** Applies pending migrations. */
   migrate(): Promise<void>;
@@ -80,6 +86,7 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
         const { sql: text, params } = dialect.sqlToQuery(query);
         return (await pool.query({ name: preparedAs, text, values: params })).rows as T[];
       }),
+    transaction: (work) => inTransaction(db, work),
     ping: async () => {
       await pool.query("select 1");
     },
@@ -114,6 +121,7 @@ function openPglite(): DatabaseHandle {
     // PGlite is in process: there is no round trip for a prepared statement to save.
     rows: <T>(query: SQL) =>
       classified(async () => ((await db.execute(query)) as unknown as { rows: T[] }).rows),
+    transaction: (work) => inTransaction(db, work),
     ping: async () => {
       await client.query("select 1");
     },
@@ -121,6 +129,17 @@ function openPglite(): DatabaseHandle {
       migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: () => client.close(),
   };
+}
+
+function inTransaction<T>(
+  db: EngineDatabase,
+  work: (rows: <R>(query: SQL) => Promise<R[]>) => Promise<T>,
+): Promise<T> {
+  return classified(() =>
+    db.transaction((tx) =>
+      work(async <R>(query: SQL) => ((await tx.execute(query)) as unknown as { rows: R[] }).rows),
+    ),
+  );
 }
 
 /** Runs a statement, turning the driver's errors into the engine's, which say whether to retry. */

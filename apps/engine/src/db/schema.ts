@@ -138,10 +138,25 @@ export const engineInstances = pgTable("engine_instances", {
   leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
 });
 
+/**
+ * One row per live order an instance was allowed to send, for the order budget all instances of a
+ * namespace share (`SharedOrderBudget`): counted per second, minute and day by the database's
+ * clock, so instances need no synchronised clocks. Rows older than a day are deleted.
+ */
+export const orderBudget = pgTable(
+  "engine_order_budget",
+  {
+    namespace: text("namespace").notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [index("engine_order_budget_idx").on(table.namespace, table.sentAt)],
+);
+
 export const schema = {
   strategyConfigurations,
   strategyExecutionTargets,
   signalJournal,
   executionJournal,
   engineInstances,
+  orderBudget,
 };

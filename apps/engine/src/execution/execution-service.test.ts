@@ -1,6 +1,5 @@
 import { clientOrderId } from "@engine/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../db/database.js";
+import { describe, expect, it } from "vitest";
 import { sql } from "../db/database.js";
 import { FakeBroker } from "../test-support/fake-broker.js";
 import {
@@ -8,31 +7,12 @@ import {
   eventsOf,
   eventually,
   intakeSignal,
-  openEmbeddedDatabase,
   type ServiceUnderTest,
-  startService,
+  useServiceTestbed,
 } from "../test-support/service-testbed.js";
 
-let database: DatabaseHandle;
-const running: ServiceUnderTest[] = [];
-
-beforeAll(async () => {
-  database = await openEmbeddedDatabase();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((instance) => instance.stop()));
-});
-
-afterAll(async () => {
-  await database.close();
-});
-
-async function start(options: Parameters<typeof startService>[1]): Promise<ServiceUnderTest> {
-  const instance = await startService(database, options);
-  running.push(instance);
-  return instance;
-}
+const testbed = useServiceTestbed();
+const start = testbed.start;
 
 /** Executes a batch and waits until its live orders were submitted (answered or timed out). */
 async function submitAll(
@@ -44,9 +24,11 @@ async function submitAll(
 }
 
 async function statusOf(signalId: string, namespace: string): Promise<string | undefined> {
-  const rows = await database.rows<{ status: string }>(
-    sql`select status from engine_execution_journal where signal_id = ${signalId} and namespace = ${namespace}`,
-  );
+  const rows = await testbed
+    .database()
+    .rows<{ status: string }>(
+      sql`select status from engine_execution_journal where signal_id = ${signalId} and namespace = ${namespace}`,
+    );
   return rows[0]?.status;
 }
 
@@ -56,7 +38,7 @@ describe("ExecutionService: one live order per signal", () => {
     const engine = await start({ traders: [broker] });
     const signal = intakeSignal({ targets: ["live1"] });
     await submitAll(engine, [signal]);
-    // The batch resolves once the order is placed: order_placed is out already.
+    // Once the submission is answered, order_placed is out already.
     expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,

@@ -5,10 +5,12 @@ import {
   type ExecutionEvent,
   type ExecutionPolicy,
   errorMessage,
+  failedResult,
   isFinalStatus,
   type Logger,
   type MarketQuote,
   newExecutionState,
+  type OrderBudget,
   type SignalToExecute,
   type SubmitResult,
   type TopicMap,
@@ -33,6 +35,7 @@ import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
 import { ResultPublisher } from "./result-publisher.js";
+import type { BudgetAnswer } from "./shared-order-budget.js";
 import { TrackedExecution } from "./tracked-execution.js";
 import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
 
@@ -44,6 +47,16 @@ export interface SignalAgePolicy {
   clockSkewMs: number;
   /** Whether simulated namespaces (paper) refuse stale signals too. */
   appliesToSimulated: boolean;
+}
+
+/**
+ * The trading controls an execution passes right before it is sent (operator state, pre-trade
+ * limits): a refusal, or null to send it.
+ */
+export interface ExecutionGate {
+  /** Resolves once the controls are known; nothing is executed before (fail closed). */
+  ready(): Promise<void>;
+  check(execution: TrackedExecution, at: number): Promise<ExecutionEvent | null>;
 }
 
 export interface ExecutionServiceOptions {
@@ -65,6 +78,15 @@ export interface ExecutionServiceOptions {
   /** Time in force of an open order on a namespace, ms, or null for none. */
   orderTtlMs(namespace: string): number | null;
   signalAge: SignalAgePolicy;
+  /** Trading controls; none: every execution passes. */
+  gate?: ExecutionGate;
+  /**
+   * The order budget all instances share, for traders that declare `orderBudget`; none: each
+   * trader's own limiter alone.
+   */
+  orderBudget?: {
+    take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer>;
+  };
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
   clock: Clock;
@@ -184,6 +206,9 @@ export class ExecutionService {
    * key, after `execute` returned). Waits while the lanes hold `MAX_QUEUED_SUBMISSIONS`.
    */
   async execute(signals: readonly IntakeSignal[], batch: BatchControl): Promise<void> {
+    // Fail closed: nothing is executed before every trading-state change made so far is known.
+    const gate = this.#o.gate;
+    if (gate) await this.#awaitWithHeartbeat(gate.ready(), batch);
     const decided = signals.map((signal) => signal.record);
     const planned = signals.flatMap((signal) => this.#plan(signal, signal.record));
     const receivedAt = batch.receivedAt ?? performance.now();
@@ -251,7 +276,9 @@ export class ExecutionService {
   async #prepare(executions: TrackedExecution[], closed: Map<string, string>): Promise<void> {
     const byKey = new Map<string, TrackedExecution[]>();
     for (const execution of executions) {
-      const refusal = this.#refusalNow(execution, closed);
+      const refusal =
+        this.#refusalNow(execution, closed) ??
+        (execution.live ? null : await this.#gateRefusal(execution, this.#o.clock.now()));
       if (refusal) {
         this.#transitionInMemory(execution, refusal);
         continue;
@@ -277,6 +304,14 @@ export class ExecutionService {
       return { type: "refuse", code: "MARKET_CLOSED", message: `market closed: ${detail}`, at };
     }
     return execution.live ? null : this.#staleRefusal(execution, at);
+  }
+
+  /** The trading controls' refusal of an execution about to be sent, once they are known. */
+  async #gateRefusal(execution: TrackedExecution, at: number): Promise<ExecutionEvent | null> {
+    const gate = this.#o.gate;
+    if (!gate) return null;
+    await gate.ready();
+    return gate.check(execution, at);
   }
 
   #staleRefusal(execution: TrackedExecution, at: number): ExecutionEvent | null {
@@ -444,7 +479,7 @@ export class ExecutionService {
       const refusal =
         trader.kind === "unavailable"
           ? ({ type: "refuse", code: "TRADER_UNAVAILABLE", message: trader.reason, at } as const)
-          : this.#staleRefusal(execution, at);
+          : (this.#staleRefusal(execution, at) ?? (await this.#gateRefusal(execution, at)));
       if (refusal || trader.kind === "unavailable") {
         if (refusal) await this.#applyNow(execution, refusal);
         return;
@@ -487,6 +522,27 @@ export class ExecutionService {
    * applied whenever it comes. Runs inside the execution's serial section.
    */
   async #submitCall(execution: TrackedExecution, trader: Trader): Promise<void> {
+    const budget = trader.capabilities.orderBudget;
+    if (budget && this.#o.orderBudget) {
+      // Taken right before the call, not before the journal write: the broker counts an order
+      // when it arrives, so the time between the slot and the request must stay short. A wait
+      // here is safe: nothing is sent until the slot is taken, and an instance taking over finds
+      // the order absent at the broker and submits it itself.
+      const answer = await this.#o.orderBudget.take(execution.namespace, budget);
+      if (!answer.taken) {
+        await this.#applyNow(execution, {
+          type: "submit_result",
+          result: failedResult(execution.signal, {
+            namespace: execution.namespace,
+            code: "RATE_LIMITED",
+            message: answer.reason,
+            timestamp: new Date(this.#o.clock.now()).toISOString(),
+          }),
+          at: this.#o.clock.now(),
+        });
+        return;
+      }
+    }
     const queryable = trader.capabilities.queryByClientOrderId;
     const call = callTrader(execution, trader, this.#callOptions(queryable));
     const answered = await call;
@@ -509,6 +565,49 @@ export class ExecutionService {
       ),
     );
     this.#track(late);
+  }
+
+  /**
+   * Cancels every open order (accepted, partly filled) of this instance's executions that
+   * `matches`, through its namespace's follower (a trader that cannot cancel is skipped, and
+   * logged). Each order ends in its usual terminal event when the broker reports it; `code` is the
+   * one its `order_failed` carries when nothing was filled.
+   * @returns how many cancels the broker accepted or answered, and how many could not be sent
+   */
+  async cancelOpen(
+    matches: (execution: TrackedExecution) => boolean,
+    reason: { code: string; message: string },
+  ): Promise<{ sent: number; unsupported: number }> {
+    const open = [...this.#tracked.values()].filter(
+      (execution) =>
+        (execution.state.status === "accepted" || execution.state.status === "partially_filled") &&
+        matches(execution),
+    );
+    let sent = 0;
+    let unsupported = 0;
+    await Promise.all(
+      open.map(async (execution) => {
+        const follower = this.#followerOf(execution.namespace);
+        const outcome = follower ? await follower.cancel(execution, reason) : null;
+        if (outcome === null) {
+          if (!this.#operationsOf(execution.namespace)?.cancelOrder) {
+            unsupported += 1;
+            this.#o.logger.warn(
+              { ...execution.context() },
+              "the trader cannot cancel: the open order is left to the broker",
+            );
+          }
+          return;
+        }
+        sent += 1;
+        this.#o.metrics.controlCancels.inc({
+          namespace: execution.namespace,
+          outcome: outcome.kind,
+        });
+        follower?.wake();
+      }),
+    );
+    return { sent, unsupported };
   }
 
   /** Applies an event to an owned execution, in its serial section. */

@@ -1,4 +1,5 @@
 import {
+  type CancelOutcome,
   type Clock,
   type ExecutionEffect,
   type ExecutionEvent,
@@ -217,37 +218,52 @@ export class NamespaceFollower {
   /** Cancels open orders whose time in force ran out, and sends again cancels left unanswered. */
   async #expire(): Promise<void> {
     const ttl = this.#o.orderTtlMs;
-    const cancelOrder = this.#o.operations.cancelOrder;
-    if (ttl === null || !cancelOrder) return;
+    if (ttl === null || !this.#o.operations.cancelOrder) return;
     const now = this.#o.clock.now();
     for (const execution of this.#open.values()) {
       const state = execution.state;
       if (state.status !== "accepted" && state.status !== "partially_filled") continue;
       if (state.acceptedAt === null || now - state.acceptedAt < ttl) continue;
       if (state.cancel !== null && now - execution.lastCancelAt < CANCEL_RESEND_MS) continue;
-      const effects = await this.#o.apply(execution, {
-        type: "cancel",
+      await this.cancel(execution, {
         code: "ORDER_EXPIRED",
         message: `the order was still open after its time in force (${ttl} ms)`,
-        at: now,
       });
-      if (!effects.some((effect) => effect.type === "cancel")) continue;
-      execution.lastCancelAt = now;
-      const outcome = await cancelOrder(refOf(execution));
-      this.#o.metrics.cancels.inc({ namespace: this.#o.namespace, outcome: outcome.kind });
-      if (outcome.kind === "failed") {
-        this.#o.logger.warn(
-          {
-            namespace: this.#o.namespace,
-            signal_id: execution.signalId,
-            order_id: state.orderId,
-            reason: outcome.reason,
-            retryable: outcome.retryable,
-          },
-          "cancel of an expired order failed",
-        );
-      }
     }
+  }
+
+  /**
+   * Cancels an open order: applies the cancel (`code` is what its end carries when nothing was
+   * filled), then sends it to the broker when the state machine asks for it; the order's end
+   * comes with a later status report. Resolves with the broker's answer, or null when nothing was
+   * sent (the trader cannot cancel, or the order is not open).
+   */
+  async cancel(
+    execution: TrackedExecution,
+    reason: { code: string; message: string },
+  ): Promise<CancelOutcome | null> {
+    const cancelOrder = this.#o.operations.cancelOrder;
+    if (!cancelOrder) return null;
+    const now = this.#o.clock.now();
+    const effects = await this.#o.apply(execution, { type: "cancel", ...reason, at: now });
+    if (!effects.some((effect) => effect.type === "cancel")) return null;
+    execution.lastCancelAt = now;
+    const outcome = await cancelOrder(refOf(execution));
+    this.#o.metrics.cancels.inc({ namespace: this.#o.namespace, outcome: outcome.kind });
+    if (outcome.kind === "failed") {
+      this.#o.logger.warn(
+        {
+          namespace: this.#o.namespace,
+          signal_id: execution.signalId,
+          order_id: execution.state.orderId,
+          code: reason.code,
+          reason: outcome.reason,
+          retryable: outcome.retryable,
+        },
+        "cancel failed",
+      );
+    }
+    return outcome;
   }
 
   /**

@@ -13,9 +13,14 @@ export interface HttpServerOptions {
   /** What `/metrics` serves: the engine's metrics, or any registry rendered the same way. */
   metrics: Pick<EngineMetrics, "render" | "contentType">;
   readiness(): Promise<Readiness>;
+  /** More routes (the admin API). */
+  routes?(app: FastifyInstance): void;
 }
 
-/** `/health` (alive), `/ready` (503 with reasons when not), `/metrics` (Prometheus). */
+/**
+ * `/health` (alive), `/ready` (503 with reasons when not), `/metrics` (Prometheus), and the
+ * routes `options.routes` adds.
+ */
 export class HttpServer {
   readonly #app: FastifyInstance;
   readonly #o: HttpServerOptions;
@@ -32,6 +37,7 @@ export class HttpServer {
       const body = await options.metrics.render();
       return reply.header("content-type", options.metrics.contentType).send(body);
     });
+    options.routes?.(this.#app);
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */

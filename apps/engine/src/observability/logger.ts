@@ -26,6 +26,9 @@ const REDACTED_PATHS = [
   "KAFKA_SASL_PASSWORD",
   "KITE_ACCESS_TOKEN",
   "KITE_API_SECRET",
+  "ENGINE_ADMIN_TOKEN",
+  "adminToken",
+  "*.adminToken",
   "sasl",
   "*.sasl",
 ];
@@ -34,16 +37,22 @@ export interface LoggerOptions {
   level: string;
   /** Human-readable output; defaults to whether stdout is a terminal. */
   pretty?: boolean;
+  /** Write to stderr instead of stdout (a CLI command whose stdout is its answer). */
+  stderr?: boolean;
 }
 
 /** The app's logger: JSON lines for machines, pretty in a terminal, secrets redacted. */
 export function createLogger(options: LoggerOptions): Logger & pino.Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
-  return pino({
+  const common = {
     level: options.level,
     base: { service: "trading_engine" },
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (options.stderr) return pino(common, pino.destination(2));
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  return pino({
+    ...common,
     ...(pretty
       ? {
           transport: {

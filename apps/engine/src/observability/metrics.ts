@@ -1,3 +1,4 @@
+import { TRADING_STATES } from "@engine/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The engine's Prometheus metrics, on a registry of its own (no global state). */
@@ -120,6 +121,41 @@ export class EngineMetrics {
   readonly cancels = new Counter({
     name: "engine_cancels_total",
     help: "Cancels the engine sent, by namespace and outcome (requested, too_late, failed)",
+    labelNames: ["namespace", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  /** Where `engine_trading_state` reads the scopes from at each scrape (the control board). */
+  tradingStates: () => readonly { key: string; state: string; expired: boolean }[] = () => [];
+
+  readonly tradingState = new Gauge({
+    name: "engine_trading_state",
+    help: "The trading state in force per scope (its control-topic key): 0 ACTIVE, 1 REDUCING, 2 HALTED; an expired change counts as ACTIVE",
+    labelNames: ["scope"] as const,
+    registers: [this.registry],
+    collect: () => {
+      // Read at each scrape: a change that expired shows as ACTIVE without anything happening.
+      for (const scope of this.tradingStates()) {
+        this.tradingState.set(
+          { scope: scope.key },
+          scope.expired
+            ? 0
+            : Math.max(0, (TRADING_STATES as readonly string[]).indexOf(scope.state)),
+        );
+      }
+    },
+  });
+
+  readonly controlRefusals = new Counter({
+    name: "engine_control_refusals_total",
+    help: "Executions refused by a trading control, by namespace and error code (TRADING_HALTED, REDUCE_ONLY, RISK_REJECTED)",
+    labelNames: ["namespace", "error_code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly controlCancels = new Counter({
+    name: "engine_control_cancels_total",
+    help: "Cancels of open orders a halt with cancel_open sent, by namespace and outcome (requested, too_late, failed)",
     labelNames: ["namespace", "outcome"] as const,
     registers: [this.registry],
   });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type Clock,
   type ExecutionEvent,
+  type MarketQuote,
   silentLogger,
   systemClock,
   TopicMap,
@@ -9,9 +10,11 @@ import {
   TraderRegistry,
   type ValidatedSignalEvent,
 } from "@engine/core";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { type DatabaseHandle, openDatabase, sql } from "../db/database.js";
 import {
   type BatchControl,
+  type ExecutionGate,
   ExecutionService,
   type IntakeSignal,
   type SignalAgePolicy,
@@ -20,6 +23,51 @@ import { InstanceLease } from "../execution/instance-lease.js";
 import { ExecutionJournal, type SignalRecord } from "../journal/execution-journal.js";
 import { EngineMetrics } from "../observability/metrics.js";
 import type { OutboundMessage } from "../transport/transport.js";
+
+/** Every instrument's last price is 100, without depth. */
+export function fixedQuote(token: number): MarketQuote {
+  return {
+    instrumentToken: token,
+    lastPrice: 100,
+    bestBid: null,
+    bestAsk: null,
+    hasDepth: false,
+    timestamp: null,
+  };
+}
+
+/**
+ * A test file's embedded database and the services it starts, stopped after each test and the
+ * database closed after the file: call at the top of the file.
+ */
+export function useServiceTestbed(): {
+  database(): DatabaseHandle;
+  start(options: ServiceOptions): Promise<ServiceUnderTest>;
+} {
+  let database: DatabaseHandle | undefined;
+  const running: ServiceUnderTest[] = [];
+  beforeAll(async () => {
+    database = await openEmbeddedDatabase();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((instance) => instance.stop()));
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  const opened = () => {
+    if (!database) throw new Error("the testbed's database opens in beforeAll");
+    return database;
+  };
+  return {
+    database: opened,
+    start: async (options) => {
+      const instance = await startService(opened(), options);
+      running.push(instance);
+      return instance;
+    },
+  };
+}
 
 /** A migrated embedded database (PGlite) for a test file; close it after. */
 export async function openEmbeddedDatabase(): Promise<DatabaseHandle> {
@@ -38,6 +86,8 @@ export interface ServiceOptions {
   signalAge?: Partial<SignalAgePolicy>;
   maxSubmitAttempts?: number;
   clock?: Clock;
+  /** Trading controls (default none). */
+  gate?: ExecutionGate;
 }
 
 /** One engine instance's execution service on a shared database, publishing into `published`. */
@@ -96,14 +146,7 @@ export async function startService(
     registry,
     journal,
     lease,
-    quote: (token) => ({
-      instrumentToken: token,
-      lastPrice: 100,
-      bestBid: null,
-      bestAsk: null,
-      hasDepth: false,
-      timestamp: null,
-    }),
+    quote: fixedQuote,
     outputTopics: (namespace) => new TopicMap(namespace),
     publish: async (messages) => {
       published.push(...messages);
@@ -120,6 +163,7 @@ export async function startService(
       ...options.signalAge,
     },
     adoptIntervalMs: 200,
+    ...(options.gate ? { gate: options.gate } : {}),
     clock,
     logger: silentLogger,
     metrics,

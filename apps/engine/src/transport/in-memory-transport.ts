@@ -69,6 +69,17 @@ export class InMemoryTransport implements MessageTransport {
     return () => set.delete(listener);
   }
 
+  /**
+   * Calls `listener` with every message of `topic` so far, at once, then with each one published
+   * from now on (a reader from the beginning of the topic, caught up when this returns).
+   */
+  replay(topic: string, listener: (message: OutboundMessage) => void): () => void {
+    for (const message of this.#topics.get(topic) ?? []) {
+      listener({ topic, key: message.key, value: message.value?.toString("utf8") ?? "" });
+    }
+    return this.listen(topic, listener);
+  }
+
   async start(subscriptions: { signals: Subscription; ticks: Subscription }): Promise<void> {
     this.#running = true;
     this.#arm();

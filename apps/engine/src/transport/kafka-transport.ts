@@ -86,6 +86,28 @@ const KAFKA_LOG_LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
+/** The connection settings of a kafkajs client, its logs going to `logger`. */
+export type KafkaConnection = Pick<KafkaTransportOptions, "brokers" | "clientId" | "ssl" | "sasl">;
+
+/** A kafkajs client configuration: brokers, TLS, SASL, and kafkajs's own logs into the engine's. */
+export function kafkaClientConfig(connection: KafkaConnection, logger: Logger): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    ssl: connection.ssl,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, namespace, log }) => {
+        const { message, ...extra } = log;
+        const method = KAFKA_LOG_LEVELS[level] ?? "info";
+        logger[method]({ kafka_namespace: namespace, ...extra }, message);
+      },
+  };
+  if (connection.sasl) config.sasl = connection.sasl as SASLOptions;
+  return config;
+}
+
 /** Tries of one message that fails on its own before it is dead-lettered. */
 const MESSAGE_ATTEMPTS = 3;
 const MESSAGE_RETRY_MS = 500;
@@ -125,22 +147,7 @@ export class KafkaTransport implements MessageTransport {
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 6_000;
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#logger = options.logger.child({ component: "kafka" });
-    const logger = this.#logger;
-    const config: KafkaConfig = {
-      clientId: options.clientId,
-      brokers: options.brokers,
-      ssl: options.ssl,
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, namespace, log }) => {
-          const { message, ...extra } = log;
-          const method = KAFKA_LOG_LEVELS[level] ?? "info";
-          logger[method]({ kafka_namespace: namespace, ...extra }, message);
-        },
-    };
-    if (options.sasl) config.sasl = options.sasl as SASLOptions;
-    this.#kafka = new Kafka(config);
+    this.#kafka = new Kafka(kafkaClientConfig(options, this.#logger));
     this.#producer = this.#kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -640,7 +647,7 @@ function onFirstJoin(
  * An admin call on a topic, retried while the broker is still settling its partitions' leaders (a
  * topic created a moment ago can answer NOT_LEADER_OR_FOLLOWER for a little while).
  */
-async function retryWhileSettling<T>(call: () => Promise<T>): Promise<T> {
+export async function retryWhileSettling<T>(call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {

@@ -71,10 +71,53 @@ describe("EngineSettingsSchema", () => {
       maxSubmitAttempts: 3,
       orderTtl: { defaultMs: 0, byNamespace: {} },
       signalAge: { maxAgeMs: 30_000, clockSkewMs: 2_000, appliesToSimulated: true },
+      controlTopic: "engine.control",
+      adminToken: null,
+      orderBudgetMaxWaitMs: 30_000,
+      orderBudgetMarginMs: 250,
+      preTrade: {
+        global: {
+          maxOrderQuantity: null,
+          maxOrderNotional: null,
+          priceCollarPct: null,
+          maxOrdersPerMinute: null,
+          maxOrdersPerDay: null,
+          maxDailyNotional: null,
+        },
+        byNamespace: {},
+      },
       traderInitTimeoutMs: 15000,
       httpPort: 8080,
       logLevel: "info",
     });
+  });
+
+  it("reads the trading controls: control topic, admin token, pre-trade limits per namespace", () => {
+    const settings = load({
+      ENGINE_CONTROL_TOPIC: "desk.control",
+      ENGINE_ADMIN_TOKEN: "0123456789abcdef",
+      RISK_MAX_ORDER_QUANTITY: "500",
+      RISK_PRICE_COLLAR_PCT: "0",
+      RISK_LIMITS_BY_NAMESPACE:
+        "zerodha.max_orders_per_day=100, zerodha.max_daily_notional=2500000.5",
+    });
+    expect(settings).toMatchObject({
+      controlTopic: "desk.control",
+      adminToken: "0123456789abcdef",
+      preTrade: {
+        global: { maxOrderQuantity: 500, priceCollarPct: 0, maxOrdersPerDay: null },
+        byNamespace: { zerodha: { maxOrdersPerDay: 100, maxDailyNotional: 2_500_000.5 } },
+      },
+    });
+  });
+
+  it.each([
+    ["RISK_LIMITS_BY_NAMESPACE", "zerodha.max_lots=1"],
+    ["RISK_LIMITS_BY_NAMESPACE", "zerodha=1"],
+    ["RISK_MAX_ORDER_QUANTITY", "-1"],
+    ["ENGINE_ADMIN_TOKEN", "short"],
+  ])("refuses %s=%s", (name, value) => {
+    expect(() => load({ [name]: value })).toThrow(name);
   });
 
   it("reads the order management settings, with per-namespace times in force", () => {
@@ -294,7 +337,11 @@ describe("EngineSettingsSchema", () => {
   );
 
   it("lists the secret variables", () => {
-    expect(ENGINE_SECRET_VARIABLES).toEqual(["KAFKA_SASL_PASSWORD", "DATABASE_URL"]);
+    expect(ENGINE_SECRET_VARIABLES).toEqual([
+      "KAFKA_SASL_PASSWORD",
+      "DATABASE_URL",
+      "ENGINE_ADMIN_TOKEN",
+    ]);
   });
 
   describe("SASL", () => {

@@ -1,5 +1,10 @@
 import { z } from "zod";
 import {
+  envLimit,
+  envLimitOverrides,
+  type PreTradeSettings,
+} from "../controls/pre-trade-settings.js";
+import {
   CalendarDateSchema,
   type MarketSession,
   parseSessionEntry,
@@ -138,6 +143,23 @@ export const EngineSettingsSchema = z
     SIGNAL_MAX_AGE_MS: envInteger(30_000, { min: 100, max: 86_400_000 }),
     SIGNAL_CLOCK_SKEW_MS: envInteger(2_000, { min: 0, max: 600_000 }),
     SIGNAL_MAX_AGE_APPLIES_TO_PAPER: envBoolean(true),
+    ENGINE_CONTROL_TOPIC: envOptional().refine(
+      (topic) => topic === undefined || /^[A-Za-z0-9._-]{1,249}$/.test(topic),
+      "expected a Kafka topic name: letters, digits, '.', '_' or '-'",
+    ),
+    ENGINE_ADMIN_TOKEN: envOptional().refine(
+      (token) => token === undefined || token.length >= 16,
+      "expected at least 16 characters",
+    ),
+    ORDER_BUDGET_MAX_WAIT_MS: envInteger(30_000, { min: 0, max: 600_000 }),
+    ORDER_BUDGET_MARGIN_MS: envInteger(250, { min: 0, max: 10_000 }),
+    RISK_MAX_ORDER_QUANTITY: envLimit(),
+    RISK_MAX_ORDER_NOTIONAL: envLimit(),
+    RISK_PRICE_COLLAR_PCT: envLimit(),
+    RISK_MAX_ORDERS_PER_MINUTE: envLimit(),
+    RISK_MAX_ORDERS_PER_DAY: envLimit(),
+    RISK_MAX_DAILY_NOTIONAL: envLimit(),
+    RISK_LIMITS_BY_NAMESPACE: envLimitOverrides(),
     TRADER_INIT_TIMEOUT_MS: envInteger(15_000, { min: 100, max: 600_000 }),
     HTTP_PORT: envInteger(8080, { min: 0, max: 65_535 }),
     LOG_LEVEL: envEnum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
@@ -216,6 +238,31 @@ export const EngineSettingsSchema = z
       clockSkewMs: env.SIGNAL_CLOCK_SKEW_MS,
       appliesToSimulated: env.SIGNAL_MAX_AGE_APPLIES_TO_PAPER,
     },
+    /** The compacted topic of trading-state changes every instance obeys. */
+    controlTopic: env.ENGINE_CONTROL_TOPIC ?? "engine.control",
+    /** Bearer token of the admin API's writes; null: the admin API is read-only. A secret. */
+    adminToken: env.ENGINE_ADMIN_TOKEN ?? null,
+    preTrade: {
+      global: {
+        maxOrderQuantity: env.RISK_MAX_ORDER_QUANTITY,
+        maxOrderNotional: env.RISK_MAX_ORDER_NOTIONAL,
+        priceCollarPct: env.RISK_PRICE_COLLAR_PCT,
+        maxOrdersPerMinute: env.RISK_MAX_ORDERS_PER_MINUTE,
+        maxOrdersPerDay: env.RISK_MAX_ORDERS_PER_DAY,
+        maxDailyNotional: env.RISK_MAX_DAILY_NOTIONAL,
+      },
+      byNamespace: env.RISK_LIMITS_BY_NAMESPACE,
+    } satisfies PreTradeSettings,
+    /**
+     * The longest a live order waits for room in the order budget all instances share, ms; past
+     * it the order is refused `RATE_LIMITED`.
+     */
+    orderBudgetMaxWaitMs: env.ORDER_BUDGET_MAX_WAIT_MS,
+    /**
+     * How much longer than its length each window of the shared order budget is counted, ms:
+     * room for the time between taking a slot and the broker receiving the order.
+     */
+    orderBudgetMarginMs: env.ORDER_BUDGET_MARGIN_MS,
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,
@@ -224,4 +271,8 @@ export const EngineSettingsSchema = z
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 
 /** Variables whose values are secrets: never logged, never echoed. */
-export const ENGINE_SECRET_VARIABLES = ["KAFKA_SASL_PASSWORD", "DATABASE_URL"] as const;
+export const ENGINE_SECRET_VARIABLES = [
+  "KAFKA_SASL_PASSWORD",
+  "DATABASE_URL",
+  "ENGINE_ADMIN_TOKEN",
+] as const;

@@ -42,6 +42,20 @@ export interface TraderCapabilities {
    * engine's timeout alone.
    */
   readonly maxSubmitMs?: number;
+  /**
+   * The broker's order limits for the whole account (placements per second, per minute, per
+   * day), which every engine instance trading the namespace shares: the engine keeps the sum of
+   * all instances' orders under them (through its database), on top of the trader's own
+   * per-process limiter. Absent: no shared budget (a simulator).
+   */
+  readonly orderBudget?: OrderBudget;
+}
+
+/** Orders a broker account takes, per window; each a positive integer. */
+export interface OrderBudget {
+  readonly perSecond: number;
+  readonly perMinute: number;
+  readonly perDay: number;
 }
 
 /** A trader that can only submit (a simulator that fills at once). */

@@ -102,6 +102,8 @@ describe("zerodhaPlugin", () => {
       statusPollIntervalMs: 1_000,
       // The queue for Kite's order budget (60 s) plus the client's timeout (7 s) and a second.
       maxSubmitMs: 68_000,
+      // Kite's limits per account, shared by every engine instance on it.
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 5_000 },
     });
     expect(() => assertLiveCapable(defaults)).not.toThrow();
     expect(
@@ -110,8 +112,14 @@ describe("zerodhaPlugin", () => {
         ZERODHA_STATUS_POLL_MS: "500",
         ZERODHA_MAX_QUEUE_MS: "1000",
         KITE_TIMEOUT_MS: "2000",
+        ZERODHA_ORDERS_PER_SECOND: "5",
       }).capabilities,
-    ).toMatchObject({ orderVisibilityMs: 15_000, statusPollIntervalMs: 500, maxSubmitMs: 4_000 });
+    ).toMatchObject({
+      orderVisibilityMs: 15_000,
+      statusPollIntervalMs: 500,
+      maxSubmitMs: 4_000,
+      orderBudget: { perSecond: 5 },
+    });
   });
 
   it("passes verified postbacks on to the engine's ordersChanged", async () => {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KAFKA_BROKERS } from "./environment.js";
+import { KAFKA_BROKERS, LIVE_DEFAULT_LIMITS_OFF } from "./environment.js";
 import type { Teardown } from "./teardown.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,6 +82,7 @@ export function spawnedEngineVariables(clientId: string, site: SpawnedEngineSite
     STRATEGY_CONFIG_TTL_MS: "500",
     HTTP_PORT: String(site.httpPort),
     LOG_LEVEL: "info",
+    ...LIVE_DEFAULT_LIMITS_OFF,
   };
 }
 

@@ -3,7 +3,7 @@ import { paperPlugin } from "@engine/trader-paper";
 import { Engine, type RunningEngine } from "../../../src/app/engine.js";
 import type { AnyTraderPlugin } from "../../../src/app/plugins.js";
 import { createLogger } from "../../../src/observability/logger.js";
-import { KAFKA_BROKERS } from "./environment.js";
+import { KAFKA_BROKERS, LIVE_DEFAULT_LIMITS_OFF } from "./environment.js";
 import { LIVE_STANDIN_PLUGIN } from "./live-standin.js";
 import type { Teardown } from "./teardown.js";
 
@@ -27,6 +27,7 @@ export function baseEnv(databaseUrl: string, namespace: string, extra: Env = {})
     STRATEGY_CONFIG_TTL_MS: "500",
     HTTP_PORT: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    ...LIVE_DEFAULT_LIMITS_OFF,
     ...extra,
   };
 }
@@ -38,13 +39,14 @@ export function baseEnv(databaseUrl: string, namespace: string, extra: Env = {})
 export async function startEngine(
   teardown: Teardown,
   env: Env,
-  options: { clock?: Clock; logger?: Logger; plugins?: AnyTraderPlugin[] } = {},
+  options: { clock?: Clock; logger?: Logger; plugins?: AnyTraderPlugin[]; http?: boolean } = {},
 ): Promise<TestEngine> {
   const engine = new Engine({
     env,
     logger: options.logger ?? createLogger({ level: env.LOG_LEVEL ?? "warn", pretty: false }),
     plugins: options.plugins ?? [paperPlugin, LIVE_STANDIN_PLUGIN],
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.http === undefined ? {} : { http: options.http }),
   });
   const running = await engine.start();
   teardown.defer(() => engine.stop());

@@ -12,8 +12,11 @@ import pg from "pg";
 import { type Bench, openBench } from "./bench.js";
 import {
   childEnv,
+  type EngineProcess,
+  freePort,
   type ProcessEnv,
   type SpawnedEngineSite,
+  type SpawnedEngines,
   spawnedEngineVariables,
 } from "./engine-process.js";
 import { baseEnv, startEngine, type TestEngine } from "./in-process-engine.js";
@@ -147,21 +150,32 @@ export function zerodhaDiagnostics(
 export async function startZerodhaEngine(
   teardown: Teardown,
   bench: ZerodhaBench,
-  options: { namespace: string; emulator: KiteEmulator; variables?: Env; logger?: Logger },
+  options: {
+    namespace: string;
+    emulator: KiteEmulator;
+    variables?: Env;
+    logger?: Logger;
+    http?: boolean;
+    /** Another instance of the group runs already: its offsets cannot be (and are) set. */
+    joinsRunningGroup?: boolean;
+  },
 ): Promise<TestEngine> {
   const env = baseEnv(
     bench.db.url,
     options.namespace,
     zerodhaVariables(options.emulator.url, options.variables),
   );
-  await prepareSignals(
-    bench.admin,
-    `${options.namespace}.signals.validated`,
-    env.KAFKA_GROUP_ID_PREFIX ?? "",
-  );
+  if (!options.joinsRunningGroup) {
+    await prepareSignals(
+      bench.admin,
+      `${options.namespace}.signals.validated`,
+      env.KAFKA_GROUP_ID_PREFIX ?? "",
+    );
+  }
   return startEngine(teardown, env, {
     plugins: [paperPlugin, zerodhaPlugin],
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.http === undefined ? {} : { http: options.http }),
   });
 }
 
@@ -265,6 +279,34 @@ export function zerodhaProcessEnv(
     if (value !== undefined) vars[name] = value;
   }
   return childEnv(vars);
+}
+
+/**
+ * Spawns an engine process on the bench's database and `namespace`, in the signals group of
+ * `groupIdPrefix`, with zerodha pointed at `emulator` (`extra` adds or overrides variables).
+ */
+export async function spawnZerodhaEngine(
+  engines: SpawnedEngines,
+  name: string,
+  site: {
+    bench: ZerodhaBench;
+    emulator: KiteEmulator;
+    namespace: string;
+    groupIdPrefix: string;
+    extra?: Env;
+  },
+): Promise<EngineProcess> {
+  return engines.spawn(
+    name,
+    zerodhaProcessEnv({
+      databaseUrl: site.bench.db.url,
+      namespace: site.namespace,
+      groupIdPrefix: site.groupIdPrefix,
+      httpPort: await freePort(),
+      emulatorUrl: site.emulator.url,
+      ...(site.extra ? { extra: site.extra } : {}),
+    }),
+  );
 }
 
 /** One connection to a test database, closed (and awaited) before the database is dropped. */

@@ -1,0 +1,53 @@
+import type { PreTradeUsage } from "@engine/core";
+
+const MINUTE_MS = 60_000;
+/** India Standard Time, UTC+05:30: the trading day of NSE and BSE. */
+const IST_OFFSET_MS = 330 * 60_000;
+
+interface Tally {
+  /** Times of the orders in the last minute (epoch ms), oldest first. */
+  recent: number[];
+  day: string;
+  ordersToday: number;
+  notionalToday: number;
+}
+
+/**
+ * What each strategy sent on each namespace: orders in the last 60 s (a sliding window), and
+ * orders and notional in the current trading day (IST). Counts this instance's orders only; the
+ * counts start from zero at each start.
+ */
+export class OrderUsage {
+  readonly #tallies = new Map<string, Tally>();
+
+  /** The usage of a strategy on a namespace at `now` (epoch ms). */
+  of(namespace: string, strategyId: string, now: number): PreTradeUsage {
+    const tally = this.#tally(namespace, strategyId, now);
+    return {
+      ordersLastMinute: tally.recent.length,
+      ordersToday: tally.ordersToday,
+      notionalToday: tally.notionalToday,
+    };
+  }
+
+  /** Counts an order let through at `now`; `notional` null when unknown (counts as 0). */
+  record(namespace: string, strategyId: string, now: number, notional: number | null): void {
+    const tally = this.#tally(namespace, strategyId, now);
+    tally.recent.push(now);
+    tally.ordersToday += 1;
+    tally.notionalToday += notional ?? 0;
+  }
+
+  #tally(namespace: string, strategyId: string, now: number): Tally {
+    const key = `${namespace}\u0000${strategyId}`;
+    const day = new Date(now + IST_OFFSET_MS).toISOString().slice(0, 10);
+    let tally = this.#tallies.get(key);
+    if (!tally || tally.day !== day) {
+      tally = { recent: tally?.recent ?? [], day, ordersToday: 0, notionalToday: 0 };
+      this.#tallies.set(key, tally);
+    }
+    while (tally.recent.length > 0 && (tally.recent[0] ?? now) <= now - MINUTE_MS)
+      tally.recent.shift();
+    return tally;
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  checkPreTrade,
+  describeScope,
+  type ExecutionEvent,
+  type MarketQuote,
+  type PreTradeLimits,
+  reducesPosition,
+} from "@engine/core";
+import type { TrackedExecution } from "../execution/tracked-execution.js";
+import type { Exposure } from "../journal/position-ledger.js";
+import type { EngineMetrics } from "../observability/metrics.js";
+import type { ControlBoard } from "./control-board.js";
+import type { OrderUsage } from "./order-usage.js";
+
+export interface TradingGateOptions {
+  board: ControlBoard;
+  /** A strategy's exposure in an instrument on a namespace (the journal's fills and open orders). */
+  exposure(namespace: string, strategyId: string, instrumentToken: number): Promise<Exposure>;
+  limits(namespace: string): PreTradeLimits;
+  usage: OrderUsage;
+  quote(instrumentToken: number): MarketQuote | null;
+  metrics: EngineMetrics;
+}
+
+/**
+ * The engine's last word before an order goes out: the operator's trading state (`HALTED` →
+ * `TRADING_HALTED`; `REDUCING` → `REDUCE_ONLY` unless the order reduces the strategy's net
+ * position on the namespace without crossing zero), then the pre-trade limits (`RISK_REJECTED`,
+ * naming the rule). A refusal is an event for the execution's state machine, so it ends in an
+ * `order_failed` journaled and published like any other; its message names the scope, the
+ * operator and the reason (or the rule), which is how the journal records what refused it.
+ */
+export class TradingGate {
+  readonly #o: TradingGateOptions;
+
+  constructor(options: TradingGateOptions) {
+    this.#o = options;
+  }
+
+  /** Resolves once the trading state is known (the control log was read up to its end). */
+  ready(): Promise<void> {
+    return this.#o.board.ready;
+  }
+
+  /** The refusal of an execution about to be sent at `at` (epoch ms), or null to let it through. */
+  async check(execution: TrackedExecution, at: number): Promise<ExecutionEvent | null> {
+    const refusal = await this.#refusal(execution, at);
+    if (refusal) {
+      this.#o.metrics.controlRefusals.inc({
+        namespace: execution.namespace,
+        error_code: refusal.code,
+      });
+    }
+    return refusal;
+  }
+
+  async #refusal(
+    execution: TrackedExecution,
+    at: number,
+  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
+    const { namespace } = execution;
+    const signal = execution.signal.data;
+    const original = signal.original_signal;
+    const strategyId = original.strategy_id;
+    const quantity = signal.validated_quantity;
+    const { state, control } = this.#o.board.resolve({ namespace, strategyId });
+    if (control !== null) {
+      const by = `${describeScope(control)} (operator ${control.operator}, since ${control.ts}): ${control.reason}`;
+      if (state === "HALTED") {
+        return { type: "refuse", code: "TRADING_HALTED", message: `trading halted by ${by}`, at };
+      }
+      const side = original.signal_type === "SELL" ? "SELL" : "BUY";
+      const exposure = await this.#o.exposure(namespace, strategyId, original.instrument_token);
+      // Judged as if every open order filled: two SELLs each within a long position must not
+      // together cross zero.
+      const net =
+        side === "SELL" ? exposure.net - exposure.openSell : exposure.net + exposure.openBuy;
+      if (state === "REDUCING" && !reducesPosition(net, side, quantity)) {
+        const pending =
+          net === exposure.net ? "" : ` once its open orders fill (${exposure.net} filled)`;
+        return {
+          type: "refuse",
+          code: "REDUCE_ONLY",
+          message: `reduce-only set by ${by}; a ${side} of ${quantity} does not reduce the net position of ${net}${pending}`,
+          at,
+        };
+      }
+    }
+    const lastPrice = this.#o.quote(original.instrument_token)?.lastPrice ?? null;
+    const verdict = checkPreTrade(
+      this.#o.limits(namespace),
+      { quantity, price: signal.validated_price ?? original.price, lastPrice },
+      this.#o.usage.of(namespace, strategyId, at),
+    );
+    if (verdict.kind === "refuse") {
+      return { type: "refuse", code: "RISK_REJECTED", message: verdict.message, at };
+    }
+    this.#o.usage.record(namespace, strategyId, at, verdict.notional);
+    return null;
+  }
+}

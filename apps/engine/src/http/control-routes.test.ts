@@ -1,0 +1,98 @@
+import { silentLogger } from "@engine/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { EngineMetrics } from "../observability/metrics.js";
+import { type ControlsUnderTest, startControls } from "../test-support/controls-testbed.js";
+import { useServiceTestbed } from "../test-support/service-testbed.js";
+import { registerControlRoutes } from "./control-routes.js";
+import { HttpServer } from "./http-server.js";
+
+const TOKEN = "s3cret-token-0123456789";
+const testbed = useServiceTestbed();
+const servers: HttpServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+async function serve(
+  adminToken: string | null,
+): Promise<{ url: string; controls: ControlsUnderTest }> {
+  const controls = await startControls(testbed.database());
+  const server = new HttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    metrics: new EngineMetrics(),
+    readiness: async () => ({ ready: true, checks: {} }),
+    routes: (app) =>
+      registerControlRoutes(app, {
+        board: controls.board,
+        positions: controls.positions,
+        adminToken,
+        logger: silentLogger,
+      }),
+  });
+  servers.push(server);
+  return { url: `http://127.0.0.1:${await server.start()}`, controls };
+}
+
+const HALT = { scope: "global", state: "HALTED", reason: "kill switch drill" };
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${url}/control`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+describe("admin API", () => {
+  it("takes a halt with the right token: 202 once on the control log, then GET /control shows it", async () => {
+    const { url, controls } = await serve(TOKEN);
+    const answer = await post(url, HALT, {
+      authorization: `Bearer ${TOKEN}`,
+      "x-operator": "alice",
+    });
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toMatchObject({
+      accepted: { scope: "global", state: "HALTED", operator: "alice", cancel_open: false },
+    });
+    expect(controls.board.resolve({ namespace: "zerodha", strategyId: "s" }).state).toBe("HALTED");
+    const state = await (await fetch(`${url}/control`)).json();
+    expect(state).toMatchObject({
+      caught_up: true,
+      scopes: [{ key: "global", state: "HALTED", reason: "kill switch drill", expired: false }],
+    });
+  });
+
+  it.each([
+    ["no Authorization header", {}],
+    ["a wrong token", { authorization: "Bearer not-the-token-at-all" }],
+    ["the token without Bearer", { authorization: TOKEN }],
+  ])("answers 401 to %s and changes nothing", async (_name, headers) => {
+    const { url, controls } = await serve(TOKEN);
+    const answer = await post(url, HALT, headers);
+    expect(answer.status).toBe(401);
+    expect(await answer.text()).not.toContain(TOKEN);
+    expect(controls.board.list()).toEqual([]);
+  });
+
+  it("is read-only without ENGINE_ADMIN_TOKEN: 403 to writes, reads still answer", async () => {
+    const { url, controls } = await serve(null);
+    expect((await post(url, HALT, { authorization: "Bearer anything" })).status).toBe(403);
+    expect(controls.board.list()).toEqual([]);
+    expect((await fetch(`${url}/control`)).status).toBe(200);
+    expect(await (await fetch(`${url}/positions`)).json()).toEqual({ positions: [] });
+  });
+
+  it("answers 400 naming the field to a body that is not a valid change", async () => {
+    const { url, controls } = await serve(TOKEN);
+    const answer = await post(
+      url,
+      { scope: "namespace", state: "HALTED", reason: "r" },
+      { authorization: `Bearer ${TOKEN}` },
+    );
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ issues: [{ path: "namespace" }] });
+    expect(controls.board.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { ControlRequestSchema, errorMessage, type Logger } from "@engine/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { ControlBoard } from "../controls/control-board.js";
+import type { PositionLedger } from "../journal/position-ledger.js";
+
+export interface ControlRoutesOptions {
+  board: ControlBoard;
+  positions: PositionLedger;
+  /** The bearer token writes need; null: the admin API is read-only. A secret: never logged. */
+  adminToken: string | null;
+  logger: Logger;
+}
+
+const PositionQuerySchema = z.object({
+  namespace: z.string().min(1).optional(),
+  strategy_id: z.string().min(1).optional(),
+});
+
+/**
+ * The admin API: `GET /control` (the state of every scope), `POST /control` (a change, written to
+ * the control topic: 202 once it is there; 401 without the right bearer token, 403 when no token
+ * is configured, 400 for a body that does not parse), `GET /positions` (the ledger).
+ */
+export function registerControlRoutes(app: FastifyInstance, options: ControlRoutesOptions): void {
+  const expected = options.adminToken === null ? null : digest(options.adminToken);
+
+  app.get("/control", async () => ({
+    caught_up: options.board.caughtUp,
+    scopes: options.board.list(),
+  }));
+
+  app.post("/control", async (request, reply) => {
+    if (expected === null) {
+      return reply
+        .code(403)
+        .send({ error: "the admin API is read-only: ENGINE_ADMIN_TOKEN is not set" });
+    }
+    if (!authorized(request, expected)) {
+      return reply.code(401).send({ error: "a valid Authorization: Bearer token is required" });
+    }
+    const parsed = ControlRequestSchema.safeParse(request.body);
+    if (!parsed.success) {
+      return reply.code(400).send({
+        error: "invalid control request",
+        issues: parsed.error.issues.map((issue) => ({
+          path: issue.path.join("."),
+          message: issue.message,
+        })),
+      });
+    }
+    const operatorHeader = request.headers["x-operator"];
+    const operator =
+      typeof operatorHeader === "string" && operatorHeader ? operatorHeader : "admin-api";
+    try {
+      const control = await options.board.request(parsed.data, operator);
+      return reply.code(202).send({ accepted: control });
+    } catch (error) {
+      options.logger.error({ err: errorMessage(error) }, "writing a control change failed");
+      return reply.code(503).send({ error: "the control topic is unavailable: nothing changed" });
+    }
+  });
+
+  app.get("/positions", async (request, reply) => {
+    const query = PositionQuerySchema.safeParse(request.query);
+    if (!query.success) return reply.code(400).send({ error: "invalid query" });
+    const positions = await options.positions.positions({
+      ...(query.data.namespace === undefined ? {} : { namespace: query.data.namespace }),
+      ...(query.data.strategy_id === undefined ? {} : { strategyId: query.data.strategy_id }),
+    });
+    return { positions };
+  });
+}
+
+/** Whether the request carries the token; compared in constant time, digests of equal length. */
+function authorized(request: FastifyRequest, expected: Buffer): boolean {
+  const header = request.headers.authorization;
+  if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
+  return timingSafeEqual(digest(header.slice("Bearer ".length)), expected);
+}
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}

@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { TimestampSchema } from "../events/payloads.js";
+
+/**
+ * An operator's trading state: `ACTIVE` (trade), `REDUCING` (only orders that bring the
+ * strategy's net position on the namespace closer to zero, without crossing it), `HALTED` (no new
+ * order). Ordered from least to most restrictive.
+ */
+export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
+/** A trading state on the wire (`ACTIVE`, `REDUCING`, `HALTED`). */
+export const TradingStateSchema = z.enum(TRADING_STATES);
+/** One of `TRADING_STATES`. */
+export type TradingState = z.infer<typeof TradingStateSchema>;
+
+/** Where a state applies: everywhere, one namespace, one strategy (everywhere or on one namespace). */
+export const ControlScopeKindSchema = z.enum(["global", "namespace", "strategy"]);
+/** `global`, `namespace` or `strategy`. */
+export type ControlScopeKind = z.infer<typeof ControlScopeKindSchema>;
+
+const Name = z.string().trim().min(1).max(200);
+
+/**
+ * A change of trading state as an operator asks for it (`POST /control`, the CLI). `namespace`
+ * is required for the `namespace` scope, `strategy_id` for `strategy` (with `namespace` too, the
+ * strategy on that namespace only); `global` takes neither. `expires_at`: ISO-8601 with an offset,
+ * after which the change no longer applies (the scope is `ACTIVE` again).
+ */
+export const ControlRequestSchema = z
+  .object({
+    scope: ControlScopeKindSchema,
+    namespace: Name.optional(),
+    strategy_id: Name.optional(),
+    state: TradingStateSchema,
+    reason: z.string().trim().min(1).max(500),
+    cancel_open: z.boolean().optional(),
+    expires_at: TimestampSchema.optional(),
+    /** Who asks; the admin API and the CLI fill it in when absent. */
+    operator: Name.optional(),
+  })
+  .superRefine((request, ctx) => {
+    const need = (field: "namespace" | "strategy_id", wanted: boolean) => {
+      if ((request[field] !== undefined) === wanted) return;
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: wanted
+          ? `required for scope ${request.scope}`
+          : `not allowed for scope ${request.scope}`,
+      });
+    };
+    if (request.scope === "global") {
+      need("namespace", false);
+      need("strategy_id", false);
+    } else if (request.scope === "namespace") {
+      need("namespace", true);
+      need("strategy_id", false);
+    } else {
+      need("strategy_id", true);
+    }
+  });
+/** A change as an operator asks for it; see `ControlRequestSchema`. */
+export type ControlRequest = z.infer<typeof ControlRequestSchema>;
+
+/**
+ * A change as written to the control topic (`engine.control`, keyed by `controlKey`): the request
+ * with who asked and when. The topic is compacted: the latest change of each scope is its state.
+ */
+export const TradingControlSchema = z.object({
+  scope: ControlScopeKindSchema,
+  namespace: z.string().min(1).nullable(),
+  strategy_id: z.string().min(1).nullable(),
+  state: TradingStateSchema,
+  reason: z.string(),
+  operator: z.string().min(1),
+  /** When the change was made, ISO-8601. */
+  ts: TimestampSchema,
+  cancel_open: z.boolean(),
+  expires_at: TimestampSchema.nullable(),
+});
+/** A change as the control topic carries it; see `TradingControlSchema`. */
+export type TradingControl = z.infer<typeof TradingControlSchema>;
+
+/** The change a request makes, made by `operator` at `at` (epoch ms). */
+export function controlFromRequest(
+  request: ControlRequest,
+  operator: string,
+  at: number,
+): TradingControl {
+  return {
+    scope: request.scope,
+    namespace: request.namespace ?? null,
+    strategy_id: request.strategy_id ?? null,
+    state: request.state,
+    reason: request.reason,
+    operator: request.operator ?? operator,
+    ts: new Date(at).toISOString(),
+    cancel_open: request.cancel_open ?? false,
+    expires_at: request.expires_at ?? null,
+  };
+}
+
+/**
+ * The control topic's key of a scope: `global`, `namespace:{ns}`, `strategy:{id}`, or
+ * `strategy:{id}@{ns}` for a strategy on one namespace.
+ */
+export function controlKey(control: Pick<TradingControl, "scope" | "namespace" | "strategy_id">) {
+  if (control.scope === "global") return "global";
+  if (control.scope === "namespace") return `namespace:${control.namespace}`;
+  return control.namespace === null
+    ? `strategy:${control.strategy_id}`
+    : `strategy:${control.strategy_id}@${control.namespace}`;
+}
+
+/** A scope's description in a refusal's message, e.g. `strategy s1 on zerodha`. */
+export function describeScope(
+  control: Pick<TradingControl, "scope" | "namespace" | "strategy_id">,
+): string {
+  if (control.scope === "global") return "global";
+  if (control.scope === "namespace") return `namespace ${control.namespace}`;
+  return control.namespace === null
+    ? `strategy ${control.strategy_id}`
+    : `strategy ${control.strategy_id} on ${control.namespace}`;
+}
