@@ -126,7 +126,11 @@ export {
   type MarketStatus,
 } from "./market-hours/market-hours-checker.js";
 export { NSE_HOLIDAYS_2026, NSE_HOLIDAYS_BY_YEAR } from "./market-hours/nse-holidays.js";
-export { CLIENT_ORDER_ID_LENGTH, clientOrderId } from "./orders/client-order-id.js";
+export {
+  CLIENT_ORDER_ID_LENGTH,
+  clientOrderId,
+  isClientOrderId,
+} from "./orders/client-order-id.js";
 export { emittedResult } from "./orders/emitted-result.js";
 export {
   EXECUTION_STATUSES,

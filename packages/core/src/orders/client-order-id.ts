@@ -16,3 +16,14 @@ export function clientOrderId(signalId: string, namespace: string): string {
   const digest = createHash("sha256").update(`${namespace}:${signalId}`).digest("hex");
   return `e${digest.slice(0, CLIENT_ORDER_ID_LENGTH - 1)}`;
 }
+
+const CLIENT_ORDER_ID_SHAPE = /^e[0-9a-f]{19}$/;
+
+/**
+ * Whether `text` has the shape of a client order id `clientOrderId` makes (`e` and 19 lower-case
+ * hex digits): a broker's order whose free-text field carries one was placed by an engine. Lets a
+ * trader tell the engine's orders from others in the account's order book.
+ */
+export function isClientOrderId(text: string): boolean {
+  return CLIENT_ORDER_ID_SHAPE.test(text);
+}

@@ -1,9 +1,10 @@
-import type {
-  Logger,
-  OrderQuery,
-  OrderRef,
-  OrderStatusBatch,
-  OrderStatusReport,
+import {
+  isClientOrderId,
+  type Logger,
+  type OrderQuery,
+  type OrderRef,
+  type OrderStatusBatch,
+  type OrderStatusReport,
 } from "@engine/core";
 import { isUnknownOrder, type KiteFailure } from "../kite/kite-errors.js";
 import type { KiteGateway } from "../kite/kite-gateway.js";
@@ -80,10 +81,14 @@ export class OrderStatusReader {
         else list.push(state);
       }
     }
+    // Every engine order of the day, followed or not: a second order for one client order id
+    // (placed after its execution ended, say) must not sit at Kite unseen.
+    for (const [tag, tagged] of byTag) {
+      if (tagged.length > 1 && isClientOrderId(tag)) this.#several(tag, tagged);
+    }
     const matched: { ref: OrderRef; state: KiteOrderState }[] = [];
     for (const ref of refs) {
       const tagged = byTag.get(ref.clientOrderId) ?? [];
-      if (tagged.length > 1) this.#several(ref.clientOrderId, tagged);
       const state = ref.orderId === null ? tagged[0] : byId.get(ref.orderId);
       if (state !== undefined) matched.push({ ref, state });
     }

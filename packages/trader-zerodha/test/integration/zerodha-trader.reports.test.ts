@@ -103,6 +103,41 @@ describe("ZerodhaTrader.queryOrder", () => {
     });
   });
 
+  it("logs an error for any engine order that Kite holds twice, followed or not", async () => {
+    const { emulator: emu, trader, logger } = await setup();
+    const kite = new KiteConnect({ api_key: API_KEY, access_token: ACCESS_TOKEN, root: emu.url });
+    const twice = clientOrderId("sig-ended-long-ago", "zerodha");
+    const params: KiteOrderParams = {
+      exchange: "NSE",
+      tradingsymbol: "RELIANCE",
+      transaction_type: "BUY",
+      quantity: 1,
+      product: "MIS",
+      order_type: "MARKET",
+      validity: "DAY",
+      market_protection: -1,
+      tag: twice,
+    };
+    const first = (await kite.placeOrder("regular", params as never)) as { order_id: string };
+    const second = (await kite.placeOrder("regular", params as never)) as { order_id: string };
+    // Two orders of someone else's with one tag are none of the engine's business.
+    await kite.placeOrder("regular", { ...params, tag: "manual" } as never);
+    await kite.placeOrder("regular", { ...params, tag: "manual" } as never);
+    const followed = todaysSignal({ id: "sig-followed", validatedPrice: RESTS });
+    placedId(await submit(trader, followed));
+    expect(await trader.orderStatusReports([refOf(followed)])).toMatchObject({ kind: "ok" });
+    const errors = logger.records.filter(
+      (record) =>
+        record.message === "several Kite orders carry one client order id: reporting the first",
+    );
+    expect(errors.map((record) => record.context)).toEqual([
+      expect.objectContaining({
+        client_order_id: twice,
+        order_ids: [first.order_id, second.order_id],
+      }),
+    ]);
+  });
+
   it("answers unknown, with the reason, when Kite cannot be asked", async () => {
     const { emulator: emu, trader } = await setup();
     const signal = todaysSignal({ id: "sig-blind", validatedPrice: RESTS });
