@@ -238,6 +238,30 @@ describe("ExecutionService: ownership", () => {
     expect(simulator.totalSends).toBe(1);
   });
 
+  it("withdraws a submission still queued in the trader at a graceful stop; the next owner places it once", async () => {
+    const broker = new FakeBroker("live12", { orderVisibilityMs: 100 });
+    broker.script = (_id, attempt) => (attempt === 1 ? { queueMs: 3_000 } : {});
+    const a = await start({ traders: [broker], leaseMs: 1_000 });
+    const signal = intakeSignal({ targets: ["live12"] });
+    await a.service.execute([signal], ACTIVE_BATCH);
+    await eventually(
+      async () => (await statusOf(signal.event.id, "live12")) === "submitted",
+      "the submission",
+    );
+    const stopping = Date.now();
+    await a.stop();
+    expect(Date.now() - stopping).toBeLessThan(2_500);
+    expect(broker.totalSends).toBe(0);
+    expect(await statusOf(signal.event.id, "live12")).toBe("unknown");
+    expect(eventsOf(a.published, "order_failed", signal.event.id)).toHaveLength(0);
+    const b = await start({ traders: [broker], leaseMs: 1_000 });
+    await eventually(
+      () => eventsOf(b.published, "order_filled", signal.event.id).length === 1,
+      "the next owner's fill",
+    );
+    expect(broker.totalSends).toBe(1);
+  });
+
   it("takes over a dead instance's pending and open executions where they stood", async () => {
     const broker = new FakeBroker("live8");
     broker.fillAfterLooks = null;

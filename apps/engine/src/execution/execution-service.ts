@@ -191,6 +191,9 @@ export class ExecutionService {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    // Submissions still queued in a trader (behind its rate limit) are withdrawn, not sent: they
+    // come back `unknown`, and the next owner asks the broker. Requests already sent run on.
+    this.#o.lease.withdraw();
     clearInterval(this.#adoptTimer);
     await this.#adopting;
     await Promise.allSettled([...this.#lanes.values()]);
@@ -485,6 +488,7 @@ export class ExecutionService {
         return;
       }
       await this.#o.lease.whenHealthy();
+      if (this.#stopping) return;
       const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
       if (!effects.some((effect) => effect.type === "submit")) return;
       if (!(await this.#stillOwned(execution))) return;
@@ -503,6 +507,8 @@ export class ExecutionService {
   async #stillOwned(execution: TrackedExecution): Promise<boolean> {
     if (this.#o.lease.healthy()) return true;
     await this.#o.lease.whenHealthy();
+    // Stopping: not sent; journaled `submitted`, it is resolved by the next owner's query.
+    if (this.#stopping) return false;
     const write = {
       signalId: execution.signalId,
       namespace: execution.namespace,

@@ -38,6 +38,7 @@ export class InstanceLease {
   #renewing: Promise<void> | undefined;
   #waiters: (() => void)[] = [];
   #stopped = false;
+  #withdrawn = false;
 
   constructor(options: InstanceLeaseOptions) {
     this.#o = options;
@@ -66,12 +67,14 @@ export class InstanceLease {
 
   /** Whether this instance may send orders now. */
   healthy(): boolean {
-    return !this.#stopped && this.#now() - this.#lastRenewedAt < this.#safeForMs();
+    return (
+      !this.#stopped && !this.#withdrawn && this.#now() - this.#lastRenewedAt < this.#safeForMs()
+    );
   }
 
-  /** Resolves once this instance may send orders. */
+  /** Resolves once this instance may send orders, or once it withdrew (then it may not). */
   whenHealthy(): Promise<void> {
-    if (this.healthy()) return Promise.resolve();
+    if (this.healthy() || this.#withdrawn) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -86,6 +89,17 @@ export class InstanceLease {
         this.#check();
       });
     return this.#renewing;
+  }
+
+  /**
+   * Sends nothing more from now on (the engine is stopping): `abortSignal` fires and stays fired,
+   * and whatever waits in `whenHealthy` is let go (it must look at why). Renewals go on until
+   * `stop`, so what this instance still owns is not taken over while it winds down.
+   */
+  withdraw(): void {
+    this.#withdrawn = true;
+    this.#abort.abort();
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   /** Stops renewing and ends the lease at once, so other instances adopt what is left. */
@@ -110,7 +124,7 @@ export class InstanceLease {
       );
     }
     this.#lastRenewedAt = sentAt;
-    if (SIGNAL_ABORTED.call(this.#abort.signal)) {
+    if (SIGNAL_ABORTED.call(this.#abort.signal) && !this.#withdrawn) {
       this.#abort = this.#newController();
       this.#o.logger.info({}, "instance lease renewed: sending orders again");
     }
@@ -139,7 +153,12 @@ export class InstanceLease {
   }
 
   #check(): void {
-    if (!this.healthy() && !SIGNAL_ABORTED.call(this.#abort.signal) && !this.#stopped) {
+    if (
+      !this.healthy() &&
+      !SIGNAL_ABORTED.call(this.#abort.signal) &&
+      !this.#stopped &&
+      !this.#withdrawn
+    ) {
       this.#o.logger.error(
         { lease_ms: this.#o.leaseMs },
         "instance lease at risk: sending no more orders until it is renewed",

@@ -104,7 +104,7 @@ export class FakeBroker implements Trader {
     const id = context.clientOrderId;
     const attempt = (this.sends.get(id) ?? 0) + 1;
     const script = this.script(id, attempt);
-    if (script.queueMs) await new Promise((resolve) => setTimeout(resolve, script.queueMs));
+    if (script.queueMs) await queued(script.queueMs, context.abort);
     // As the real traders answer a withdrawn submission.
     if (context.abort.aborted) {
       return this.#failed(signal, "the engine withdrew the submission", "TRADER_UNAVAILABLE");
@@ -232,4 +232,19 @@ export class FakeBroker implements Trader {
       timestamp: new Date().toISOString(),
     });
   }
+}
+
+/** A rate limiter's queue: `ms`, or until the engine withdraws the submission. */
+function queued(ms: number, abort: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    abort.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
