@@ -49,12 +49,12 @@ describe("ExecutionService: one live order per signal", () => {
   });
 
   it("returns a batch once its live executions are claimed: a slow lane holds up no later batch", async () => {
-    const broker = new FakeBroker("live11");
+    const broker = new FakeBroker("live16");
     broker.script = () => ({ delayMs: 300 });
     const simulator = new FakeBroker("sim2");
-    const engine = await start({ traders: [broker, simulator], live: ["live11"] });
+    const engine = await start({ traders: [broker, simulator], live: ["live16"] });
     const lane = Array.from({ length: 10 }, () =>
-      intakeSignal({ targets: ["live11"], orderingKey: "momentum_1" }),
+      intakeSignal({ targets: ["live16"], orderingKey: "momentum_1" }),
     );
     const started = Date.now();
     await engine.service.execute(lane, ACTIVE_BATCH);
@@ -69,7 +69,7 @@ describe("ExecutionService: one live order per signal", () => {
     expect(broker.totalSends).toBeLessThan(lane.length);
     await engine.service.lanesIdle();
     expect(broker.sendOrder).toEqual(
-      lane.map((signal) => clientOrderId(signal.event.id, "live11")),
+      lane.map((signal) => clientOrderId(signal.event.id, "live16")),
     );
     await eventually(
       () => eventsOf(engine.published, "order_filled").length === lane.length + 1,
@@ -205,14 +205,14 @@ describe("ExecutionService: ownership", () => {
   });
 
   it("does not fail a submission withdrawn while the lease was at risk: the broker's book decides, one order", async () => {
-    const broker = new FakeBroker("live10", { orderVisibilityMs: 100 });
+    const broker = new FakeBroker("live15", { orderVisibilityMs: 100 });
     // The first submission waits in a queue long enough for the lease to be at risk.
     broker.script = (_id, attempt) => (attempt === 1 ? { queueMs: 700 } : {});
     const engine = await start({ traders: [broker], leaseMs: 600 });
-    const signal = intakeSignal({ targets: ["live10"] });
+    const signal = intakeSignal({ targets: ["live15"] });
     const submitted = submitAll(engine, [signal]);
     await eventually(
-      async () => (await statusOf(signal.event.id, "live10")) === "submitted",
+      async () => (await statusOf(signal.event.id, "live15")) === "submitted",
       "the submission",
     );
     engine.failRenewals(true);
@@ -239,20 +239,20 @@ describe("ExecutionService: ownership", () => {
   });
 
   it("withdraws a submission still queued in the trader at a graceful stop; the next owner places it once", async () => {
-    const broker = new FakeBroker("live12", { orderVisibilityMs: 100 });
+    const broker = new FakeBroker("live17", { orderVisibilityMs: 100 });
     broker.script = (_id, attempt) => (attempt === 1 ? { queueMs: 3_000 } : {});
     const a = await start({ traders: [broker], leaseMs: 1_000 });
-    const signal = intakeSignal({ targets: ["live12"] });
+    const signal = intakeSignal({ targets: ["live17"] });
     await a.service.execute([signal], ACTIVE_BATCH);
     await eventually(
-      async () => (await statusOf(signal.event.id, "live12")) === "submitted",
+      async () => (await statusOf(signal.event.id, "live17")) === "submitted",
       "the submission",
     );
     const stopping = Date.now();
     await a.stop();
     expect(Date.now() - stopping).toBeLessThan(2_500);
     expect(broker.totalSends).toBe(0);
-    expect(await statusOf(signal.event.id, "live12")).toBe("unknown");
+    expect(await statusOf(signal.event.id, "live17")).toBe("unknown");
     expect(eventsOf(a.published, "order_failed", signal.event.id)).toHaveLength(0);
     const b = await start({ traders: [broker], leaseMs: 1_000 });
     await eventually(
@@ -338,6 +338,27 @@ describe("ExecutionService: refusals and redelivery", () => {
     const [failed] = eventsOf(engine.published, "order_failed", stale.event.id);
     expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
     expect(broker.totalSends).toBe(0);
+  });
+
+  it("refuses a live signal dated ahead of this host's clock beyond the skew allowance: its age cannot be judged", async () => {
+    const broker = new FakeBroker("live18");
+    const engine = await start({
+      traders: [broker],
+      signalAge: { maxAgeMs: 30_000, clockSkewMs: 1_000 },
+    });
+    const ahead = intakeSignal({
+      targets: ["live18"],
+      timestamp: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const withinSkew = intakeSignal({
+      targets: ["live18"],
+      timestamp: new Date(Date.now() + 500).toISOString(),
+    });
+    await submitAll(engine, [ahead, withinSkew]);
+    const [failed] = eventsOf(engine.published, "order_failed", ahead.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "INVALID_SIGNAL" });
+    expect(failed?.data.error_message).toMatch(/ahead of this host's clock/);
+    expect(broker.sendOrder).toEqual([clientOrderId(withinSkew.event.id, "live18")]);
   });
 
   it("refuses a market-closed signal on every target without calling a trader", async () => {

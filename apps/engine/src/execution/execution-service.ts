@@ -317,6 +317,7 @@ export class ExecutionService {
     return gate.check(execution, at);
   }
 
+  /** STALE_SIGNAL past the maximum age; INVALID_SIGNAL when dated ahead beyond the skew. */
   #staleRefusal(execution: TrackedExecution, at: number): ExecutionEvent | null {
     const policy = this.#o.signalAge;
     if (!execution.live && !policy.appliesToSimulated) return null;
@@ -325,6 +326,15 @@ export class ExecutionService {
       { namespace: execution.namespace },
       Math.max(0, age) / 1000,
     );
+    if (age < -policy.clockSkewMs) {
+      // A producer whose clock runs ahead would make any backlog look fresh: fail closed.
+      return {
+        type: "refuse",
+        code: "INVALID_SIGNAL",
+        message: `the signal's timestamp is ${Math.round(-age / 1000)} s ahead of this host's clock, over SIGNAL_CLOCK_SKEW_MS (${policy.clockSkewMs} ms): its age cannot be judged, not traded`,
+        at,
+      };
+    }
     if (age <= policy.maxAgeMs + policy.clockSkewMs) return null;
     return {
       type: "refuse",
