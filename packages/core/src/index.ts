@@ -9,6 +9,8 @@ export {
   type PreTradeVerdict,
 } from "./controls/pre-trade-limits.js";
 export {
+  envLimit,
+  envLimitOverrides,
   LIVE_DEFAULT_LIMITS,
   type PreTradeSettings,
   preTradeLimitsFor,
@@ -183,12 +185,6 @@ export {
   type RoutingDecision,
   type StrategyLookup,
 } from "./routing/execution-router.js";
-export {
-  ENGINE_SECRET_VARIABLES,
-  type EngineSettings,
-  EngineSettingsSchema,
-  type SignalsStart,
-} from "./settings/engine-settings.js";
 export {
   type Env,
   envBoolean,

@@ -4,7 +4,6 @@ import {
   type ControlRequest,
   ControlRequestSchema,
   controlFromRequest,
-  EngineSettingsSchema,
   type Env,
   type Logger,
   loadSettings,
@@ -16,6 +15,7 @@ import {
   type TradingState,
 } from "@engine/core";
 import { KafkaControlLog } from "../controls/kafka-control-log.js";
+import { EngineSettingsSchema } from "../settings/engine-settings.js";
 
 /** What `engine halt|reduce|resume` take. */
 export interface ControlCommandOptions {

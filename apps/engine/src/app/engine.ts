@@ -5,8 +5,6 @@ import {
   type Clock,
   controlApplies,
   describeScope,
-  type EngineSettings,
-  EngineSettingsSchema,
   type Env,
   ExecutionRouter,
   envList,
@@ -45,6 +43,7 @@ import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
 import { SignalIntake } from "../pipeline/signal-intake.js";
 import { tickSubscription } from "../pipeline/tick-handler.js";
+import { type EngineSettings, EngineSettingsSchema } from "../settings/engine-settings.js";
 import { InMemoryTransport } from "../transport/in-memory-transport.js";
 import { KafkaTransport } from "../transport/kafka-transport.js";
 import type { MessageTransport, OutboundMessage } from "../transport/transport.js";

@@ -1,15 +1,11 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  EngineSettingsSchema,
-  type Env,
-  loadSettings,
-  MarketCalendarFileError,
-} from "@engine/core";
+import { type Env, loadSettings, MarketCalendarFileError } from "@engine/core";
 import { FakeClock, RecordingLogger } from "@engine/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EngineMetrics } from "../observability/metrics.js";
+import { EngineSettingsSchema } from "../settings/engine-settings.js";
 import { Engine } from "./engine.js";
 import { type RunningMarketCalendar, startMarketCalendar } from "./market-calendar.js";
 

@@ -1,11 +1,6 @@
-import {
-  type Clock,
-  type EngineSettings,
-  type Logger,
-  MarketCalendarFile,
-  MarketHoursChecker,
-} from "@engine/core";
+import { type Clock, type Logger, MarketCalendarFile, MarketHoursChecker } from "@engine/core";
 import type { EngineMetrics } from "../observability/metrics.js";
+import type { EngineSettings } from "../settings/engine-settings.js";
 
 /** India has had no daylight saving since 1945: IST is a fixed UTC+05:30. */
 const IST_OFFSET_MS = (5 * 60 + 30) * 60 * 1000;

@@ -3,7 +3,8 @@ import { FakeClock } from "@engine/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KiteInstrumentRegistry } from "./kite-instrument-registry.js";
 
-describe("KiteInstrumentRegistry", () => {
+// Each PGlite boots a database in process: seconds on a busy machine.
+describe("KiteInstrumentRegistry", { timeout: 30_000 }, () => {
   const db = new PGlite();
   const sql = {
     query: <T>(text: string, params?: readonly unknown[]) => db.query<T>(text, params as unknown[]),
@@ -20,7 +21,7 @@ describe("KiteInstrumentRegistry", () => {
       insert into zerodha_instruments values (1, 738561, 'NSE', 'OLDNAME', 1, 0.05),
         (2, 738561, 'NSE', 'RELIANCE', 1, 0.05), (2, 13238786, 'NFO', 'NIFTY26DECFUT', 75, 0.1);
       insert into zerodha_instruments_meta values (1, 2, now(), 2);`);
-  });
+  }, 30_000);
 
   afterAll(() => db.close());
 

@@ -1,5 +1,6 @@
-import { type EngineSettings, EngineSettingsSchema, type Env, loadSettings } from "@engine/core";
+import { type Env, loadSettings } from "@engine/core";
 import { type Admin, Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import { type EngineSettings, EngineSettingsSchema } from "../settings/engine-settings.js";
 import { MigrationUsageError } from "./migration-errors.js";
 
 /** What the migration commands need of the engine's settings. */

@@ -1,4 +1,4 @@
-import { type Clock, type Logger, type SignalsStart, systemClock } from "@engine/core";
+import { type Clock, type Logger, systemClock } from "@engine/core";
 import kafkajs, {
   type Admin,
   type ConfigResourceTypes,
@@ -13,6 +13,7 @@ import kafkajs, {
 } from "kafkajs";
 import type { EngineMetrics } from "../observability/metrics.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, deadLetter } from "../pipeline/dead-letter.js";
+import type { SignalsStart } from "../settings/engine-settings.js";
 import { describeError, isBusTrouble, isEngineBroken } from "./handler-failures.js";
 import { splitBySize } from "./produce-requests.js";
 import { TickWarmup } from "./tick-warmup.js";

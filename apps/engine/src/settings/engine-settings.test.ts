@@ -1,7 +1,7 @@
+import { type Env, loadSettings, SettingsError } from "@engine/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENGINE_SECRET_VARIABLES, EngineSettingsSchema } from "./engine-settings.js";
-import { type Env, loadSettings, SettingsError } from "./env.js";
 
 function load(env: Env) {
   return loadSettings(EngineSettingsSchema, env);

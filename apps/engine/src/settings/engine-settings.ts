@@ -1,16 +1,19 @@
-import { z } from "zod";
 import {
+  assertNamespace,
+  CalendarDateSchema,
+  envBoolean,
+  envEnum,
+  envInteger,
   envLimit,
   envLimitOverrides,
-  type PreTradeSettings,
-} from "../controls/pre-trade-settings.js";
-import {
-  CalendarDateSchema,
+  envList,
+  envOptional,
+  MARKET_TICKS_TOPIC,
   type MarketSession,
+  type PreTradeSettings,
   parseSessionEntry,
-} from "../market-hours/market-calendar.js";
-import { assertNamespace, MARKET_TICKS_TOPIC } from "../topics/topic-map.js";
-import { envBoolean, envEnum, envInteger, envList, envOptional } from "./env.js";
+} from "@engine/core";
+import { z } from "zod";
 
 const namespace = z
   .string()
