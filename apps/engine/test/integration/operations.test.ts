@@ -141,6 +141,7 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
       checks: {
         kafka: { ok: true },
         database: { ok: true },
+        controls: { ok: true },
         "trader:paper": { ok: true },
         "trader:livesim": { ok: true },
       },
