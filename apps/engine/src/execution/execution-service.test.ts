@@ -227,6 +227,38 @@ describe("ExecutionService: ownership", () => {
     expect(broker.totalSends).toBe(1);
   });
 
+  it("sends nothing under a lease that was at risk while the submission waited for the shared order budget, even once renewed", async () => {
+    const broker = new FakeBroker("live19", {
+      orderVisibilityMs: 100,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    let engine: ServiceUnderTest | undefined;
+    const orderBudget = {
+      take: async () => {
+        // The wait outlasts two thirds of the lease, then the lease is renewed (a frozen process
+        // waking, a database back): another instance may have taken the order over meanwhile.
+        if (engine && broker.withdrawals === 0 && broker.totalSends === 0) {
+          const running = engine;
+          running.failRenewals(true);
+          await eventually(() => running.lease.abortSignal.aborted, "the lease at risk");
+          running.failRenewals(false);
+          await running.lease.renew();
+        }
+        return { taken: true as const };
+      },
+    };
+    engine = await start({ traders: [broker], leaseMs: 600, orderBudget });
+    const signal = intakeSignal({ targets: ["live19"] });
+    await submitAll(engine, [signal]);
+    expect(broker.withdrawals).toBe(1);
+    const running = engine;
+    await eventually(
+      () => eventsOf(running.published, "order_filled", signal.event.id).length === 1,
+      "the fill once the broker's book said the order was absent",
+    );
+    expect(broker.totalSends).toBe(1);
+  });
+
   it("never fails a simulated execution for want of a lease: simulators place no real order", async () => {
     const simulator = new FakeBroker("sim1");
     const engine = await start({ traders: [simulator], live: [], leaseMs: 600 });

@@ -502,7 +502,10 @@ export class ExecutionService {
       const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
       if (!effects.some((effect) => effect.type === "submit")) return;
       if (!(await this.#stillOwned(execution))) return;
-      await this.#submitCall(execution, trader.trader);
+      // The signal of the lease this ownership was confirmed under: if the lease is at risk at
+      // any time from here on (during a wait for the shared order budget, say), it stays aborted,
+      // even when a later renewal lets new submissions go.
+      await this.#submitCall(execution, trader.trader, this.#o.lease.abortSignal);
     });
   }
 
@@ -537,13 +540,17 @@ export class ExecutionService {
    * the answer does not come within the timeout the execution becomes `unknown` and the answer is
    * applied whenever it comes. Runs inside the execution's serial section.
    */
-  async #submitCall(execution: TrackedExecution, trader: Trader): Promise<void> {
+  async #submitCall(
+    execution: TrackedExecution,
+    trader: Trader,
+    abort: AbortSignal,
+  ): Promise<void> {
     const budget = trader.capabilities.orderBudget;
     if (budget && this.#o.orderBudget) {
       // Taken right before the call, not before the journal write: the broker counts an order
-      // when it arrives, so the time between the slot and the request must stay short. A wait
-      // here is safe: nothing is sent until the slot is taken, and an instance taking over finds
-      // the order absent at the broker and submits it itself.
+      // when it arrives, so the time between the slot and the request must stay short. While it
+      // waits, an instance may take the execution over (this one's lease at risk); `abort`, the
+      // signal ownership was confirmed under, then stays fired and the trader sends nothing.
       const answer = await this.#o.orderBudget.take(execution.namespace, budget);
       if (!answer.taken) {
         await this.#applyNow(execution, {
@@ -560,7 +567,7 @@ export class ExecutionService {
       }
     }
     const queryable = trader.capabilities.queryByClientOrderId;
-    const call = callTrader(execution, trader, this.#callOptions(queryable));
+    const call = callTrader(execution, trader, { ...this.#callOptions(queryable), abort });
     const answered = await call;
     if (answered.result !== null) {
       await this.#applyNow(execution, {
@@ -784,7 +791,9 @@ export class ExecutionService {
       operations,
       apply: (execution, event) => this.apply(execution, event),
       resubmit: (execution) =>
-        this.#track(execution.serially(() => this.#submitCall(execution, trader))),
+        this.#track(
+          execution.serially(() => this.#submitCall(execution, trader, this.#o.lease.abortSignal)),
+        ),
       orderTtlMs: this.#o.orderTtlMs(namespace),
       clock: this.#o.clock,
       logger: this.#o.logger.child({ namespace }),

@@ -55,6 +55,8 @@ export class FakeBroker implements Trader {
   /** Client order ids in the order their submissions reached the broker. */
   readonly sendOrder: string[] = [];
   readonly cancels: string[] = [];
+  /** Submissions answered "withdrawn": the engine's abort had fired when they would have gone. */
+  withdrawals = 0;
   script: (clientOrderId: string, attempt: number) => SubmissionScript = () => ({});
   /** Status looks before a new order fills; null: it rests until `fill`. */
   fillAfterLooks: number | null = 1;
@@ -107,6 +109,7 @@ export class FakeBroker implements Trader {
     if (script.queueMs) await queued(script.queueMs, context.abort);
     // As the real traders answer a withdrawn submission.
     if (context.abort.aborted) {
+      this.withdrawals += 1;
       return this.#failed(signal, "the engine withdrew the submission", "TRADER_UNAVAILABLE");
     }
     this.sends.set(id, attempt);

@@ -16,6 +16,7 @@ import {
   type BatchControl,
   type ExecutionGate,
   ExecutionService,
+  type ExecutionServiceOptions,
   type IntakeSignal,
   type SignalAgePolicy,
 } from "../execution/execution-service.js";
@@ -88,6 +89,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Trading controls (default none). */
   gate?: ExecutionGate;
+  /** The order budget shared by instances (default none). */
+  orderBudget?: ExecutionServiceOptions["orderBudget"];
 }
 
 /** One engine instance's execution service on a shared database, publishing into `published`. */
@@ -164,6 +167,7 @@ export async function startService(
     },
     adoptIntervalMs: 200,
     ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.orderBudget ? { orderBudget: options.orderBudget } : {}),
     clock,
     logger: silentLogger,
     metrics,
