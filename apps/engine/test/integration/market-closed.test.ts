@@ -73,7 +73,8 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
 
   /** Sends a signal to an engine and waits until the engine committed it (its effects are out). */
   async function handled(target: TestEngine, input: SignalInput) {
-    const signal = validatedSignal({ instrumentToken: token, ...input });
+    // Validated at the engine's (fake) time: a signal dated ahead of the engine's clock is refused.
+    const signal = validatedSignal({ instrumentToken: token, at: new Date(clock.now()), ...input });
     const sent = await sendOne(producer, target.running.topics.signals, asMessage(signal));
     await waitForCommit(signalGroupOf(target), target.running.topics.signals, sent);
     return signal;

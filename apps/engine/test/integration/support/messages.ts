@@ -7,6 +7,8 @@ export interface SignalInput {
   quantity?: number;
   price?: number | null;
   id?: string;
+  /** When the risk manager validated it (the envelope's `ts` and the signal's timestamps); now by default. */
+  at?: Date;
 }
 
 /** A `validated_signal` envelope as the risk manager publishes it. */
@@ -15,7 +17,7 @@ export function validatedSignal(input: SignalInput) {
   const token = input.instrumentToken ?? 738561;
   const quantity = input.quantity ?? 10;
   const price = input.price === undefined ? 2501.5 : input.price;
-  const ts = new Date().toISOString();
+  const ts = (input.at ?? new Date()).toISOString();
   return {
     id,
     type: "validated_signal",
