@@ -18,6 +18,9 @@ import {
   type TradingControl,
 } from "@engine/core";
 import { z } from "zod";
+import { registerConsole } from "../console/console-routes.js";
+import { consumerLag } from "../console/consumer-lag.js";
+import { RecentActivity } from "../console/recent-activity.js";
 import { ControlBoard } from "../controls/control-board.js";
 import { type ControlLog, InMemoryControlLog } from "../controls/control-log.js";
 import { KafkaControlLog } from "../controls/kafka-control-log.js";
@@ -86,6 +89,8 @@ export interface RunningEngine {
   /** The trading state of every scope, as this instance knows it. */
   controls: ControlBoard;
   positions: PositionLedger;
+  /** What the console shows of this instance's recent executions, dead letters and latencies. */
+  activity: RecentActivity;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
   topics: {
@@ -224,12 +229,15 @@ export class Engine {
       dlq,
     };
 
+    const activity = new RecentActivity({ now: () => clock.now() });
+    const deadLetterTopics = new Set([dlq(topics.signals), dlq(topics.ticks)]);
     const transport: MessageTransport = settings.kafka
       ? new KafkaTransport({
           ...settings.kafka,
           signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
           tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${instanceId}`,
           deadLetterTopic: dlq,
+          onDeadLetter: (letter) => activity.recordDeadLetter(letter),
           onFatal: (error) => this.#o.onFatal?.(error),
           clock,
           logger,
@@ -311,6 +319,12 @@ export class Engine {
       metrics,
     });
 
+    const orderBudget = new SharedOrderBudget({
+      database,
+      namespacePrefix: prefix,
+      maxWaitMs: settings.orderBudgetMaxWaitMs,
+      marginMs: settings.orderBudgetMarginMs,
+    });
     const lease = new InstanceLease({ journal, leaseMs: settings.leaseMs, logger });
     await lease.start();
     this.#onStop("instance lease", () => lease.stop());
@@ -319,6 +333,9 @@ export class Engine {
         await transport.publish(messages);
       } catch (error) {
         throw classifyBusError(error);
+      }
+      for (const message of messages) {
+        if (deadLetterTopics.has(message.topic)) activity.recordDeadLetter(message);
       }
     };
     executions = new ExecutionService({
@@ -330,12 +347,8 @@ export class Engine {
       publish,
       liveNamespaces: livePlugins,
       gate,
-      orderBudget: new SharedOrderBudget({
-        database,
-        namespacePrefix: prefix,
-        maxWaitMs: settings.orderBudgetMaxWaitMs,
-        marginMs: settings.orderBudgetMarginMs,
-      }),
+      orderBudget,
+      onResult: (result) => activity.recordResult(result),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       maxSubmitAttempts: settings.maxSubmitAttempts,
@@ -353,6 +366,7 @@ export class Engine {
     const service = executions;
     this.#onStop("executions", () => service.stop());
     board.onChange((control) => void this.#cancelOnHalt(control, service, logger));
+    board.onChange((control) => activity.recordControl(control));
 
     const maxMessageBytes =
       transport instanceof KafkaTransport ? transport.maxMessageBytes : undefined;
@@ -379,17 +393,33 @@ export class Engine {
         port: settings.httpPort,
         metrics,
         readiness: () => this.#readiness(),
-        routes: (app) =>
+        routes: (app) => {
           registerControlRoutes(app, {
             board,
             positions,
             adminToken: settings.adminToken,
             logger,
-          }),
+          });
+          registerConsole(app, {
+            activity,
+            board,
+            positions,
+            instanceId,
+            mode: settings.kafka ? "kafka" : "embedded",
+            adminWritable: settings.adminToken !== null,
+            namespaces: () => namespaces,
+            health: () => registry.health(),
+            openOrders: () => service.openExecutions(),
+            orderBudget: (namespace) => registry.lookup(namespace)?.capabilities.orderBudget,
+            budgetInUse: (namespace) => orderBudget.inUse(namespace),
+            consumerLag: async () => (settings.kafka ? consumerLag(metrics) : null),
+          });
+        },
       });
       httpPort = await http.start();
       this.#onStop("http", () => http.stop());
-      logger.info({ port: httpPort }, "http listening: /health /ready /metrics");
+      logger.info({ port: httpPort }, "http listening: /health /ready /metrics /control /api");
+      logger.info({ port: httpPort }, `console: http://127.0.0.1:${httpPort}/`);
     }
 
     await transport.start({
@@ -421,6 +451,7 @@ export class Engine {
       instanceId,
       controls: board,
       positions,
+      activity,
       namespaces,
       topics,
     };

@@ -34,7 +34,7 @@ import type { EngineMetrics } from "../observability/metrics.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
-import { ResultPublisher } from "./result-publisher.js";
+import { type PublishedResult, ResultPublisher } from "./result-publisher.js";
 import type { BudgetAnswer } from "./shared-order-budget.js";
 import { TrackedExecution } from "./tracked-execution.js";
 import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
@@ -89,6 +89,8 @@ export interface ExecutionServiceOptions {
   };
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
+  /** Told every result once it is out (the console); see `ResultPublisherOptions.onResult`. */
+  onResult?(result: PublishedResult): void;
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
@@ -215,7 +217,10 @@ export class ExecutionService {
     const decided = signals.map((signal) => signal.record);
     const planned = signals.flatMap((signal) => this.#plan(signal, signal.record));
     const receivedAt = batch.receivedAt ?? performance.now();
-    for (const execution of planned) execution.receivedAt = receivedAt;
+    for (const execution of planned) {
+      execution.receivedAt = receivedAt;
+      execution.readAt = receivedAt;
+    }
     const stage = this.#stageTimer();
     await this.#prepare(planned, closedSignals(decided));
     stage("execute");
@@ -227,7 +232,10 @@ export class ExecutionService {
     let executions = planned;
     if (!first.allFresh) {
       executions = await this.#resume(signals);
-      for (const execution of executions) execution.receivedAt = receivedAt;
+      for (const execution of executions) {
+        execution.receivedAt = receivedAt;
+        execution.readAt = receivedAt;
+      }
     } else {
       for (const signal of signals) this.#noteDisposition(signal, signal.record);
     }

@@ -1,6 +1,7 @@
 import {
   type Clock,
   type ExecutionEmit,
+  type ExecutionStatus,
   emittedResult,
   errorMessage,
   type Logger,
@@ -20,6 +21,32 @@ export interface ResultPublisherOptions {
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
+  /** Told every result once it is out (the console's recent activity); must not throw. */
+  onResult?(result: PublishedResult): void;
+}
+
+/**
+ * A result as it left the engine, with where its execution stands after it: what the console
+ * shows. `quantity` is the order's (the signal's `validated_quantity`), units; prices in rupees.
+ */
+export interface PublishedResult {
+  signalId: string;
+  namespace: string;
+  strategyId: string;
+  instrumentToken: number;
+  signalType: string;
+  status: ExecutionStatus;
+  quantity: number;
+  filledQuantity: number;
+  averagePrice: number | null;
+  limitPrice: number | null;
+  orderId: string | null;
+  /** The contract event's type (`order_placed`, `order_filled`, `order_failed`), time and payload. */
+  type: string;
+  ts: string;
+  data: Record<string, unknown>;
+  /** From the signal's batch being read to this result being out, ms; null for an adopted execution. */
+  latencyMs: number | null;
 }
 
 const OUTCOME_OF: Record<string, string> = {
@@ -96,6 +123,12 @@ export class ResultPublisher {
     };
     if (outcome === "failed") this.#o.logger.warn(fields, `order ${outcome}`);
     else this.#o.logger.info(fields, `order ${outcome}`);
+    try {
+      this.#o.onResult?.(published(execution, journaled));
+    } catch (error) {
+      // What watches results must never stop an execution.
+      this.#o.logger.error({ err: errorMessage(error) }, "a result observer failed");
+    }
   }
 
   /** Something a broker should never do: logged at error level and counted. */
@@ -148,4 +181,26 @@ export class ResultPublisher {
         this.#flushMarks();
       });
   }
+}
+
+function published(execution: TrackedExecution, journaled: JournaledEvent): PublishedResult {
+  const original = execution.signal.data.original_signal;
+  const state = execution.state;
+  return {
+    signalId: execution.signalId,
+    namespace: execution.namespace,
+    strategyId: original.strategy_id,
+    instrumentToken: original.instrument_token,
+    signalType: original.signal_type,
+    status: state.status,
+    quantity: state.quantity,
+    filledQuantity: state.filledQuantity,
+    averagePrice: state.averagePrice,
+    limitPrice: state.limitPrice,
+    orderId: state.orderId,
+    type: journaled.event.type,
+    ts: String(journaled.event.ts),
+    data: journaled.event.data as Record<string, unknown>,
+    latencyMs: execution.readAt === null ? null : performance.now() - execution.readAt,
+  };
 }

@@ -37,6 +37,11 @@ export class TrackedExecution implements ExecutionKey {
    * for an execution taken over from another instance.
    */
   receivedAt: number | null = null;
+  /**
+   * When its signal's batch was read (`performance.now()`), kept for every result (the console's
+   * signal-to-fill latency); null for an execution taken over from another instance.
+   */
+  readAt: number | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(fields: {

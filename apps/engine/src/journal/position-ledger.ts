@@ -11,6 +11,17 @@ export interface Position {
   net_quantity: number;
 }
 
+/** One execution's filled units at their average price (rupees), fees summed, in fill order. */
+export interface JournaledFill {
+  namespace: string;
+  strategy_id: string;
+  instrument_token: number;
+  side: "BUY" | "SELL";
+  quantity: number;
+  price: number;
+  fees: number;
+}
+
 /** Units: the filled net position (positive long), and what open orders may still add, by side. */
 export interface Exposure {
   net: number;
@@ -121,5 +132,56 @@ export class PositionLedger {
       openBuy: Number(row?.open_buy ?? 0),
       openSell: Number(row?.open_sell ?? 0),
     };
+  }
+
+  /**
+   * Every execution with units filled, oldest fill first (by when it ended, or its latest change
+   * while still open): what realised P&L is computed from. `fees` sums the fees of its
+   * `order_filled` events, 0 when the broker gave none.
+   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   */
+  async fills(
+    filter: Pick<PositionFilter, "namespace" | "strategyId"> = {},
+  ): Promise<JournaledFill[]> {
+    const filled = sql`(${executionJournal.state}->>'filledQuantity')::bigint`;
+    const conditions = [
+      sql`${filled} > 0`,
+      sql`starts_with(${executionJournal.namespace}, ${this.#prefix})`,
+    ];
+    if (filter.namespace !== undefined) {
+      conditions.push(sql`${executionJournal.namespace} = ${this.#prefix + filter.namespace}`);
+    }
+    if (filter.strategyId !== undefined) {
+      conditions.push(sql`${signalJournal.strategyId} = ${filter.strategyId}`);
+    }
+    const rows = await this.#db.rows<{
+      namespace: string;
+      strategy_id: string;
+      instrument_token: string | number;
+      signal_type: string;
+      quantity: string | number;
+      price: string | number | null;
+      fees: string | number | null;
+    }>(sql`
+      select ${executionJournal.namespace} as namespace, ${signalJournal.strategyId} as strategy_id,
+        ${signalJournal.instrumentToken} as instrument_token, ${signalJournal.signalType} as signal_type,
+        ${filled} as quantity, (${executionJournal.state}->>'averagePrice')::float8 as price,
+        (select sum((e->'event'->'data'->>'fees')::float8) from jsonb_array_elements(${executionJournal.events}) e
+          where e->'event'->>'type' = 'order_filled') as fees
+      from ${executionJournal}
+      join ${signalJournal} on ${signalJournal.signalId} = ${executionJournal.signalId}
+      where ${sql.join(conditions, sql` and `)}
+      order by coalesce(${executionJournal.completedAt}, ${executionJournal.updatedAt}), ${executionJournal.signalId}`);
+    return rows
+      .filter((row) => row.price !== null)
+      .map((row) => ({
+        namespace: row.namespace.slice(this.#prefix.length),
+        strategy_id: row.strategy_id,
+        instrument_token: Number(row.instrument_token),
+        side: row.signal_type === "SELL" ? ("SELL" as const) : ("BUY" as const),
+        quantity: Number(row.quantity),
+        price: Number(row.price),
+        fees: Number(row.fees ?? 0),
+      }));
   }
 }
