@@ -1,9 +1,8 @@
 import { clientOrderId } from "@engine/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { HttpServer } from "../http/http-server.js";
-import { EngineMetrics } from "../observability/metrics.js";
+import { describe, expect, it } from "vitest";
 import { startControls } from "../test-support/controls-testbed.js";
 import { FakeBroker } from "../test-support/fake-broker.js";
+import { useHttpTestbed } from "../test-support/http-testbed.js";
 import {
   ACTIVE_BATCH,
   eventually,
@@ -14,11 +13,7 @@ import { registerConsole } from "./console-routes.js";
 import { RecentActivity } from "./recent-activity.js";
 
 const testbed = useServiceTestbed();
-const servers: HttpServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
+const http = useHttpTestbed();
 
 /** An execution service whose results feed the console, served on a real port. */
 async function consoleOn(options: { lag: boolean }) {
@@ -29,30 +24,23 @@ async function consoleOn(options: { lag: boolean }) {
     onResult: (result) => activity.recordResult(result),
   });
   const controls = await startControls(testbed.database());
-  const server = new HttpServer({
-    port: 0,
-    host: "127.0.0.1",
-    metrics: new EngineMetrics(),
-    readiness: async () => ({ ready: true, checks: {} }),
-    routes: (app) =>
-      registerConsole(app, {
-        activity,
-        board: controls.board,
-        positions: controls.positions,
-        instanceId: engine.instanceId,
-        mode: options.lag ? "kafka" : "embedded",
-        adminWritable: false,
-        namespaces: () => ["live1"],
-        health: () => ({ live1: { status: "unavailable", reason: "token expired" } }),
-        openOrders: () => engine.service.openExecutions(),
-        orderBudget: () => ({ perSecond: 10, perMinute: 200, perDay: 3_000 }),
-        budgetInUse: async () => ({ second: 1, minute: 2, day: 3 }),
-        consumerLag: async () =>
-          options.lag ? [{ topic: "ns.signals.validated", partition: "0", lag: 5 }] : null,
-      }),
-  });
-  servers.push(server);
-  const url = `http://127.0.0.1:${await server.start()}`;
+  const url = await http.serve((app) =>
+    registerConsole(app, {
+      activity,
+      board: controls.board,
+      positions: controls.positions,
+      instanceId: engine.instanceId,
+      mode: options.lag ? "kafka" : "embedded",
+      adminWritable: false,
+      namespaces: () => ["live1"],
+      health: () => ({ live1: { status: "unavailable", reason: "token expired" } }),
+      openOrders: () => engine.service.openExecutions(),
+      orderBudget: () => ({ perSecond: 10, perMinute: 200, perDay: 3_000 }),
+      budgetInUse: async () => ({ second: 1, minute: 2, day: 3 }),
+      consumerLag: async () =>
+        options.lag ? [{ topic: "ns.signals.validated", partition: "0", lag: 5 }] : null,
+    }),
+  );
   return { url, engine, broker, controls };
 }
 

@@ -1,16 +1,7 @@
-/** One execution's fill as the journal holds it: units at an average price, rupees. */
-export interface Fill {
-  namespace: string;
-  strategy_id: string;
-  instrument_token: number;
-  side: "BUY" | "SELL";
-  /** Units filled, > 0. */
-  quantity: number;
-  /** Average fill price, rupees. */
-  price: number;
-  /** Rupees; 0 when the broker gave none. */
-  fees: number;
-}
+import type { JournaledFill } from "../journal/position-ledger.js";
+
+/** One execution's fill: units (> 0) at an average price, fees, rupees (0 when none given). */
+export type Fill = JournaledFill;
 
 /**
  * A position by the average-cost method, per namespace, strategy and instrument. `net_quantity`

@@ -1,9 +1,10 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Env } from "@engine/core";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS_DIR, type BrowserPage, openPage } from "./support/browser.js";
-import { openTestDatabase, putStrategy } from "./support/database.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { openProducer, uniqueName } from "./support/kafka.js";
 import { validatedSignal } from "./support/messages.js";
@@ -13,6 +14,30 @@ import { Teardown } from "./support/teardown.js";
 
 const ADMIN_TOKEN = "console-admin-token-0123456789";
 const SCREENSHOT = join(ARTIFACTS_DIR, "console.png");
+
+interface ConsoleBench {
+  db: TestDatabase;
+  engine: TestEngine;
+  origin: string;
+  browser: BrowserPage;
+}
+
+/** An engine on real Kafka and PostgreSQL, and a browser showing its console, live. */
+async function openConsole(teardown: Teardown, namespace: string, env: Env): Promise<ConsoleBench> {
+  const db = await openTestDatabase(teardown);
+  const engine = await startEngine(
+    teardown,
+    baseEnv(db.url, namespace, {
+      ENGINE_CONTROL_TOPIC: uniqueName(`${namespace}.control.`),
+      ...env,
+    }),
+  );
+  const origin = `http://127.0.0.1:${engine.running.httpPort}`;
+  const browser = await openPage(teardown, origin);
+  await browser.page.goto(`${origin}/`);
+  await browser.page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
+  return { db, engine, origin, browser };
+}
 
 /**
  * Issue 15: the engine's browser console, in a real Chromium, against an engine on real Kafka and
@@ -26,31 +51,20 @@ describe("the browser console on an engine with an admin token", () => {
   const token = randomToken();
   let engine: TestEngine;
   let producer: Producer;
-  let origin: string;
   let browser: BrowserPage;
 
   beforeAll(async () => {
-    const db = await openTestDatabase(teardown);
-    engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, {
-        ENGINE_ADMIN_TOKEN: ADMIN_TOKEN,
-        ENGINE_CONTROL_TOPIC: uniqueName("console.control."),
-      }),
-    );
+    const bench = await openConsole(teardown, namespace, { ENGINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    ({ engine, browser } = bench);
     producer = await openProducer(teardown);
     await primePrice(engine, producer, token, 1234.5);
-    await putStrategy(db, { id: strategyId });
-    origin = `http://127.0.0.1:${engine.running.httpPort}`;
-    browser = await openPage(teardown, origin);
+    await putStrategy(bench.db, { id: strategyId });
   });
 
   afterAll(() => teardown.run());
 
   it("shows a signal's fill without a reload, halts the strategy through its button (a wrong token refused on screen), shows the next signal refused, and fetches nothing outside the engine", async () => {
     const { page } = browser;
-    await page.goto(`${origin}/`);
-    await page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
     await expect(page.locator("#admin").textContent()).resolves.toBe(
       "admin: token asked per change",
     );
@@ -119,26 +133,16 @@ describe("the browser console on an engine with an admin token", () => {
 
 describe("the browser console on an engine without an admin token", () => {
   const teardown = new Teardown();
-  const namespace = uniqueName("console_ro");
-  let origin: string;
   let browser: BrowserPage;
 
   beforeAll(async () => {
-    const db = await openTestDatabase(teardown);
-    const engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, { ENGINE_CONTROL_TOPIC: uniqueName("console_ro.control.") }),
-    );
-    origin = `http://127.0.0.1:${engine.running.httpPort}`;
-    browser = await openPage(teardown, origin);
+    ({ browser } = await openConsole(teardown, uniqueName("console_ro"), {}));
   });
 
   afterAll(() => teardown.run());
 
   it("says it is read-only, disables every trading-state button, and the admin API refuses a change anyway", async () => {
     const { page } = browser;
-    await page.goto(`${origin}/`);
-    await page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
     await expect(page.getByTestId("readonly-note").isVisible()).resolves.toBe(true);
     const buttons = page.locator("button[data-action]");
     await expect(buttons.count()).resolves.toBeGreaterThanOrEqual(6);
