@@ -54,7 +54,10 @@ program
       });
       simulator.start();
       logger.info(
-        { metrics: `http://127.0.0.1:${running.httpPort}/metrics` },
+        {
+          console: `http://127.0.0.1:${running.httpPort}/`,
+          metrics: `http://127.0.0.1:${running.httpPort}/metrics`,
+        },
         "embedded mode: simulated ticks and demo signals, paper fills below",
       );
     }

@@ -75,6 +75,26 @@ describe("the README's run command on its embedded default", () => {
       metricValue(metrics.body, "engine_results_total", { namespace: "paper", outcome: "filled" }),
     ).toBeGreaterThan(0);
 
+    // The console's address is printed, and it serves the page and the fills it shows.
+    const port = env.HTTP_PORT;
+    expect(engine.logLines()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: `console: http://127.0.0.1:${port}/` }),
+      ]),
+    );
+    const page = await engine.http("/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<title>Engine console</title>");
+    const blotter = JSON.parse((await engine.http("/api/executions?state=filled")).body) as {
+      executions: { namespace: string; strategy_id: string }[];
+    };
+    expect(blotter.executions.length).toBeGreaterThan(0);
+    expect(blotter.executions[0]).toMatchObject({
+      namespace: "paper",
+      strategy_id: "demo_random_walk",
+    });
+    expect(JSON.parse((await engine.http("/api/lag")).body)).toMatchObject({ applicable: false });
+
     const exit = await engine.stop("SIGTERM");
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.durationMs).toBeLessThan(10_000);
