@@ -1,5 +1,7 @@
 import { clientOrderId } from "@engine/core";
 import { describe, expect, it } from "vitest";
+import { DatabaseUnavailableError } from "../errors/database-errors.js";
+import type { PositionLedger } from "../journal/position-ledger.js";
 import { startControls } from "../test-support/controls-testbed.js";
 import { FakeBroker } from "../test-support/fake-broker.js";
 import { useHttpTestbed } from "../test-support/http-testbed.js";
@@ -16,7 +18,7 @@ const testbed = useServiceTestbed();
 const http = useHttpTestbed();
 
 /** An execution service whose results feed the console, served on a real port. */
-async function consoleOn(options: { lag: boolean }) {
+async function consoleOn(options: { lag: boolean; fills?: PositionLedger["fills"] }) {
   const activity = new RecentActivity({ now: () => Date.now() });
   const broker = new FakeBroker("live1");
   const engine = await testbed.start({
@@ -28,7 +30,7 @@ async function consoleOn(options: { lag: boolean }) {
     registerConsole(app, {
       activity,
       board: controls.board,
-      positions: controls.positions,
+      positions: options.fills ? { fills: options.fills } : controls.positions,
       instanceId: engine.instanceId,
       mode: options.lag ? "kafka" : "embedded",
       adminWritable: false,
@@ -125,6 +127,18 @@ describe("the console's API over an execution service", () => {
       ],
     });
     expect(await json(`${url}/api/positions`)).toMatchObject({ method: "average_cost" });
+  });
+
+  it("answers 503 naming the failure while the database is away, not a server error", async () => {
+    const { url } = await consoleOn({
+      lag: false,
+      fills: () => Promise.reject(new DatabaseUnavailableError(new Error("connection refused"))),
+    });
+    const answer = await fetch(`${url}/api/positions`);
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toEqual({
+      error: "database unavailable: connection refused",
+    });
   });
 
   it("reports namespaces with health, open orders, budget and scopes; lag as not applicable without Kafka", async () => {

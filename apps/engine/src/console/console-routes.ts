@@ -3,13 +3,14 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OrderBudget, TraderHealth } from "@engine/core";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { ControlBoard } from "../controls/control-board.js";
+import { DatabaseUnavailableError } from "../errors/database-errors.js";
 import type { PositionLedger } from "../journal/position-ledger.js";
 import type { LagRow } from "./consumer-lag.js";
 import { EventStreams, sseFrame } from "./event-stream.js";
-import { realisedPnl } from "./realised-pnl.js";
+import { pnlByStrategy, realisedPnl } from "./realised-pnl.js";
 import { BLOTTER_STATES, type RecentActivity } from "./recent-activity.js";
 
 /** Where the console's page, script and styles are: `console/` beside `src/` and `dist/`. */
@@ -31,7 +32,7 @@ const CONSOLE_CSP =
 export interface ConsoleOptions {
   activity: RecentActivity;
   board: ControlBoard;
-  positions: PositionLedger;
+  positions: Pick<PositionLedger, "fills">;
   instanceId: string;
   /** `embedded` (in-process bus, PGlite) or `kafka`. */
   mode: "embedded" | "kafka";
@@ -109,50 +110,32 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
     };
   });
 
-  app.get("/api/namespaces", async () => {
+  app.get("/api/namespaces", async (_request, reply) => {
     const health = options.health();
     const open = options.openOrders();
-    const namespaces = await Promise.all(
-      options.namespaces().map(async (namespace) => {
-        const limits = options.orderBudget(namespace) ?? null;
-        return {
-          namespace,
-          health: health[namespace] ?? { status: "unavailable", reason: "not registered" },
-          open_orders: open[namespace] ?? 0,
-          budget: limits === null ? null : { limits, in_use: await options.budgetInUse(namespace) },
-        };
-      }),
+    const namespaces = await fromDatabase(reply, () =>
+      Promise.all(
+        options.namespaces().map(async (namespace) => {
+          const limits = options.orderBudget(namespace) ?? null;
+          return {
+            namespace,
+            health: health[namespace] ?? { status: "unavailable", reason: "not registered" },
+            open_orders: open[namespace] ?? 0,
+            budget:
+              limits === null ? null : { limits, in_use: await options.budgetInUse(namespace) },
+          };
+        }),
+      ),
     );
+    if (namespaces === undefined) return reply;
     return { namespaces, caught_up: options.board.caughtUp, scopes: options.board.list() };
   });
 
-  app.get("/api/positions", async () => {
-    const positions = realisedPnl(await options.positions.fills());
-    const byStrategy = new Map<
-      string,
-      {
-        namespace: string;
-        strategy_id: string;
-        realised_pnl: number;
-        fees: number;
-        net_pnl: number;
-      }
-    >();
-    for (const position of positions) {
-      const key = `${position.namespace}\u0000${position.strategy_id}`;
-      const total = byStrategy.get(key) ?? {
-        namespace: position.namespace,
-        strategy_id: position.strategy_id,
-        realised_pnl: 0,
-        fees: 0,
-        net_pnl: 0,
-      };
-      total.realised_pnl = round(total.realised_pnl + position.realised_pnl);
-      total.fees = round(total.fees + position.fees);
-      total.net_pnl = round(total.net_pnl + position.net_pnl);
-      byStrategy.set(key, total);
-    }
-    return { method: "average_cost", positions, strategies: [...byStrategy.values()] };
+  app.get("/api/positions", async (_request, reply) => {
+    const fills = await fromDatabase(reply, () => options.positions.fills());
+    if (fills === undefined) return reply;
+    const positions = realisedPnl(fills);
+    return { method: "average_cost", positions, strategies: pnlByStrategy(positions) };
   });
 
   app.get("/api/latency", async () => ({ points: options.activity.latency() }));
@@ -187,6 +170,19 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
   });
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+/**
+ * The answer of a read that needs the database, or undefined once a 503 naming the failure was
+ * sent (the database away is an answer the page shows, not a server error).
+ */
+async function fromDatabase<T>(
+  reply: FastifyReply,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    await reply.code(503).send({ error: error.message });
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Fill, realisedPnl } from "./realised-pnl.js";
+import { type Fill, pnlByStrategy, realisedPnl } from "./realised-pnl.js";
 
 function fill(side: "BUY" | "SELL", quantity: number, price: number, fees = 0): Fill {
   return {
@@ -75,6 +75,23 @@ describe("realisedPnl: average cost", () => {
     ]);
     expect(positions).toHaveLength(4);
     expect(positions.every((position) => position.realised_pnl === 0)).toBe(true);
+  });
+
+  it("sums a strategy's instruments per namespace", () => {
+    const totals = pnlByStrategy(
+      realisedPnl([
+        fill("BUY", 2, 100, 0.5),
+        fill("SELL", 2, 103, 0.5),
+        { ...fill("BUY", 1, 50), instrument_token: 1 },
+        { ...fill("SELL", 1, 49.9, 0.1), instrument_token: 1 },
+        { ...fill("BUY", 1, 10), namespace: "zerodha" },
+        { ...fill("SELL", 1, 11), namespace: "zerodha" },
+      ]),
+    );
+    expect(totals).toEqual([
+      { namespace: "paper", strategy_id: "momentum_1", realised_pnl: 5.9, fees: 1.1, net_pnl: 4.8 },
+      { namespace: "zerodha", strategy_id: "momentum_1", realised_pnl: 1, fees: 0, net_pnl: 1 },
+    ]);
   });
 
   it("conserves value: realised + open units marked at any price = cash from fills + units held at that price", () => {

@@ -60,6 +60,35 @@ export function realisedPnl(fills: readonly Fill[]): PnlPosition[] {
   }));
 }
 
+/** Realised P&L, fees and net of a strategy on a namespace, rupees: its instruments' sums. */
+export interface StrategyPnl {
+  namespace: string;
+  strategy_id: string;
+  realised_pnl: number;
+  fees: number;
+  net_pnl: number;
+}
+
+/** Sums positions per namespace and strategy, in the order they first appear. */
+export function pnlByStrategy(positions: readonly PnlPosition[]): StrategyPnl[] {
+  const totals = new Map<string, StrategyPnl>();
+  for (const position of positions) {
+    const key = `${position.namespace}\u0000${position.strategy_id}`;
+    const total = totals.get(key) ?? {
+      namespace: position.namespace,
+      strategy_id: position.strategy_id,
+      realised_pnl: 0,
+      fees: 0,
+      net_pnl: 0,
+    };
+    total.realised_pnl = paise(total.realised_pnl + position.realised_pnl);
+    total.fees = paise(total.fees + position.fees);
+    total.net_pnl = paise(total.net_pnl + position.net_pnl);
+    totals.set(key, total);
+  }
+  return [...totals.values()];
+}
+
 function apply(position: PnlPosition, fill: Fill): void {
   const signed = fill.side === "SELL" ? -fill.quantity : fill.quantity;
   const held = position.net_quantity;
