@@ -3,21 +3,25 @@ import type { JournaledFill } from "../journal/position-ledger.js";
 /** One execution's fill: units (> 0) at an average price, fees, rupees (0 when none given). */
 export type Fill = JournaledFill;
 
+/** Realised P&L, fees and net of a strategy on a namespace, rupees: its instruments' sums. */
+export interface StrategyPnl {
+  namespace: string;
+  strategy_id: string;
+  realised_pnl: number;
+  fees: number;
+  net_pnl: number;
+}
+
 /**
  * A position by the average-cost method, per namespace, strategy and instrument. `net_quantity`
  * positive long, negative short, units; `average_cost` the average price of the open units
  * (null when flat), rupees; `realised_pnl` what closing units earned against that average,
  * before fees, rupees; `fees` every fill's fees, rupees; `net_pnl` realised minus fees.
  */
-export interface PnlPosition {
-  namespace: string;
-  strategy_id: string;
+export interface PnlPosition extends StrategyPnl {
   instrument_token: number;
   net_quantity: number;
   average_cost: number | null;
-  realised_pnl: number;
-  fees: number;
-  net_pnl: number;
   fills: number;
 }
 
@@ -58,15 +62,6 @@ export function realisedPnl(fills: readonly Fill[]): PnlPosition[] {
     net_pnl: paise(position.realised_pnl - position.fees),
     average_cost: position.average_cost === null ? null : paise(position.average_cost, 4),
   }));
-}
-
-/** Realised P&L, fees and net of a strategy on a namespace, rupees: its instruments' sums. */
-export interface StrategyPnl {
-  namespace: string;
-  strategy_id: string;
-  realised_pnl: number;
-  fees: number;
-  net_pnl: number;
 }
 
 /** Sums positions per namespace and strategy, in the order they first appear. */
