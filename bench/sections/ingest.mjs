@@ -50,6 +50,7 @@ export async function runIngest(ctx) {
     tick_ingest_per_s: Math.round(engineRate),
     baseline_kafkajs_per_s: Math.round(baselineRate),
     tick_ingest_ratio_vs_kafkajs: round(engineRate / baselineRate, 3),
+    tick_ingest_ratio_vs_no_work: round(engineRate / best(noop), 3),
     ingest: {
       ticks: count,
       instruments: INSTRUMENTS,
