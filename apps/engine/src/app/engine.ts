@@ -351,6 +351,20 @@ export class Engine {
     });
     await executions.start();
     const service = executions;
+    // Read at each scrape, so the gauges say how things are, not how they were at the last event.
+    metrics.followed = () => service.followed();
+    metrics.leaseHealthy = () => lease.healthy();
+    metrics.journalPing = () =>
+      database.ping().then(
+        () => this.#databaseHealthy,
+        () => false,
+      );
+    metrics.traders = () =>
+      Object.entries(registry.health()).map(([namespace, health]) => ({
+        namespace,
+        live: livePlugins.has(namespace) && !shadow,
+        ready: health.status === "ready",
+      }));
     this.#onStop("executions", () => service.stop());
     board.onChange((control) => void this.#cancelOnHalt(control, service, logger));
 

@@ -30,7 +30,7 @@ import type {
   NewExecution,
   SignalRecord,
 } from "../journal/execution-journal.js";
-import type { EngineMetrics } from "../observability/metrics.js";
+import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
@@ -173,6 +173,11 @@ export class ExecutionService {
     const open: Record<string, number> = {};
     for (const [namespace, follower] of this.#followers) open[namespace] = follower.size;
     return open;
+  }
+
+  /** What each namespace's follower follows now (for `engine_open_orders`). */
+  followed(): FollowedOrders[] {
+    return [...this.#followers.values()].map((follower) => follower.census());
   }
 
   /** Resolves once every live submission queued so far was answered or timed out. */

@@ -21,7 +21,12 @@ export class TrackedExecution implements ExecutionKey {
   readonly clientOrderId: string;
   /** Whether the namespace places real orders here (not simulated, not shadow). */
   readonly live: boolean;
-  state: ExecutionState;
+  /**
+   * Since when (`performance.now()`, ms) its state has been `unknown` in this process; null
+   * while it is not. Taken over `unknown`, it counts from the takeover.
+   */
+  unknownSince: number | null = null;
+  #state!: ExecutionState;
   epoch: number;
   /** Every event of the execution so far, journaled; the first `published` of them are out. */
   events: JournaledEvent[];
@@ -63,6 +68,16 @@ export class TrackedExecution implements ExecutionKey {
     this.epoch = fields.epoch;
     this.events = fields.events ?? [];
     this.published = fields.published ?? 0;
+  }
+
+  get state(): ExecutionState {
+    return this.#state;
+  }
+
+  set state(next: ExecutionState) {
+    if (next.status !== "unknown") this.unknownSince = null;
+    else this.unknownSince ??= performance.now();
+    this.#state = next;
   }
 
   /** What a log line about it carries. */
