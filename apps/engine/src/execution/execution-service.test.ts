@@ -134,7 +134,9 @@ describe("ExecutionService: one live order per signal", () => {
     const text = await engine.metrics.render();
     expect(text).toContain('engine_open_orders{namespace="live30",state="unknown"} 1');
     expect(text).toContain('engine_open_orders{namespace="live30",state="accepted"} 0');
-    const age = Number(/engine_oldest_unknown_order_seconds\{namespace="live30"\} (\S+)/.exec(text)?.[1]);
+    const age = Number(
+      /engine_oldest_unknown_order_seconds\{namespace="live30"\} (\S+)/.exec(text)?.[1],
+    );
     expect(age).toBeGreaterThanOrEqual(0.2);
     expect(age).toBeLessThan(10);
   });
