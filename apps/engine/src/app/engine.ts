@@ -249,6 +249,7 @@ export class Engine {
         return [map.ordersSubmitted(), map.ordersFilled(), map.ordersFailed()];
       }),
     ];
+    metrics.initialise({ namespaces, inputTopics: [topics.signals, topics.ticks] });
     const created = await transport.ensureTopics(wanted);
     if (created.length > 0) logger.info({ topics: created }, "created missing topics");
 

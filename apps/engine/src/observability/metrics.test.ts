@@ -58,3 +58,16 @@ describe("EngineMetrics: gauges read at each scrape", () => {
     expect(sample(await metrics.render(), "engine_instance_lease_healthy")).toBe(0);
   });
 });
+
+describe("EngineMetrics.initialise", () => {
+  it("starts the counters alerts watch at 0, so a first dead letter or duplicate order is an increase", async () => {
+    const metrics = new EngineMetrics();
+    metrics.initialise({ namespaces: ["zerodha"], inputTopics: ["ns.signals.validated"] });
+    const text = await metrics.render();
+    expect(sample(text, 'engine_dead_letters_total{topic="ns.signals.validated"}')).toBe(0);
+    expect(sample(text, 'engine_fenced_writes_total{namespace="zerodha"}')).toBe(0);
+    expect(
+      sample(text, 'engine_order_anomalies_total{namespace="zerodha",anomaly="duplicate_order"}'),
+    ).toBe(0);
+  });
+});

@@ -1,4 +1,4 @@
-import { TRADING_STATES } from "@engine/core";
+import { type ExecutionAnomaly, TRADING_STATES } from "@engine/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** A trader's health as `engine_trader_ready` shows it. */
@@ -270,6 +270,19 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Gives the counters alerts watch a 0 for each series they can have, from the start: Prometheus
+   * sees no increase in a counter whose first sample is already 1, so the first dead letter or
+   * duplicate order after a restart would never fire an alert.
+   */
+  initialise(scope: { namespaces: readonly string[]; inputTopics: readonly string[] }): void {
+    for (const topic of scope.inputTopics) this.deadLetters.inc({ topic }, 0);
+    for (const namespace of scope.namespaces) {
+      this.fencedWrites.inc({ namespace }, 0);
+      for (const anomaly of ANOMALIES) this.anomalies.inc({ namespace, anomaly }, 0);
+    }
+  }
+
   #lastTickCount = 0;
   #lastTickAt = Date.now();
 
@@ -288,6 +301,15 @@ export class EngineMetrics {
     return this.registry.contentType;
   }
 }
+
+/** Every kind of anomaly, so that each has a series from the start (a missing one fails the build). */
+const ANOMALIES = Object.keys({
+  duplicate_order: true,
+  vanished_order: true,
+  overfill: true,
+  fill_without_price: true,
+  out_of_order: true,
+} satisfies Record<ExecutionAnomaly, true>);
 
 /** The states an execution can be followed in: the non-final ones after its submission. */
 const FOLLOWED_STATES = ["submitted", "unknown", "accepted", "partially_filled"] as const;
