@@ -8,6 +8,7 @@ import {
   type Env,
   ExecutionRouter,
   envList,
+  type InstrumentRegistry,
   type Logger,
   loadAllSettings,
   preTradeLimitsFor,
@@ -39,6 +40,7 @@ import {
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { PositionLedger } from "../journal/position-ledger.js";
 import { EngineMetrics } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
 import { SignalIntake } from "../pipeline/signal-intake.js";
@@ -72,6 +74,8 @@ export interface EngineOptions {
    * should exit non-zero so its supervisor starts a fresh one. Without it, `/ready` says so.
    */
   onFatal?(error: Error): void;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** What `start()` built, for the app and for tests. */
@@ -86,6 +90,8 @@ export interface RunningEngine {
   /** The trading state of every scope, as this instance knows it. */
   controls: ControlBoard;
   positions: PositionLedger;
+  /** The platform's instrument registry (symbols of tokens). */
+  instruments: InstrumentRegistry;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
   topics: {
@@ -349,6 +355,7 @@ export class Engine {
       clock,
       logger,
       metrics,
+      ...(this.#o.onResult ? { onResult: this.#o.onResult } : {}),
     });
     await executions.start();
     const service = executions;
@@ -436,6 +443,7 @@ export class Engine {
       instanceId,
       controls: board,
       positions,
+      instruments,
       namespaces,
       topics,
     };

@@ -31,6 +31,7 @@ import type {
   SignalRecord,
 } from "../journal/execution-journal.js";
 import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
@@ -92,6 +93,8 @@ export interface ExecutionServiceOptions {
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** A signal as intake hands it over: decoded, decided, with where it was read. */

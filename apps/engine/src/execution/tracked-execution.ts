@@ -83,11 +83,14 @@ export class TrackedExecution implements ExecutionKey {
   /** What a log line about it carries. */
   context() {
     const original = this.signal.data.original_signal;
+    const symbol = original.metadata?.symbol;
     return {
       signal_id: this.signalId,
       namespace: this.namespace,
       strategy_id: original.strategy_id,
       instrument_token: original.instrument_token,
+      // The signal's own name for the instrument, when it gives one (the embedded demo's do).
+      ...(typeof symbol === "string" && symbol !== "" ? { symbol } : {}),
       correlation_id: this.lineage.correlation_id,
     };
   }
