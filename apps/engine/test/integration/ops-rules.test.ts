@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,12 +14,12 @@ import {
   type OpsQuery,
 } from "../../src/test-support/ops-files.js";
 import { openTestDatabase, putStrategy } from "./support/database.js";
-import { freePort, scratchDir, sleep } from "./support/engine-process.js";
+import { freePort, scratchDir } from "./support/engine-process.js";
 import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
 import { openProducer, uniqueName } from "./support/kafka.js";
 import { validatedSignal } from "./support/messages.js";
 import { primePrice, randomToken } from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
+import { eventually, sendSignals } from "./support/signal-stream.js";
 import { Teardown } from "./support/teardown.js";
 
 const ADMIN_TOKEN = "ops-admin-token-0123456789";
@@ -72,12 +72,14 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
     return api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
   }
 
-  async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-      await sleep(250);
-    }
+  /** `eventually`, with a check that throws (Prometheus not listening yet) as not yet. */
+  function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    return eventually(
+      () => check().catch(() => false),
+      ms,
+      () => what,
+      250,
+    );
   }
 
   /** Resolves once both targets were scraped, successfully, after `since` (epoch ms). */
@@ -124,6 +126,7 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
     teardown.defer(() => compareHttp.stop());
 
     const dir = scratchDir("prometheus");
+    teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
     prometheus = `http://127.0.0.1:${port}`;
     writeFileSync(
