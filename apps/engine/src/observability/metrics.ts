@@ -193,14 +193,11 @@ export class EngineMetrics {
     labelNames: ["namespace", "state"] as const,
     registers: [this.registry],
     collect: () => {
-      // Reset first: a state nothing is in any more reads 0, not its last count.
-      this.openOrders.reset();
-      this.oldestUnknown.reset();
       for (const census of this.followed()) {
+        // Every state, so one nothing is in any more reads 0, not its last count.
         for (const state of FOLLOWED_STATES) {
           this.openOrders.set({ namespace: census.namespace, state }, census.byStatus[state] ?? 0);
         }
-        this.oldestUnknown.set({ namespace: census.namespace }, census.oldestUnknownSeconds);
       }
     },
   });
@@ -210,6 +207,11 @@ export class EngineMetrics {
     help: "How long the oldest execution whose order may or may not exist at the broker (state unknown) has been so, by namespace, seconds; 0 when none is",
     labelNames: ["namespace"] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const census of this.followed()) {
+        this.oldestUnknown.set({ namespace: census.namespace }, census.oldestUnknownSeconds);
+      }
+    },
   });
 
   /** Whether the journal's database answers (the engine's database connection). */

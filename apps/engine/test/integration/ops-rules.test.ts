@@ -51,7 +51,10 @@ interface ActiveAlert {
  * loads and evaluates, every query runs, every metric they read is in the scrape, and the alerts
  * the engine's state calls for (a halt, a dead letter) go pending or fire while the others stay
  * quiet. The comparison's `engine_shadow_*` metrics come from a second target serving
- * `DivergenceMetrics`, as `engine compare --follow` does.
+ * `DivergenceMetrics`, as `engine compare --follow` does (the real process needs an old engine's
+ * topics to compare with). What a paper engine cannot cause (a duplicate order, a fenced write, an
+ * order stuck unknown, a live trader down) is evaluated here only at 0; the rules firing on those
+ * are `promtool test rules engine-alerts.test.yml`'s.
  */
 describe("alert rules and dashboard queries on a real Prometheus scraping a test engine", () => {
   const teardown = new Teardown();
