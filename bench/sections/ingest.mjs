@@ -50,6 +50,7 @@ export async function runIngest(ctx) {
     tick_ingest_per_s: Math.round(engineRate),
     baseline_kafkajs_per_s: Math.round(baselineRate),
     tick_ingest_ratio_vs_kafkajs: round(engineRate / baselineRate, 3),
+    tick_ingest_ratio_vs_no_work: round(engineRate / best(noop), 3),
     ingest: {
       ticks: count,
       instruments: INSTRUMENTS,
@@ -59,7 +60,7 @@ export async function runIngest(ctx) {
       kafkajs_no_work_per_s: Math.round(best(noop)),
       rounds: { engine, baseline, kafkajs_no_work: noop },
       method:
-        "best of the rounds; each rate counts from the first batch seen to the last tick, engine via engine_ticks_total on /metrics polled every 25 ms",
+        "best of the rounds; each rate counts from the first batch seen to the last tick, engine via engine_ticks_total on /metrics polled every 100 ms, between the first and the last poll inside the stream",
     },
   };
 }
@@ -99,26 +100,45 @@ async function engineRound(ctx, topic, count, r) {
     }),
   });
   try {
-    let first = null;
-    const deadline = performance.now() + Math.max(120_000, count / 2);
-    for (;;) {
-      const seen = await engine.ticks();
-      const at = performance.now();
-      if (first === null && seen > 0) first = { at, seen };
-      if (seen >= count) {
-        return roundAll({
-          count: seen,
-          first_seen: first.seen,
-          seconds: (at - first.at) / 1000,
-          per_s: (seen - first.seen) / ((at - first.at) / 1000),
-        });
-      }
-      if (at > deadline) throw new Error(`engine read ${seen} of ${count} ticks in time`);
-      await sleep(25);
-    }
+    return await tickRate(engine, count);
   } finally {
     await engine.stop();
   }
+}
+
+/**
+ * The engine's ingest rate, ticks/s, from engine_ticks_total on its /metrics.
+ */
+async function tickRate(engine, count) {
+  // Polled every 100 ms: rendering /metrics costs the engine a millisecond or two of its one
+  // thread, so a tighter poll (25 ms, before) takes several per cent of the rate it measures.
+  // The rate runs from the first poll that saw ticks to the last one before all were read: both
+  // ends mid-stream, so the poll interval does not stretch the time.
+  let first = null;
+  let last = null;
+  const deadline = performance.now() + Math.max(120_000, count / 2);
+  for (;;) {
+    const seen = await engine.ticks();
+    const at = performance.now();
+    if (seen >= count) return rateBetween(first, last, { at, seen }, count);
+    if (seen > 0 && first === null) first = { at, seen };
+    else if (seen > 0) last = { at, seen };
+    if (at > deadline) throw new Error(`engine read ${seen} of ${count} ticks in time`);
+    await sleep(100);
+  }
+}
+
+/** The rate from the first poll to the last one inside the stream, else to the final poll. */
+function rateBetween(first, last, final, count) {
+  if (first === null) throw new Error(`the engine read all ${count} ticks before one poll`);
+  const end = last !== null && last.at > first.at ? last : final;
+  return roundAll({
+    count: final.seen,
+    first_seen: first.seen,
+    polls_used: end === last ? "mid-stream" : "last",
+    seconds: (end.at - first.at) / 1000,
+    per_s: (end.seen - first.seen) / ((end.at - first.at) / 1000),
+  });
 }
 
 function roundAll(report) {

@@ -12,6 +12,19 @@
 export function isOffsetTimestamp(bytes: Uint8Array, start: number, end: number): boolean {
   // The shortest form: 2026-11-23T09:15:00Z.
   if (end - start < 20 || end > bytes.length) return false;
+  if (!isDateAndTime(bytes, start)) return false;
+  let i = start + 19;
+  if (bytes[i] === DOT) {
+    i += 1;
+    const fraction = i;
+    while (i < end && isDigit(bytes[i] as number)) i += 1;
+    if (i === fraction) return false;
+  }
+  return isZone(bytes, i, end);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` at `start`: a real calendar day and a valid clock time. */
+function isDateAndTime(bytes: Uint8Array, start: number): boolean {
   if (
     bytes[start + 4] !== MINUS ||
     bytes[start + 7] !== MINUS ||
@@ -29,14 +42,11 @@ export function isOffsetTimestamp(bytes: Uint8Array, start: number, end: number)
   if (day > 28 && day > daysInMonth(month, century * 100 + yearOfCentury)) return false;
   if (!isClock(bytes, start + 11, 23) || !isClock(bytes, start + 14, 59)) return false;
   const second = twoDigits(bytes, start + 17);
-  if (second < 0 || second > 59) return false;
-  let i = start + 19;
-  if (bytes[i] === DOT) {
-    i += 1;
-    const fraction = i;
-    while (i < end && isDigit(bytes[i] as number)) i += 1;
-    if (i === fraction) return false;
-  }
+  return second >= 0 && second <= 59;
+}
+
+/** `[i, end)` is `Z`, or `+HH:MM` / `-HH:MM`. */
+function isZone(bytes: Uint8Array, i: number, end: number): boolean {
   if (i === end - 1) return bytes[i] === UPPER_Z;
   if (i !== end - 6) return false;
   const sign = bytes[i];

@@ -8,6 +8,7 @@ import {
   type Env,
   ExecutionRouter,
   envList,
+  type InstrumentRegistry,
   type Logger,
   loadAllSettings,
   preTradeLimitsFor,
@@ -42,6 +43,7 @@ import {
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { PositionLedger } from "../journal/position-ledger.js";
 import { EngineMetrics } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
 import { SignalIntake } from "../pipeline/signal-intake.js";
@@ -75,6 +77,8 @@ export interface EngineOptions {
    * should exit non-zero so its supervisor starts a fresh one. Without it, `/ready` says so.
    */
   onFatal?(error: Error): void;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** What `start()` built, for the app and for tests. */
@@ -91,6 +95,8 @@ export interface RunningEngine {
   positions: PositionLedger;
   /** What the console shows of this instance's recent executions, dead letters and latencies. */
   activity: RecentActivity;
+  /** The platform's instrument registry (symbols of tokens). */
+  instruments: InstrumentRegistry;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
   topics: {
@@ -257,6 +263,7 @@ export class Engine {
         return [map.ordersSubmitted(), map.ordersFilled(), map.ordersFailed()];
       }),
     ];
+    metrics.initialise({ namespaces, inputTopics: [topics.signals, topics.ticks] });
     const created = await transport.ensureTopics(wanted);
     if (created.length > 0) logger.info({ topics: created }, "created missing topics");
 
@@ -348,7 +355,7 @@ export class Engine {
       liveNamespaces: livePlugins,
       gate,
       orderBudget,
-      onResult: (result) => activity.recordResult(result),
+      onPublished: (result) => activity.recordResult(result),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       maxSubmitAttempts: settings.maxSubmitAttempts,
@@ -361,9 +368,24 @@ export class Engine {
       clock,
       logger,
       metrics,
+      ...(this.#o.onResult ? { onResult: this.#o.onResult } : {}),
     });
     await executions.start();
     const service = executions;
+    // Read at each scrape, so the gauges say how things are, not how they were at the last event.
+    metrics.followed = () => service.followed();
+    metrics.leaseHealthy = () => lease.healthy();
+    metrics.journalPing = () =>
+      database.ping().then(
+        () => this.#databaseHealthy,
+        () => false,
+      );
+    metrics.traders = () =>
+      Object.entries(registry.health()).map(([namespace, health]) => ({
+        namespace,
+        live: livePlugins.has(namespace) && !shadow,
+        ready: health.status === "ready",
+      }));
     this.#onStop("executions", () => service.stop());
     board.onChange((control) => void this.#cancelOnHalt(control, service, logger));
     board.onChange((control) => activity.recordControl(control));
@@ -452,6 +474,7 @@ export class Engine {
       controls: board,
       positions,
       activity,
+      instruments,
       namespaces,
       topics,
     };

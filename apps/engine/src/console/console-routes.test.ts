@@ -20,10 +20,13 @@ const http = useHttpTestbed();
 /** An execution service whose results feed the console, served on a real port. */
 async function consoleOn(options: { lag: boolean; fills?: PositionLedger["fills"] }) {
   const activity = new RecentActivity({ now: () => Date.now() });
+  const lines: string[] = [];
   const broker = new FakeBroker("live1");
   const engine = await testbed.start({
     traders: [broker],
-    onResult: (result) => activity.recordResult(result),
+    onPublished: (result) => activity.recordResult(result),
+    // As with LOG_FORMAT=lines: the terminal's sink takes results instead of the log.
+    onResult: (line) => lines.push(line.outcome),
   });
   const controls = await startControls(testbed.database());
   const url = await http.serve((app) =>
@@ -43,7 +46,7 @@ async function consoleOn(options: { lag: boolean; fills?: PositionLedger["fills"
         options.lag ? [{ topic: "ns.signals.validated", partition: "0", lag: 5 }] : null,
     }),
   );
-  return { url, engine, broker, controls };
+  return { url, engine, broker, controls, lines };
 }
 
 async function json(url: string): Promise<Record<string, unknown>> {
@@ -53,8 +56,8 @@ async function json(url: string): Promise<Record<string, unknown>> {
 }
 
 describe("the console's API over an execution service", () => {
-  it("streams an execution's placed and filled rows as server-sent events, and lists them newest first", async () => {
-    const { url, engine } = await consoleOn({ lag: false });
+  it("streams an execution's placed and filled rows as server-sent events (beside the terminal's lines), and lists them newest first", async () => {
+    const { url, engine, lines } = await consoleOn({ lag: false });
     const controller = new AbortController();
     const stream = await fetch(`${url}/api/events`, { signal: controller.signal });
     expect(stream.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
@@ -70,6 +73,7 @@ describe("the console's API over an execution service", () => {
       received += value;
     }
     controller.abort();
+    expect(lines).toEqual(["placed", "filled"]);
     const frames = received.split("\n\n").filter((frame) => frame.startsWith("event: execution"));
     expect(frames.map((frame) => JSON.parse(frame.split("data: ")[1] ?? "").state)).toEqual([
       "placed",

@@ -30,7 +30,8 @@ import type {
   NewExecution,
   SignalRecord,
 } from "../journal/execution-journal.js";
-import type { EngineMetrics } from "../observability/metrics.js";
+import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
@@ -89,11 +90,13 @@ export interface ExecutionServiceOptions {
   };
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
-  /** Told every result once it is out (the console); see `ResultPublisherOptions.onResult`. */
-  onResult?(result: PublishedResult): void;
+  /** Told every result once it is out (the console); see `ResultPublisherOptions.onPublished`. */
+  onPublished?(result: PublishedResult): void;
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** A signal as intake hands it over: decoded, decided, with where it was read. */
@@ -175,6 +178,11 @@ export class ExecutionService {
     const open: Record<string, number> = {};
     for (const [namespace, follower] of this.#followers) open[namespace] = follower.size;
     return open;
+  }
+
+  /** What each namespace's follower follows now (for `engine_open_orders`). */
+  followed(): FollowedOrders[] {
+    return [...this.#followers.values()].map((follower) => follower.census());
   }
 
   /** Resolves once every live submission queued so far was answered or timed out. */

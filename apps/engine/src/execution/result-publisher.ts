@@ -10,6 +10,7 @@ import {
 import { retryWhileRetryable } from "../errors/retry.js";
 import type { ExecutionJournal, JournaledEvent } from "../journal/execution-journal.js";
 import type { EngineMetrics } from "../observability/metrics.js";
+import type { ResultLine, ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import { resultEvent } from "./result-events.js";
 import type { TrackedExecution } from "./tracked-execution.js";
@@ -21,8 +22,10 @@ export interface ResultPublisherOptions {
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
-  /** Told every result once it is out (the console's recent activity); must not throw. */
-  onResult?(result: PublishedResult): void;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
+  /** Told every result once it is out, however results are logged (the console's recent activity). */
+  onPublished?(result: PublishedResult): void;
 }
 
 /**
@@ -101,10 +104,12 @@ export class ResultPublisher {
 
   /** Counts and logs a result once it is out (and the time to its execution's first result). */
   report(execution: TrackedExecution, journaled: JournaledEvent): void {
+    let latencyMs: number | null = null;
     if (execution.receivedAt !== null) {
+      latencyMs = performance.now() - execution.receivedAt;
       this.#o.metrics.executionSeconds.observe(
         { namespace: execution.namespace },
-        (performance.now() - execution.receivedAt) / 1000,
+        latencyMs / 1000,
       );
       execution.receivedAt = null;
     }
@@ -112,6 +117,19 @@ export class ResultPublisher {
     const outcome = OUTCOME_OF[journaled.event.type] ?? journaled.event.type;
     const errorCode = outcome === "failed" ? String(data.error_code ?? "") : "";
     this.#o.metrics.results.inc({ namespace: execution.namespace, outcome, error_code: errorCode });
+    try {
+      this.#o.onPublished?.(published(execution, journaled));
+    } catch (error) {
+      // What watches results must never stop an execution.
+      this.#o.logger.error({ err: errorMessage(error) }, "a result observer failed");
+    }
+    if (
+      this.#o.onResult &&
+      (outcome === "placed" || outcome === "filled" || outcome === "failed")
+    ) {
+      this.#o.onResult(resultLine(execution, journaled, outcome, latencyMs));
+      return;
+    }
     const fields = {
       ...execution.context(),
       outcome,
@@ -123,12 +141,6 @@ export class ResultPublisher {
     };
     if (outcome === "failed") this.#o.logger.warn(fields, `order ${outcome}`);
     else this.#o.logger.info(fields, `order ${outcome}`);
-    try {
-      this.#o.onResult?.(published(execution, journaled));
-    } catch (error) {
-      // What watches results must never stop an execution.
-      this.#o.logger.error({ err: errorMessage(error) }, "a result observer failed");
-    }
   }
 
   /** Something a broker should never do: logged at error level and counted. */
@@ -202,5 +214,33 @@ function published(execution: TrackedExecution, journaled: JournaledEvent): Publ
     ts: String(journaled.event.ts),
     data: journaled.event.data as Record<string, unknown>,
     latencyMs: execution.readAt === null ? null : performance.now() - execution.readAt,
+  };
+}
+
+/** The terminal's view of a result event (`data` as `emittedResult` builds it). */
+function resultLine(
+  execution: TrackedExecution,
+  journaled: JournaledEvent,
+  outcome: ResultLine["outcome"],
+  latencyMs: number | null,
+): ResultLine {
+  const data = journaled.event.data as Record<string, unknown>;
+  const original = execution.signal.data.original_signal;
+  const number = (value: unknown) => (typeof value === "number" ? value : null);
+  const { symbol } = execution.context();
+  return {
+    ts: String(journaled.event.ts),
+    namespace: execution.namespace,
+    side: original.signal_type,
+    quantity: number(data.quantity) ?? execution.signal.data.validated_quantity,
+    instrumentToken: original.instrument_token,
+    symbol: symbol ?? null,
+    price: number(outcome === "filled" ? data.fill_price : data.price),
+    fees: outcome === "filled" ? number(data.fees) : null,
+    strategyId: original.strategy_id,
+    outcome,
+    errorCode: outcome === "failed" ? String(data.error_code ?? "") : null,
+    errorMessage: outcome === "failed" ? String(data.error_message ?? "") : null,
+    latencyMs,
   };
 }

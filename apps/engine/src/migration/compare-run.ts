@@ -73,21 +73,7 @@ export async function runComparison(
     request.namespaces.length > 0
       ? [...request.namespaces]
       : await discoverNamespaces(kafka, [request.oldPrefix, request.newPrefix]);
-  const sides: { side: EngineSide; prefix: string }[] =
-    request.oldPrefix === request.newPrefix
-      ? [{ side: "old", prefix: request.oldPrefix }]
-      : [
-          { side: "old", prefix: request.oldPrefix },
-          { side: "new", prefix: request.newPrefix },
-        ];
-  const topicSide = new Map<string, { side: EngineSide; namespace: string }>();
-  for (const { side, prefix } of sides) {
-    for (const namespace of namespaces) {
-      for (const kind of RESULT_KINDS) {
-        topicSide.set(`${prefix}${namespace}.orders.${kind}`, { side, namespace });
-      }
-    }
-  }
+  const topicSide = resultTopics(request, namespaces);
   const [signalRead, resultRead] = await Promise.all([
     readTopicWindow(kafka, [request.signalsTopic], request.window),
     readTopicWindow(kafka, [...topicSide.keys()], {
@@ -100,15 +86,7 @@ export async function runComparison(
     const signal = record.value ? decodeSignal(record.value) : null;
     if (signal) signals.push(signal);
   }
-  const results: ResultRecord[] = [];
-  const undecodable = { old: 0, new: 0 };
-  for (const record of resultRead.records) {
-    const where = topicSide.get(record.topic);
-    if (!where) continue;
-    const result = record.value ? decodeResult(record.value, where.side, where.namespace) : null;
-    if (result) results.push(result);
-    else undecodable[where.side] += 1;
-  }
+  const { results, undecodable } = decodeResults(resultRead.records, topicSide);
   const { report, samples } = compareEngines({
     window: {
       from: new Date(request.window.fromMs).toISOString(),
@@ -120,4 +98,43 @@ export async function runComparison(
     ...(request.tolerances ? { tolerances: request.tolerances } : {}),
   });
   return { report, samples, missingTopics: [...signalRead.missing, ...resultRead.missing] };
+}
+
+type TopicSides = Map<string, { side: EngineSide; namespace: string }>;
+
+/** Every result topic of both engines, with the side and namespace it belongs to. */
+function resultTopics(request: CompareRequest, namespaces: readonly string[]): TopicSides {
+  const sides: { side: EngineSide; prefix: string }[] =
+    request.oldPrefix === request.newPrefix
+      ? [{ side: "old", prefix: request.oldPrefix }]
+      : [
+          { side: "old", prefix: request.oldPrefix },
+          { side: "new", prefix: request.newPrefix },
+        ];
+  const topicSide: TopicSides = new Map();
+  for (const { side, prefix } of sides) {
+    for (const namespace of namespaces) {
+      for (const kind of RESULT_KINDS) {
+        topicSide.set(`${prefix}${namespace}.orders.${kind}`, { side, namespace });
+      }
+    }
+  }
+  return topicSide;
+}
+
+/** The results read, decoded per side; what did not decode is counted per side. */
+function decodeResults(
+  records: Awaited<ReturnType<typeof readTopicWindow>>["records"],
+  topicSide: TopicSides,
+): { results: ResultRecord[]; undecodable: Record<EngineSide, number> } {
+  const results: ResultRecord[] = [];
+  const undecodable = { old: 0, new: 0 };
+  for (const record of records) {
+    const where = topicSide.get(record.topic);
+    if (!where) continue;
+    const result = record.value ? decodeResult(record.value, where.side, where.namespace) : null;
+    if (result) results.push(result);
+    else undecodable[where.side] += 1;
+  }
+  return { results, undecodable };
 }

@@ -63,32 +63,36 @@ export class DivergenceMetrics {
     }
     const touched = new Set<string>();
     for (const finding of round.findings) {
-      const namespace = finding.namespace;
-      if (!this.#differences.has(namespace)) {
-        // Every kind's series exists from a namespace's first pair: alerts see 0, not nothing.
-        for (const kind of DIVERGENCE_KINDS) this.divergences.inc({ namespace, kind }, 0);
-        this.#differences.set(namespace, []);
-      }
-      this.pairs.inc({ namespace });
-      for (const kind of finding.kinds) this.divergences.inc({ namespace, kind });
-      const { old, new: neu } = finding.latencyMs;
-      if (old !== null) this.latency.observe({ engine: "old", namespace }, old / 1000);
-      if (neu !== null) this.latency.observe({ engine: "new", namespace }, neu / 1000);
-      if (old !== null && neu !== null) {
-        const kept = this.#differences.get(namespace) ?? [];
-        kept.push(neu - old);
-        if (kept.length > DIFFERENCES_KEPT) kept.splice(0, kept.length - DIFFERENCES_KEPT);
-        this.#differences.set(namespace, kept);
-        touched.add(namespace);
-      }
+      if (this.#recordFinding(finding)) touched.add(finding.namespace);
     }
-    for (const namespace of touched) {
-      const ms = distributionOf(this.#differences.get(namespace) ?? []);
-      if (ms.p50 !== null)
-        this.latencyDifference.set({ namespace, quantile: "0.5" }, ms.p50 / 1000);
-      if (ms.p99 !== null)
-        this.latencyDifference.set({ namespace, quantile: "0.99" }, ms.p99 / 1000);
+    for (const namespace of touched) this.#publishDifferences(namespace);
+  }
+
+  /** Counts one pair; whether it added a latency difference (both engines answered). */
+  #recordFinding(finding: SettledRound["findings"][number]): boolean {
+    const namespace = finding.namespace;
+    if (!this.#differences.has(namespace)) {
+      // Every kind's series exists from a namespace's first pair: alerts see 0, not nothing.
+      for (const kind of DIVERGENCE_KINDS) this.divergences.inc({ namespace, kind }, 0);
+      this.#differences.set(namespace, []);
     }
+    this.pairs.inc({ namespace });
+    for (const kind of finding.kinds) this.divergences.inc({ namespace, kind });
+    const { old, new: neu } = finding.latencyMs;
+    if (old !== null) this.latency.observe({ engine: "old", namespace }, old / 1000);
+    if (neu !== null) this.latency.observe({ engine: "new", namespace }, neu / 1000);
+    if (old === null || neu === null) return false;
+    const kept = this.#differences.get(namespace) ?? [];
+    kept.push(neu - old);
+    if (kept.length > DIFFERENCES_KEPT) kept.splice(0, kept.length - DIFFERENCES_KEPT);
+    this.#differences.set(namespace, kept);
+    return true;
+  }
+
+  #publishDifferences(namespace: string): void {
+    const ms = distributionOf(this.#differences.get(namespace) ?? []);
+    if (ms.p50 !== null) this.latencyDifference.set({ namespace, quantile: "0.5" }, ms.p50 / 1000);
+    if (ms.p99 !== null) this.latencyDifference.set({ namespace, quantile: "0.99" }, ms.p99 / 1000);
   }
 
   render(): Promise<string> {

@@ -87,40 +87,50 @@ function latency(pair: ResultPair, results: readonly ResultRecord[]): number | n
 
 /** Evaluates one pair: the outcomes, what diverges, and the figures. Pure. */
 export function findingOf(pair: ResultPair, tolerances: FindingTolerances = {}): PairFinding {
-  const priceTolerance = tolerances.priceBps ?? 0.01;
-  const feeTolerance = tolerances.fee ?? 0.01;
   const old = pair.old.length > 0 ? outcomeOf(pair.old) : null;
   const neu = pair.new.length > 0 ? outcomeOf(pair.new) : null;
   const kinds: DivergenceKind[] = [];
-  let priceBps: number | null = null;
-  let feeDiff: number | null = null;
   if (!old) kinds.push("only_new");
   if (!neu) kinds.push("only_old");
   if (old && old.finals > 1) kinds.push("duplicate_old");
   if (neu && neu.finals > 1) kinds.push("duplicate_new");
-  if (old && neu) {
-    const [a, b] = [old.outcome, neu.outcome];
-    if (a.kind !== b.kind || a.errorCode !== b.errorCode) kinds.push("outcome");
-    if (a.kind === "filled" && b.kind === "filled") {
-      if (a.quantity !== b.quantity) kinds.push("quantity");
-      if (a.fillPrice !== null && b.fillPrice !== null && a.fillPrice !== 0) {
-        priceBps = ((b.fillPrice - a.fillPrice) / a.fillPrice) * 10_000;
-        if (Math.abs(priceBps) > priceTolerance) kinds.push("fill_price");
-      }
-      if (a.fees !== null && b.fees !== null) {
-        feeDiff = b.fees - a.fees;
-        if (Math.abs(feeDiff) > feeTolerance) kinds.push("fee");
-      }
-    }
-  }
+  const compared =
+    old && neu ? compareOutcomes(old.outcome, neu.outcome, tolerances) : NOTHING_COMPARED;
   return {
     signalId: pair.signalId,
     namespace: pair.namespace,
     old: old?.outcome ?? null,
     new: neu?.outcome ?? null,
-    kinds,
-    priceBps,
-    feeDiff,
+    kinds: [...kinds, ...compared.kinds],
+    priceBps: compared.priceBps,
+    feeDiff: compared.feeDiff,
     latencyMs: { old: latency(pair, pair.old), new: latency(pair, pair.new) },
   };
+}
+
+interface Comparison {
+  kinds: DivergenceKind[];
+  priceBps: number | null;
+  feeDiff: number | null;
+}
+
+const NOTHING_COMPARED: Comparison = { kinds: [], priceBps: null, feeDiff: null };
+
+/** What differs between the old engine's outcome `a` and the new one's `b`, within tolerances. */
+function compareOutcomes(a: Outcome, b: Outcome, tolerances: FindingTolerances): Comparison {
+  const kinds: DivergenceKind[] = [];
+  if (a.kind !== b.kind || a.errorCode !== b.errorCode) kinds.push("outcome");
+  if (a.kind !== "filled" || b.kind !== "filled") return { kinds, priceBps: null, feeDiff: null };
+  if (a.quantity !== b.quantity) kinds.push("quantity");
+  let priceBps: number | null = null;
+  let feeDiff: number | null = null;
+  if (a.fillPrice !== null && b.fillPrice !== null && a.fillPrice !== 0) {
+    priceBps = ((b.fillPrice - a.fillPrice) / a.fillPrice) * 10_000;
+    if (Math.abs(priceBps) > (tolerances.priceBps ?? 0.01)) kinds.push("fill_price");
+  }
+  if (a.fees !== null && b.fees !== null) {
+    feeDiff = b.fees - a.fees;
+    if (Math.abs(feeDiff) > (tolerances.fee ?? 0.01)) kinds.push("fee");
+  }
+  return { kinds, priceBps, feeDiff };
 }

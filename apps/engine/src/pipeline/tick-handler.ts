@@ -20,26 +20,32 @@ export function tickSubscription(deps: TickHandlerDeps): Subscription {
   return {
     topic: deps.topic,
     async handle(batch: InboundBatch): Promise<void> {
-      let applied = 0;
-      let dead: OutboundMessage[] | undefined;
-      // The age of a tick without a timestamp of its own counts from its record's, else from now.
-      const readAt = deps.clock.now();
-      for (const message of batch.messages) {
-        const decoded = message.value ? decodeMarketTick(message.value) : null;
-        if (decoded?.ok) {
-          deps.prices.set(decoded.value, message.timestamp ?? readAt);
-          applied += 1;
-        } else {
-          const reason = decoded ? decoded.error.message : "empty message";
-          dead = dead ?? [];
-          dead.push(deadLetter(message, reason, deps.dlqTopic, deps.clock, deps.maxMessageBytes));
-        }
-      }
-      deps.metrics.ticks.inc(applied);
+      const dead = applyTicks(deps, batch);
       if (dead) {
         await deps.publish(dead);
         deps.metrics.deadLetters.inc({ topic: batch.topic }, dead.length);
       }
     },
   };
+}
+
+/** Applies the batch's ticks; returns the dead letters of those that did not decode, if any. */
+function applyTicks(deps: TickHandlerDeps, batch: InboundBatch): OutboundMessage[] | undefined {
+  let applied = 0;
+  let dead: OutboundMessage[] | undefined;
+  // The age of a tick without a timestamp of its own counts from its record's, else from now.
+  const readAt = deps.clock.now();
+  for (const message of batch.messages) {
+    const decoded = message.value ? decodeMarketTick(message.value) : null;
+    if (decoded?.ok) {
+      deps.prices.set(decoded.value, message.timestamp ?? readAt);
+      applied += 1;
+    } else {
+      const reason = decoded ? decoded.error.message : "empty message";
+      dead = dead ?? [];
+      dead.push(deadLetter(message, reason, deps.dlqTopic, deps.clock, deps.maxMessageBytes));
+    }
+  }
+  deps.metrics.ticks.inc(applied);
+  return dead;
 }

@@ -92,6 +92,8 @@ export interface ServiceOptions {
   /** The order budget shared by instances (default none). */
   orderBudget?: ExecutionServiceOptions["orderBudget"];
   /** Told every result once it is out (the console's feed). */
+  onPublished?: ExecutionServiceOptions["onPublished"];
+  /** Told every result instead of logging it (the terminal's lines). */
   onResult?: ExecutionServiceOptions["onResult"];
 }
 
@@ -170,6 +172,7 @@ export async function startService(
     adoptIntervalMs: 200,
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.orderBudget ? { orderBudget: options.orderBudget } : {}),
+    ...(options.onPublished ? { onPublished: options.onPublished } : {}),
     ...(options.onResult ? { onResult: options.onResult } : {}),
     clock,
     logger: silentLogger,

@@ -415,8 +415,7 @@ export class KafkaTransport implements MessageTransport {
   }
 
   async #handle(subscription: Subscription, payload: EachBatchPayload, commit: boolean) {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } =
-      payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     if (batch.isEmpty()) return;
     const isActive = () => isRunning() && !isStale();
     // Membership is kept by heartbeats, which kafkajs sends between batches only: a long batch
@@ -446,52 +445,66 @@ export class KafkaTransport implements MessageTransport {
         heartbeat,
         isActive,
       });
-      try {
-        await subscription.handle(inbound(messages));
-      } catch (error) {
-        // Left unresolved and uncommitted: the batch is fetched again.
-        if (error instanceof BatchAbandonedError) return;
-        if (isBusTrouble(error)) throw retryable(error);
-        if (isEngineBroken(error)) throw fatal(error);
-        const done = await this.#oneByOne(
-          subscription,
-          messages,
-          inbound,
-          resolveOffset,
-          error,
-        ).catch((failure: unknown) => {
-          throw isBusTrouble(failure) ? retryable(failure) : fatal(failure);
-        });
-        if (!done) return;
-      }
+      if (!(await this.#handleBatch(subscription, messages, inbound, resolveOffset))) return;
     } finally {
       clearInterval(beating);
     }
     const last = batch.lastOffset();
     resolveOffset(last);
-    if (commit) {
-      // Not `consumer.commitOffsets`: once the consumer is stopping it silently skips the commit,
-      // and the batch that `stop()` waits for would be redelivered (or, on a partition without a
-      // committed offset, later messages skipped). The batch's own commit goes through while the
-      // consumer is still in the group.
-      const committed = commitOffsetsIfNecessary({
-        topics: [
-          {
-            topic: batch.topic,
-            partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
-          },
-        ],
-      });
-      // The results are out and journaled, so the commit only spares a restart some republishing:
-      // while running, the next fetch does not wait for it (a commit that fails is covered by the
-      // next one, or by the journal on redelivery). Stopping, it is awaited before leaving.
-      if (isActive()) this.#trackCommit(committed);
-      else await committed;
-    }
+    if (commit) await this.#commit(batch.topic, batch.partition, last, payload, isActive);
     this.#o.metrics.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Number(batch.offsetLag()),
     );
+  }
+
+  /**
+   * Hands the batch to the subscription, then, when that fails for another reason than the
+   * broker, its messages one at a time. Resolves false when the batch is abandoned (left
+   * unresolved and uncommitted: it is fetched again).
+   * @throws a retryable error on broker trouble, a fatal one when the engine is broken
+   */
+  async #handleBatch(
+    subscription: Subscription,
+    messages: InboundMessage[],
+    inbound: (list: InboundMessage[]) => InboundBatch,
+    resolveOffset: (offset: string) => void,
+  ): Promise<boolean> {
+    try {
+      await subscription.handle(inbound(messages));
+      return true;
+    } catch (error) {
+      if (error instanceof BatchAbandonedError) return false;
+      if (isBusTrouble(error)) throw retryable(error);
+      if (isEngineBroken(error)) throw fatal(error);
+      return this.#oneByOne(subscription, messages, inbound, resolveOffset, error).catch(
+        (failure: unknown) => {
+          throw isBusTrouble(failure) ? retryable(failure) : fatal(failure);
+        },
+      );
+    }
+  }
+
+  /** Commits the offset after `last` on the batch's partition. */
+  async #commit(
+    topic: string,
+    partition: number,
+    last: string,
+    { commitOffsetsIfNecessary }: EachBatchPayload,
+    isActive: () => boolean,
+  ): Promise<void> {
+    // Not `consumer.commitOffsets`: once the consumer is stopping it silently skips the commit,
+    // and the batch that `stop()` waits for would be redelivered (or, on a partition without a
+    // committed offset, later messages skipped). The batch's own commit goes through while the
+    // consumer is still in the group.
+    const committed = commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+    });
+    // The results are out and journaled, so the commit only spares a restart some republishing:
+    // while running, the next fetch does not wait for it (a commit that fails is covered by the
+    // next one, or by the journal on redelivery). Stopping, it is awaited before leaving.
+    if (isActive()) this.#trackCommit(committed);
+    else await committed;
   }
 
   #heartbeatMs(): number {
@@ -517,27 +530,38 @@ export class KafkaTransport implements MessageTransport {
       "a batch failed: handling its messages one at a time",
     );
     for (const message of messages) {
-      for (let attempt = 1; ; attempt += 1) {
-        const single = inbound([message]);
-        try {
-          await subscription.handle(single);
-          break;
-        } catch (error) {
-          if (error instanceof BatchAbandonedError) return false;
-          if (isBusTrouble(error)) throw retryable(error);
-          if (isEngineBroken(error)) throw error;
-          if (attempt < MESSAGE_ATTEMPTS) {
-            await sleep(MESSAGE_RETRY_MS * attempt);
-            if (!single.isActive()) return false;
-            continue;
-          }
-          await this.#setAside(message, error);
-          break;
-        }
-      }
+      if (!(await this.#handleOne(subscription, message, inbound))) return false;
       resolveOffset(message.offset);
     }
     return true;
+  }
+
+  /**
+   * One message, tried up to MESSAGE_ATTEMPTS times, then dead-lettered. Resolves false when the
+   * batch is abandoned.
+   * @throws a retryable error on broker trouble; the engine's own breakage as it is
+   */
+  async #handleOne(
+    subscription: Subscription,
+    message: InboundMessage,
+    inbound: (list: InboundMessage[]) => InboundBatch,
+  ): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      const single = inbound([message]);
+      try {
+        await subscription.handle(single);
+        return true;
+      } catch (error) {
+        if (error instanceof BatchAbandonedError) return false;
+        throwUnlessMessageFault(error);
+        if (attempt >= MESSAGE_ATTEMPTS) {
+          await this.#setAside(message, error);
+          return true;
+        }
+        await sleep(MESSAGE_RETRY_MS * attempt);
+        if (!single.isActive()) return false;
+      }
+    }
   }
 
   /** Dead-letters a message no handler could take, with why. */
@@ -604,6 +628,15 @@ function retryable(error: unknown): Error {
   if (error instanceof KafkaJSError && error.retriable) return error;
   const cause = error instanceof Error ? error : new Error(String(error));
   return Object.assign(new KafkaJSError(cause, { retriable: true }), { cause });
+}
+
+/**
+ * Throws what the message is not to blame for: the broker's trouble (retryable) and the engine's
+ * own breakage (as it is); returns for a failure that may be the message's.
+ */
+function throwUnlessMessageFault(error: unknown): void {
+  if (isBusTrouble(error)) throw retryable(error);
+  if (isEngineBroken(error)) throw error;
 }
 
 /** Stops the consumer for good (kafkajs does not restart it): `onFatal` hears of it. */

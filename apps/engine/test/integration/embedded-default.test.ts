@@ -67,7 +67,14 @@ describe("the README's run command on its embedded default", () => {
     for (const fill of fills) {
       expect(fill).toMatchObject({ outcome: "filled", strategy_id: "demo_random_walk" });
       expect(typeof fill.fill_price).toBe("number");
+      // The demo's instruments by name, not only by token.
+      expect(fill.symbol).toEqual(expect.stringMatching(/^(RELIANCE|INFY|TCS|HDFCBANK|SBIN)$/));
     }
+    // Not a terminal: every line on stdout is a JSON log record, none a terminal result line.
+    const printed = engine.stdout.split("\n").filter((line) => line.trim() !== "");
+    expect(printed.length).toBeGreaterThan(3);
+    expect(printed.filter((line) => !line.startsWith("{"))).toEqual([]);
+    expect(engine.logLines()).toHaveLength(printed.length - (engine.stdout.endsWith("\n") ? 0 : 1));
 
     const metrics = await engine.http("/metrics");
     expect(metrics.status).toBe(200);

@@ -68,54 +68,69 @@ export function checkPreTrade(
   order: PreTradeOrder,
   usage: PreTradeUsage,
 ): PreTradeVerdict {
-  const refuse = (rule: PreTradeRule, message: string): PreTradeVerdict => ({
-    kind: "refuse",
-    rule,
-    message: `pre-trade limit ${rule}: ${message}`,
-  });
   const reference = order.lastPrice ?? order.price;
   const notional = reference === null ? null : order.quantity * reference;
+  const refused = orderRefusal(limits, order, notional) ?? usageRefusal(limits, usage, notional);
+  if (refused === null) return { kind: "pass", notional };
+  const [rule, message] = refused;
+  return { kind: "refuse", rule, message: `pre-trade limit ${rule}: ${message}` };
+}
+
+type Refusal = [rule: PreTradeRule, message: string] | null;
+
+/** The per-order rules: quantity, notional, price collar. */
+function orderRefusal(
+  limits: PreTradeLimits,
+  order: PreTradeOrder,
+  notional: number | null,
+): Refusal {
   if (limits.maxOrderQuantity > 0 && order.quantity > limits.maxOrderQuantity) {
-    return refuse(
-      "max_order_quantity",
-      `quantity ${order.quantity} over ${limits.maxOrderQuantity}`,
-    );
+    return ["max_order_quantity", `quantity ${order.quantity} over ${limits.maxOrderQuantity}`];
   }
   if (limits.maxOrderNotional > 0) {
-    if (notional === null) return refuse("max_order_notional", "no price to value the order at");
+    if (notional === null) return ["max_order_notional", "no price to value the order at"];
     if (notional > limits.maxOrderNotional) {
-      return refuse("max_order_notional", `notional ${notional} over ${limits.maxOrderNotional}`);
+      return ["max_order_notional", `notional ${notional} over ${limits.maxOrderNotional}`];
     }
   }
   if (limits.priceCollarPct > 0 && order.price !== null && order.lastPrice !== null) {
     const distance = (Math.abs(order.price - order.lastPrice) / order.lastPrice) * 100;
     if (distance > limits.priceCollarPct) {
-      return refuse(
+      return [
         "price_collar_pct",
         `price ${order.price} is ${distance.toFixed(2)} % from the last price ${order.lastPrice}, over ${limits.priceCollarPct} %`,
-      );
+      ];
     }
   }
+  return null;
+}
+
+/** The rules on what the strategy already did on the namespace: orders a minute and a day, notional a day. */
+function usageRefusal(
+  limits: PreTradeLimits,
+  usage: PreTradeUsage,
+  notional: number | null,
+): Refusal {
   if (limits.maxOrdersPerMinute > 0 && usage.ordersLastMinute + 1 > limits.maxOrdersPerMinute) {
-    return refuse(
+    return [
       "max_orders_per_minute",
       `${usage.ordersLastMinute} orders in the last minute, at most ${limits.maxOrdersPerMinute}`,
-    );
+    ];
   }
   if (limits.maxOrdersPerDay > 0 && usage.ordersToday + 1 > limits.maxOrdersPerDay) {
-    return refuse(
+    return [
       "max_orders_per_day",
       `${usage.ordersToday} orders today, at most ${limits.maxOrdersPerDay}`,
-    );
+    ];
   }
   if (limits.maxDailyNotional > 0) {
-    if (notional === null) return refuse("max_daily_notional", "no price to value the order at");
+    if (notional === null) return ["max_daily_notional", "no price to value the order at"];
     if (usage.notionalToday + notional > limits.maxDailyNotional) {
-      return refuse(
+      return [
         "max_daily_notional",
         `${usage.notionalToday} traded today plus ${notional} is over ${limits.maxDailyNotional}`,
-      );
+      ];
     }
   }
-  return { kind: "pass", notional };
+  return null;
 }

@@ -42,6 +42,11 @@ export function decodeMarketTickParsed(raw: string | Uint8Array): DecodeResult<M
   }
   const data = envelope.data as Record<string, unknown> | null | undefined;
   if (typeof data !== "object" || data === null) return invalid("data", "expected an object");
+  return quoteOf(data);
+}
+
+/** The checks of MarketTickSchema on `data`, and the quote it gives. */
+function quoteOf(data: Record<string, unknown>): DecodeResult<MarketQuote> {
   const token = data.instrument_token;
   // Safe integers only, as zod's `.int()` in MarketTickSchema: a token beyond 2^53 is not exact.
   if (typeof token !== "number" || !Number.isSafeInteger(token) || token <= 0) {

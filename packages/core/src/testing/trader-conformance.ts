@@ -3,7 +3,6 @@ import type { MarketQuote } from "../events/market-tick-decoder.js";
 import { clientOrderId } from "../orders/client-order-id.js";
 import {
   FINAL_BROKER_STATUSES,
-  type OrderQuery,
   type OrderRef,
   OrderStatusReportSchema,
 } from "../orders/order-status-report.js";
@@ -91,12 +90,9 @@ export function describeTraderConformance(options: TraderConformanceOptions): vo
   }
 
   /** Asks until the answer satisfies `done`, or fails with the last answer. */
-  async function until(
-    ask: () => Promise<OrderQuery>,
-    done: (query: OrderQuery) => boolean,
-  ): Promise<OrderQuery> {
+  async function until<T>(ask: () => Promise<T>, done: (answer: T) => boolean): Promise<T> {
     const deadline = Date.now() + settleMs;
-    let last: OrderQuery = await ask();
+    let last = await ask();
     while (!done(last) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       last = await ask();
@@ -270,19 +266,23 @@ export function describeTraderConformance(options: TraderConformanceOptions): vo
         clientOrderId: clientOrderId("conformance-stranger", options.namespace),
         orderId: null,
       };
-      const deadline = Date.now() + settleMs;
-      for (;;) {
-        const batch = await ops.orderStatusReports([...refs, stranger]);
-        expect(batch.kind).toBe("ok");
-        if (batch.kind !== "ok") return;
-        const seen = new Set(batch.reports.map((report) => report.clientOrderId));
-        expect(seen.has(stranger.clientOrderId)).toBe(false);
-        if (refs.every((ref) => seen.has(ref.clientOrderId))) {
-          for (const report of batch.reports) OrderStatusReportSchema.parse(report);
-          return;
-        }
-        expect(Date.now(), "every submitted order reported").toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const reports = ops.orderStatusReports;
+      const batch = await until(
+        () => reports([...refs, stranger]),
+        (answer) => {
+          expect(answer.kind).toBe("ok");
+          const seen = new Set(
+            answer.kind === "ok" ? answer.reports.map((report) => report.clientOrderId) : [],
+          );
+          expect(seen.has(stranger.clientOrderId)).toBe(false);
+          return refs.every((ref) => seen.has(ref.clientOrderId));
+        },
+      );
+      expect(batch.kind === "ok" && batch.reports.length, "every submitted order reported").toBe(
+        refs.length,
+      );
+      if (batch.kind === "ok") {
+        for (const report of batch.reports) OrderStatusReportSchema.parse(report);
       }
     });
 

@@ -102,6 +102,28 @@ export function validateOrder(
   }
 }
 
+/** The limit and trigger prices, each required where the order type or variety needs it. */
+function prices(variety: Variety, order_type: OrderRequest["order_type"], fields: Fields) {
+  const price = nonNegativeNumber(present(fields, "price"), "price");
+  const trigger_price = nonNegativeNumber(present(fields, "trigger_price"), "trigger_price");
+  if ((order_type === "LIMIT" || order_type === "SL") && price <= 0) {
+    throw new Invalid(MESSAGES.priceRequired);
+  }
+  const needsTrigger = order_type === "SL" || order_type === "SL-M" || variety === "co";
+  if (needsTrigger && trigger_price <= 0) throw new Invalid(MESSAGES.triggerRequired);
+  return { price, trigger_price, needsTrigger };
+}
+
+/** The fields only some varieties have: an iceberg's legs, an auction's number. */
+function checkVarietyFields(variety: Variety, fields: Fields): void {
+  if (variety === "iceberg") {
+    const legs = nonNegativeInt(required(fields, "iceberg_legs"), "iceberg_legs");
+    if (legs < 2 || legs > 10) throw new Invalid(MESSAGES.invalid("iceberg_legs"));
+    nonNegativeInt(required(fields, "iceberg_quantity"), "iceberg_quantity");
+  }
+  if (variety === "auction") required(fields, "auction_number");
+}
+
 function parse(variety: Variety, fields: Fields, instruments: InstrumentTable): OrderRequest {
   const exchange = required(fields, "exchange");
   const tradingsymbol = required(fields, "tradingsymbol");
@@ -121,13 +143,7 @@ function parse(variety: Variety, fields: Fields, instruments: InstrumentTable): 
   if (quantity % instrument.lot_size !== 0)
     throw new Invalid(MESSAGES.lotSize(instrument.lot_size));
 
-  const price = nonNegativeNumber(present(fields, "price"), "price");
-  const trigger_price = nonNegativeNumber(present(fields, "trigger_price"), "trigger_price");
-  if ((order_type === "LIMIT" || order_type === "SL") && price <= 0) {
-    throw new Invalid(MESSAGES.priceRequired);
-  }
-  const needsTrigger = order_type === "SL" || order_type === "SL-M" || variety === "co";
-  if (needsTrigger && trigger_price <= 0) throw new Invalid(MESSAGES.triggerRequired);
+  const { price, trigger_price, needsTrigger } = prices(variety, order_type, fields);
 
   const protection = marketProtection(present(fields, "market_protection"), order_type);
 
@@ -138,13 +154,7 @@ function parse(variety: Variety, fields: Fields, instruments: InstrumentTable): 
     "disclosed_quantity",
   );
   if (disclosed_quantity > quantity) throw new Invalid(MESSAGES.invalid("disclosed_quantity"));
-
-  if (variety === "iceberg") {
-    const legs = nonNegativeInt(required(fields, "iceberg_legs"), "iceberg_legs");
-    if (legs < 2 || legs > 10) throw new Invalid(MESSAGES.invalid("iceberg_legs"));
-    nonNegativeInt(required(fields, "iceberg_quantity"), "iceberg_quantity");
-  }
-  if (variety === "auction") required(fields, "auction_number");
+  checkVarietyFields(variety, fields);
 
   return {
     variety,

@@ -50,12 +50,24 @@ export function classifyAnswer(error: SdkError | null, response?: SdkResponse): 
       reason: `no answer from Upstox (${error.code ?? error.message ?? "network error"})`,
     };
   }
-  const parsed = ErrorEnvelope.safeParse(body);
-  const first = parsed.success ? parsed.data.errors[0] : undefined;
-  const code = first?.errorCode ?? first?.error_code ?? null;
-  const message = `${code ?? `HTTP ${status}`}: ${first?.message ?? error.message ?? "no message"}`;
+  const { code, message } = describeError(status, body, error);
   if (status === 401) return { kind: "token", message };
   if (status === 429) return { kind: "rate_limited", message };
   if (status >= 500) return { kind: "ambiguous", reason: `Upstox answered ${message}` };
   return { kind: "refused", status, code, message };
+}
+
+/** The error code and a one-line message from Upstox's error envelope, or from the status. */
+function describeError(
+  status: number,
+  body: unknown,
+  error: SdkError,
+): { code: string | null; message: string } {
+  const parsed = ErrorEnvelope.safeParse(body);
+  const first = parsed.success ? parsed.data.errors[0] : undefined;
+  const code = first?.errorCode ?? first?.error_code ?? null;
+  return {
+    code,
+    message: `${code ?? `HTTP ${status}`}: ${first?.message ?? error.message ?? "no message"}`,
+  };
 }

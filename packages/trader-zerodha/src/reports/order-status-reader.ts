@@ -71,45 +71,15 @@ export class OrderStatusReader {
     if (refs.length === 0) return { kind: "ok", reports: [] };
     const book = await this.#o.gateway.orders();
     if (!book.ok) return { kind: "unavailable", reason: reasonOf(book.failure) };
-    const byId = new Map<string, KiteOrderState>();
-    const byTag = new Map<string, KiteOrderState[]>();
-    for (const state of book.value) {
-      byId.set(state.order_id, state);
-      for (const tag of tagsOf(state)) {
-        const list = byTag.get(tag);
-        if (list === undefined) byTag.set(tag, [state]);
-        else list.push(state);
-      }
-    }
+    const index = indexBook(book.value);
     // Every engine order of the day, followed or not: a second order for one client order id
     // (placed after its execution ended, say) must not sit at Kite unseen.
-    for (const [tag, tagged] of byTag) {
+    for (const [tag, tagged] of index.byTag) {
       if (tagged.length > 1 && isClientOrderId(tag)) this.#several(tag, tagged);
     }
-    const matched: { ref: OrderRef; state: KiteOrderState }[] = [];
-    for (const ref of refs) {
-      const tagged = byTag.get(ref.clientOrderId) ?? [];
-      const state = ref.orderId === null ? tagged[0] : byId.get(ref.orderId);
-      if (state !== undefined) matched.push({ ref, state });
-    }
-    const missing = matched.filter(
-      ({ state }) => needsFillTime(state) && this.#fillTimes.get(state.order_id) === undefined,
-    );
-    if (missing.length > 0) {
-      const trades = await this.#o.gateway.trades();
-      if (!trades.ok) {
-        return {
-          kind: "unavailable",
-          reason: `the day's trades (for fill times) could not be read: ${reasonOf(trades.failure)}`,
-        };
-      }
-      const last = lastFillTimes(trades.value);
-      for (const { state } of missing) {
-        const at = last.get(state.order_id);
-        if (at !== undefined) this.#fillTimes.remember(state.order_id, at);
-        else this.#noTrades(state.order_id);
-      }
-    }
+    const matched = matchRefs(refs, index);
+    const timed = await this.#learnFillTimes(matched.map(({ state }) => state));
+    if (timed !== null) return timed;
     const reports: OrderStatusReport[] = matched.map(({ ref, state }) =>
       orderStatusReport(
         state,
@@ -118,6 +88,33 @@ export class OrderStatusReader {
       ),
     );
     return { kind: "ok", reports };
+  }
+
+  /**
+   * Fills the cache with the fill times of the orders that ended with a fill and have none yet,
+   * from one `GET /trades`; the batch's `unavailable` answer when the trades could not be read.
+   */
+  async #learnFillTimes(
+    states: readonly KiteOrderState[],
+  ): Promise<Extract<OrderStatusBatch, { kind: "unavailable" }> | null> {
+    const missing = states.filter(
+      (state) => needsFillTime(state) && this.#fillTimes.get(state.order_id) === undefined,
+    );
+    if (missing.length === 0) return null;
+    const trades = await this.#o.gateway.trades();
+    if (!trades.ok) {
+      return {
+        kind: "unavailable",
+        reason: `the day's trades (for fill times) could not be read: ${reasonOf(trades.failure)}`,
+      };
+    }
+    const last = lastFillTimes(trades.value);
+    for (const state of missing) {
+      const at = last.get(state.order_id);
+      if (at !== undefined) this.#fillTimes.remember(state.order_id, at);
+      else this.#noTrades(state.order_id);
+    }
+    return null;
   }
 
   async #byId(
@@ -194,6 +191,39 @@ export class OrderStatusReader {
       "Kite lists no trade for an order that ended with a fill: its fill time is the order's own time",
     );
   }
+}
+
+interface BookIndex {
+  byId: Map<string, KiteOrderState>;
+  byTag: Map<string, KiteOrderState[]>;
+}
+
+/** Today's order book by Kite order id and by tag (a tag may be on several orders). */
+function indexBook(book: readonly KiteOrderState[]): BookIndex {
+  const byId = new Map<string, KiteOrderState>();
+  const byTag = new Map<string, KiteOrderState[]>();
+  for (const state of book) {
+    byId.set(state.order_id, state);
+    for (const tag of tagsOf(state)) {
+      const list = byTag.get(tag);
+      if (list === undefined) byTag.set(tag, [state]);
+      else list.push(state);
+    }
+  }
+  return { byId, byTag };
+}
+
+/** Each ref's order in the book: by Kite's id when the ref has one, else its first by tag. */
+function matchRefs(
+  refs: readonly OrderRef[],
+  { byId, byTag }: BookIndex,
+): { ref: OrderRef; state: KiteOrderState }[] {
+  const matched: { ref: OrderRef; state: KiteOrderState }[] = [];
+  for (const ref of refs) {
+    const state = ref.orderId === null ? byTag.get(ref.clientOrderId)?.[0] : byId.get(ref.orderId);
+    if (state !== undefined) matched.push({ ref, state });
+  }
+  return matched;
 }
 
 /** The tags an order carries (`tag` and `tags`), without repeats. */

@@ -52,6 +52,30 @@ function handle(state: ListenerState, req: IncomingMessage, res: ServerResponse,
     return;
   }
   const kind = routeClass(method, url.pathname);
+  const entry = logRequest(state, req, method, url, body);
+  const reply = (answer: Answer) => {
+    entry.outcome = answer.status;
+    write(res, answer, state.faults.latencyMs);
+  };
+  if (kind === null) return reply(answers.notFound());
+  const refused = refusal(state, req, kind);
+  if (refused === "reset") {
+    entry.outcome = "reset";
+    req.socket.destroy();
+    return;
+  }
+  if (refused !== null) return reply(refused);
+  if (kind === "place" && placedWithoutAnswer(state, req, entry, body, reply)) return;
+  reply(answerApi({ method, path: url.pathname, query: url.searchParams, body }, state));
+}
+
+function logRequest(
+  state: ListenerState,
+  req: IncomingMessage,
+  method: string,
+  url: URL,
+  body: unknown,
+): LoggedUpstoxRequest {
   const algo = req.headers["x-algo-name"];
   const entry: LoggedUpstoxRequest = {
     at: state.clock(),
@@ -63,40 +87,58 @@ function handle(state: ListenerState, req: IncomingMessage, res: ServerResponse,
     outcome: 200,
   };
   state.log.push(entry);
-  const reply = (answer: Answer) => {
-    entry.outcome = answer.status;
-    write(res, answer, state.faults.latencyMs);
-  };
-  if (kind === null) return reply(answers.notFound());
+  return entry;
+}
+
+/**
+ * What answers a request before the API does, in Upstox's order: the token, the rate limit, then
+ * the scripted faults; "reset" drops the connection; null lets the request through.
+ */
+function refusal(
+  state: ListenerState,
+  req: IncomingMessage,
+  kind: NonNullable<ReturnType<typeof routeClass>>,
+): Answer | "reset" | null {
   const token = state.token();
   if (token === null || req.headers.authorization !== `Bearer ${token}`) {
-    return reply(answers.badToken());
+    return answers.badToken();
   }
   const windows = kind === "read" ? state.readWindows : state.orderWindows;
-  if (!windows.admit(state.clock())) return reply(answers.rateLimited());
-  if (state.faults.take("connectionReset", kind) !== null) {
-    entry.outcome = "reset";
-    req.socket.destroy();
-    return;
-  }
-  if (state.faults.take("tooManyRequests", kind) !== null) return reply(answers.rateLimited());
+  if (!windows.admit(state.clock())) return answers.rateLimited();
+  if (state.faults.take("connectionReset", kind) !== null) return "reset";
+  if (state.faults.take("tooManyRequests", kind) !== null) return answers.rateLimited();
   const status = state.faults.take("serverError", kind);
-  if (status !== null) return reply(answers.serverError(status));
-  if (kind === "place") {
-    const afterCreate = state.faults.take("serverErrorAfterCreate", kind);
-    const silent = afterCreate === null && state.faults.take("timeoutAfterAccept", kind) !== null;
-    if (afterCreate !== null || silent) {
-      const valid = validatePlacement(body, state);
-      if (!valid.ok) return reply(valid.answer);
-      state.book.place(valid.body, valid.instrument);
-      if (afterCreate !== null) return reply(answers.serverError(afterCreate));
-      entry.outcome = "no-answer";
-      state.silent.add(req);
-      req.socket.once("close", () => state.silent.delete(req));
-      return;
-    }
+  return status === null ? null : answers.serverError(status);
+}
+
+/**
+ * The faults after creation: the order is placed, then answered with a 5xx or not at all.
+ * Returns whether one of them played (the request is answered, or left hanging, here).
+ */
+function placedWithoutAnswer(
+  state: ListenerState,
+  req: IncomingMessage,
+  entry: LoggedUpstoxRequest,
+  body: unknown,
+  reply: (answer: Answer) => void,
+): boolean {
+  const afterCreate = state.faults.take("serverErrorAfterCreate", "place");
+  const silent = afterCreate === null && state.faults.take("timeoutAfterAccept", "place") !== null;
+  if (afterCreate === null && !silent) return false;
+  const valid = validatePlacement(body, state);
+  if (!valid.ok) {
+    reply(valid.answer);
+    return true;
   }
-  reply(answerApi({ method, path: url.pathname, query: url.searchParams, body }, state));
+  state.book.place(valid.body, valid.instrument);
+  if (afterCreate !== null) {
+    reply(answers.serverError(afterCreate));
+    return true;
+  }
+  entry.outcome = "no-answer";
+  state.silent.add(req);
+  req.socket.once("close", () => state.silent.delete(req));
+  return true;
 }
 
 function write(res: ServerResponse, answer: Answer, latencyMs: number): void {

@@ -38,46 +38,52 @@ export function answerApi(request: ApiRequest, deps: RouteDeps): Answer {
   const { method, path, query } = request;
   if (method === "POST" && path === "/v3/order/place") return place(request.body, deps);
   if (method === "DELETE" && path === "/v3/order/cancel") return cancel(query, deps);
-  if (path === "/v2/order/details") {
-    const orderId = query.get("order_id");
-    const row = orderId === null ? undefined : deps.book.details(orderId);
-    return row === undefined
-      ? answers.badInput("UDAPI100010", "Order not found", "order_id")
-      : { status: 200, body: success(row) };
-  }
-  if (path === "/v2/order/history") {
-    const orderId = query.get("order_id") ?? undefined;
-    const tag = query.get("tag") ?? undefined;
-    if (orderId === undefined && tag === undefined) {
-      return answers.badInput("UDAPI100059", "Either order_id or tag is required");
-    }
-    const rows = deps.book.history({
-      ...(orderId === undefined ? {} : { orderId }),
-      ...(tag === undefined ? {} : { tag }),
-    });
-    // Upstox answers an unknown order id with an error; an unknown tag with an empty list.
-    if (rows.length === 0 && orderId !== undefined) {
-      return answers.badInput("UDAPI100010", "Order not found", "order_id");
-    }
-    return { status: 200, body: success(rows) };
-  }
+  if (path === "/v2/order/details") return details(query, deps);
+  if (path === "/v2/order/history") return history(query, deps);
   if (path === "/v2/order/retrieve-all")
     return { status: 200, body: success(deps.book.retrieveAll()) };
-  if (path === "/v2/user/profile") {
-    return {
-      status: 200,
-      body: success({
-        user_id: deps.userId,
-        user_name: "Emulated User",
-        email: "user@example.com",
-        exchanges: ["NSE", "NFO", "BSE"],
-        products: ["I", "D"],
-        order_types: ["MARKET", "LIMIT", "SL", "SL-M"],
-        is_active: true,
-      }),
-    };
-  }
+  if (path === "/v2/user/profile") return profile(deps);
   return answers.notFound();
+}
+
+function details(query: URLSearchParams, deps: RouteDeps): Answer {
+  const orderId = query.get("order_id");
+  const row = orderId === null ? undefined : deps.book.details(orderId);
+  return row === undefined
+    ? answers.badInput("UDAPI100010", "Order not found", "order_id")
+    : { status: 200, body: success(row) };
+}
+
+function history(query: URLSearchParams, deps: RouteDeps): Answer {
+  const orderId = query.get("order_id") ?? undefined;
+  const tag = query.get("tag") ?? undefined;
+  if (orderId === undefined && tag === undefined) {
+    return answers.badInput("UDAPI100059", "Either order_id or tag is required");
+  }
+  const rows = deps.book.history({
+    ...(orderId === undefined ? {} : { orderId }),
+    ...(tag === undefined ? {} : { tag }),
+  });
+  // Upstox answers an unknown order id with an error; an unknown tag with an empty list.
+  if (rows.length === 0 && orderId !== undefined) {
+    return answers.badInput("UDAPI100010", "Order not found", "order_id");
+  }
+  return { status: 200, body: success(rows) };
+}
+
+function profile(deps: RouteDeps): Answer {
+  return {
+    status: 200,
+    body: success({
+      user_id: deps.userId,
+      user_name: "Emulated User",
+      email: "user@example.com",
+      exchanges: ["NSE", "NFO", "BSE"],
+      products: ["I", "D"],
+      order_types: ["MARKET", "LIMIT", "SL", "SL-M"],
+      is_active: true,
+    }),
+  };
 }
 
 /**

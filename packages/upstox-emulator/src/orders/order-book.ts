@@ -196,29 +196,33 @@ export class UpstoxOrderBook {
 
   /** Replays the fills due by `now`. */
   #advance(entry: OrderEntry, now: number): void {
-    const steps = Math.max(entry.plan.fillSteps, 1);
     while (!entry.done && now >= entry.nextFillAt) {
       if (entry.held && entry.fillsDone >= entry.plan.holdAfterFills) return;
       const market = this.#deps.priceOf(entry.instrument);
       if (!marketable(entry.body, market)) return;
-      const at = Math.max(entry.nextFillAt, entry.placedAt);
-      entry.fillsDone += 1;
-      const target =
-        entry.fillsDone >= steps
-          ? entry.body.quantity
-          : Math.floor((entry.body.quantity * entry.fillsDone) / steps);
-      const size = target - entry.filled;
-      entry.filled += size;
-      entry.filledValue += size * (entry.body.price > 0 ? entry.body.price : market);
-      if (entry.filled >= entry.body.quantity) {
-        entry.done = true;
-        this.#push(entry, "complete", at);
-      } else {
-        if (size > 0) this.#push(entry, "open", at);
-        entry.nextFillAt =
-          entry.placedAt + (entry.plan.fillDelayMs * (entry.fillsDone + 1)) / steps;
-      }
+      this.#fillStep(entry, market);
     }
+  }
+
+  /** One step of the order's fill plan at the market price `market`. */
+  #fillStep(entry: OrderEntry, market: number): void {
+    const steps = Math.max(entry.plan.fillSteps, 1);
+    const at = Math.max(entry.nextFillAt, entry.placedAt);
+    entry.fillsDone += 1;
+    const target =
+      entry.fillsDone >= steps
+        ? entry.body.quantity
+        : Math.floor((entry.body.quantity * entry.fillsDone) / steps);
+    const size = target - entry.filled;
+    entry.filled += size;
+    entry.filledValue += size * (entry.body.price > 0 ? entry.body.price : market);
+    if (entry.filled >= entry.body.quantity) {
+      entry.done = true;
+      this.#push(entry, "complete", at);
+      return;
+    }
+    if (size > 0) this.#push(entry, "open", at);
+    entry.nextFillAt = entry.placedAt + (entry.plan.fillDelayMs * (entry.fillsDone + 1)) / steps;
   }
 
   #refund(entry: OrderEntry): void {

@@ -83,7 +83,6 @@ export class ZerodhaLedger {
     emulator?: KiteEmulator,
     expectation: Expectation = {},
   ): string[] {
-    const wantPlaced = expectation.placed ?? true;
     const byTag = emulator?.stats().ordersByTag ?? {};
     const orderIdsByTag = new Map<string, string[]>();
     for (const order of emulator?.orders() ?? []) {
@@ -91,39 +90,42 @@ export class ZerodhaLedger {
       list.push(order.order_id);
       orderIdsByTag.set(order.tag ?? "", list);
     }
-    const problems: string[] = [];
-    for (const id of ids) {
-      const outcome = this.of(id);
+    return ids.flatMap((id) => {
       const tag = orderTag(id);
-      const orders = byTag[tag] ?? 0;
-      if (emulator && orders !== (wantPlaced ? 1 : 0)) {
-        problems.push(`${id}: ${orders} orders at the emulator (tag ${tag})`);
-      }
-      if (outcome.placed.length !== (wantPlaced ? 1 : 0)) {
-        problems.push(`${id}: ${outcome.placed.length} order_placed`);
-      }
-      const terminal = [...outcome.filled, ...outcome.failed];
-      if (terminal.length !== 1) {
-        problems.push(
-          `${id}: ${terminal.length} terminal events on zerodha (${outcome.filled.length} filled, ${outcome.failed.length} failed)`,
-        );
-      } else if (expectation.end && terminal[0]?.topic !== `zerodha.orders.${expectation.end}`) {
-        const data = terminal[0]?.json.data ?? {};
-        problems.push(
-          `${id}: ended on ${terminal[0]?.topic} (${String(data.error_code ?? "")} ${String(data.error_message ?? "")})`,
-        );
-      }
-      if (emulator && wantPlaced && orders === 1) {
-        const orderId = orderIdsByTag.get(tag)?.[0];
-        const named = [...outcome.placed, ...terminal].map((m) => String(m.json.data?.order_id));
-        if (named.some((value) => value !== orderId)) {
-          problems.push(
-            `${id}: results name order ${named.join(", ")}, the emulator has ${orderId}`,
-          );
-        }
-      }
-      if (outcome.paper.length !== 1) problems.push(`${id}: ${outcome.paper.length} paper results`);
+      const atEmulator =
+        emulator === undefined
+          ? null
+          : { orders: byTag[tag] ?? 0, orderId: orderIdsByTag.get(tag)?.[0] };
+      return this.#problemsOf(id, atEmulator, expectation);
+    });
+  }
+
+  /** `problems` for one signal; `atEmulator`: its tag's orders there, null without an emulator. */
+  #problemsOf(
+    id: string,
+    atEmulator: { orders: number; orderId: string | undefined } | null,
+    expectation: Expectation,
+  ): string[] {
+    const wantPlaced = expectation.placed ?? true;
+    const outcome = this.of(id);
+    const problems: string[] = [];
+    if (atEmulator && atEmulator.orders !== (wantPlaced ? 1 : 0)) {
+      problems.push(`${id}: ${atEmulator.orders} orders at the emulator (tag ${orderTag(id)})`);
     }
+    if (outcome.placed.length !== (wantPlaced ? 1 : 0)) {
+      problems.push(`${id}: ${outcome.placed.length} order_placed`);
+    }
+    const terminal = [...outcome.filled, ...outcome.failed];
+    problems.push(...terminalProblems(id, outcome, expectation));
+    if (wantPlaced && atEmulator?.orders === 1) {
+      const named = [...outcome.placed, ...terminal].map((m) => String(m.json.data?.order_id));
+      if (named.some((value) => value !== atEmulator.orderId)) {
+        problems.push(
+          `${id}: results name order ${named.join(", ")}, the emulator has ${atEmulator.orderId}`,
+        );
+      }
+    }
+    if (outcome.paper.length !== 1) problems.push(`${id}: ${outcome.paper.length} paper results`);
     return problems;
   }
 
@@ -139,4 +141,25 @@ export class ZerodhaLedger {
       else this.#bySignal.set(cause, [message]);
     }
   }
+}
+
+/** Exactly one terminal event on zerodha, on the expected topic when one is expected. */
+function terminalProblems(
+  id: string,
+  outcome: { filled: readonly Recorded[]; failed: readonly Recorded[] },
+  expectation: Expectation,
+): string[] {
+  const terminal = [...outcome.filled, ...outcome.failed];
+  if (terminal.length !== 1) {
+    return [
+      `${id}: ${terminal.length} terminal events on zerodha (${outcome.filled.length} filled, ${outcome.failed.length} failed)`,
+    ];
+  }
+  if (expectation.end && terminal[0]?.topic !== `zerodha.orders.${expectation.end}`) {
+    const data = terminal[0]?.json.data ?? {};
+    return [
+      `${id}: ended on ${terminal[0]?.topic} (${String(data.error_code ?? "")} ${String(data.error_message ?? "")})`,
+    ];
+  }
+  return [];
 }
