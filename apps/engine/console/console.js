@@ -20,17 +20,20 @@ const state = {
 /** An element with attributes and children; text always goes in as text, never as markup. */
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "className") node.className = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
+  for (const [name, value] of Object.entries(attributes)) setAttribute(node, name, value);
   for (const child of children.flat()) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+/** `className`, an `on…` listener, or a plain attribute (`true`: present, empty). */
+function setAttribute(node, name, value) {
+  if (value === undefined || value === null || value === false) return;
+  if (name === "className") node.className = value;
+  else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+  else node.setAttribute(name, value === true ? "" : String(value));
 }
 
 const $ = (id) => document.getElementById(id);
