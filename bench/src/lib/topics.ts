@@ -3,7 +3,7 @@
  * this run alone. Its outputs go to the execution namespace's topics (`paper.orders.*`), shared
  * with every engine on the broker: never deleted.
  */
-export function engineTopics(namespace, ticksTopic) {
+export function engineTopics(namespace: string, ticksTopic: string): string[] {
   return [
     `${namespace}.signals.validated`,
     `${namespace}.signals.validated.dlq`,

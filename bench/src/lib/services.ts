@@ -1,13 +1,13 @@
 // Kafka topics and PostgreSQL databases of one bench run: created fresh, removed at the end.
-import { Kafka, logLevel, Partitioners, pg } from "./deps.mjs";
+import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
+import pg from "pg";
 
 // Where `pnpm services:up` puts them; the bench is run by node, not turbo, so no task declares these.
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench setting
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: a bench setting
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
 
-export function kafka(clientId = "engine-bench") {
+/** A kafkajs client on the bench's broker, logging nothing. */
+export function kafka(clientId = "engine-bench"): Kafka {
   return new Kafka({
     clientId,
     brokers: KAFKA_BROKERS.split(","),
@@ -17,14 +17,14 @@ export function kafka(clientId = "engine-bench") {
 }
 
 /** Fails with how to start them when Kafka or PostgreSQL does not answer. */
-export async function checkServices() {
+export async function checkServices(): Promise<void> {
   const admin = kafka("engine-bench-check").admin();
   try {
     await admin.connect();
     await admin.listTopics();
   } catch (error) {
     throw new Error(
-      `Kafka does not answer on ${KAFKA_BROKERS} (${error.message}): run \`pnpm services:up\``,
+      `Kafka does not answer on ${KAFKA_BROKERS} (${messageOf(error)}): run \`pnpm services:up\``,
     );
   } finally {
     await admin.disconnect().catch(() => {});
@@ -35,7 +35,7 @@ export async function checkServices() {
     await client.query("select 1");
   } catch (error) {
     throw new Error(
-      `PostgreSQL does not answer on ${POSTGRES_URL} (${error.message}): run \`pnpm services:up\``,
+      `PostgreSQL does not answer on ${POSTGRES_URL} (${messageOf(error)}): run \`pnpm services:up\``,
     );
   } finally {
     await client.end().catch(() => {});
@@ -43,10 +43,11 @@ export async function checkServices() {
 }
 
 /** Topics created by this run, deleted by `cleanup()`. */
-const createdTopics = new Set();
-const createdDatabases = new Set();
+const createdTopics = new Set<string>();
+const createdDatabases = new Set<string>();
 
-export async function createTopics(names, partitions = 3) {
+/** Creates `names` with `partitions` each and waits until every partition has a leader. */
+export async function createTopics(names: string[], partitions = 3): Promise<void> {
   const admin = kafka("engine-bench-admin").admin();
   await admin.connect();
   try {
@@ -72,12 +73,12 @@ export async function createTopics(names, partitions = 3) {
 }
 
 /** Remembers topics someone else (the engine) created for this run, to delete them too. */
-export function ownTopics(names) {
+export function ownTopics(names: string[]): void {
   for (const name of names) createdTopics.add(name);
 }
 
 /** A fresh database; its URL. */
-export async function createDatabase(name) {
+export async function createDatabase(name: string): Promise<string> {
   const client = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
   await client.connect();
   try {
@@ -90,7 +91,8 @@ export async function createDatabase(name) {
   return `${POSTGRES_URL}/${name}`;
 }
 
-export async function cleanup() {
+/** Deletes the topics and drops the databases this run made; reports, never throws. */
+export async function cleanup(): Promise<void> {
   if (createdTopics.size > 0) {
     const admin = kafka("engine-bench-admin").admin();
     try {
@@ -100,7 +102,7 @@ export async function cleanup() {
       if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
       createdTopics.clear();
     } catch (error) {
-      process.stderr.write(`bench: could not delete topics: ${error.message}\n`);
+      process.stderr.write(`bench: could not delete topics: ${messageOf(error)}\n`);
     } finally {
       await admin.disconnect().catch(() => {});
     }
@@ -114,7 +116,7 @@ export async function cleanup() {
       }
       createdDatabases.clear();
     } catch (error) {
-      process.stderr.write(`bench: could not drop databases: ${error.message}\n`);
+      process.stderr.write(`bench: could not drop databases: ${messageOf(error)}\n`);
     } finally {
       await client.end().catch(() => {});
     }
@@ -125,7 +127,12 @@ export async function cleanup() {
  * Writes `count` messages from `pool` (round robin) to `topic`, several sends in flight; resolves
  * with the messages per second it wrote.
  */
-export async function fill(topic, pool, count, { batch = 2_000, inFlight = 4 } = {}) {
+export async function fill(
+  topic: string,
+  pool: readonly Message[],
+  count: number,
+  { batch = 2_000, inFlight = 4 } = {},
+): Promise<number> {
   const producer = kafka("engine-bench-filler").producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
@@ -138,8 +145,8 @@ export async function fill(topic, pool, count, { batch = 2_000, inFlight = 4 } =
       const from = next;
       const size = Math.min(batch, count - from);
       next += size;
-      const messages = new Array(size);
-      for (let i = 0; i < size; i += 1) messages[i] = pool[(from + i) % pool.length];
+      const messages = new Array<Message>(size);
+      for (let i = 0; i < size; i += 1) messages[i] = pool[(from + i) % pool.length] as Message;
       await producer.send({ topic, acks: 1, messages });
     }
   };
@@ -149,4 +156,9 @@ export async function fill(topic, pool, count, { batch = 2_000, inFlight = 4 } =
     await producer.disconnect();
   }
   return count / ((performance.now() - started) / 1000);
+}
+
+/** An error's message, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -4,29 +4,37 @@
 // the first batch to the last tick, so group joins and start-up are left out of both.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
-import { tickPool } from "../lib/messages.mjs";
-import { createTopics, fill, KAFKA_BROKERS, ownTopics } from "../lib/services.mjs";
-import { round, sleep } from "../lib/stats.mjs";
-import { engineTopics } from "../lib/topics.mjs";
+import { fullTickPool } from "@engine/core/testing";
+import type { BenchContext } from "../lib/context.ts";
+import { EngineProcess, engineEnv } from "../lib/engine-process.ts";
+import { createTopics, fill, KAFKA_BROKERS, ownTopics } from "../lib/services.ts";
+import { round, sleep } from "../lib/stats.ts";
+import { engineTopics } from "../lib/topics.ts";
 
-const BASELINE = fileURLToPath(new URL("../lib/baseline-consumer.mjs", import.meta.url));
+const BASELINE = fileURLToPath(new URL("../lib/baseline-consumer.ts", import.meta.url));
 const INSTRUMENTS = 2_000;
 
-export async function runIngest(ctx) {
+/** A rate measured by one consumer process: a row of `ingest.rounds`. */
+type RoundReport = Record<string, number | string | null>;
+/** A rate figure of one round (ticks/s). */
+interface Rated {
+  per_s: number;
+}
+
+export async function runIngest(ctx: BenchContext) {
   const count = ctx.ticks ?? (ctx.quick ? 100_000 : 500_000);
   const rounds = ctx.quick ? 1 : 2;
   const topic = `bench.${ctx.runId}.ticks.ingest`;
   await createTopics([topic], 3);
-  const pool = tickPool(20_000, INSTRUMENTS);
+  const pool = fullTickPool(20_000, INSTRUMENTS);
   const bytes = pool.reduce((sum, message) => sum + message.value.length, 0) / pool.length;
   ctx.log(`ingest: filling ${topic} with ${count.toLocaleString()} ticks (${Math.round(bytes)} B)`);
   const fillRate = await fill(topic, pool, count);
   ctx.log(`ingest: filled at ${Math.round(fillRate).toLocaleString()} ticks/s`);
 
-  const baseline = [];
-  const engine = [];
-  const noop = [];
+  const baseline: (RoundReport & Rated)[] = [];
+  const engine: (RoundReport & Rated)[] = [];
+  const noop: (RoundReport & Rated)[] = [];
   for (let r = 0; r < rounds; r += 1) {
     const b = await baselineRound(topic, count, `bench-${ctx.runId}-baseline-${r}`);
     ctx.log(`ingest: bare kafkajs round ${r + 1}: ${Math.round(b.per_s).toLocaleString()} ticks/s`);
@@ -43,7 +51,7 @@ export async function runIngest(ctx) {
     noop.push(z);
     await sleep(1_000);
   }
-  const best = (list) => Math.max(...list.map((item) => item.per_s));
+  const best = (list: Rated[]) => Math.max(...list.map((item) => item.per_s));
   const engineRate = best(engine);
   const baselineRate = best(baseline);
   return {
@@ -65,7 +73,12 @@ export async function runIngest(ctx) {
   };
 }
 
-function baselineRound(topic, count, group, work = "parse") {
+function baselineRound(
+  topic: string,
+  count: number,
+  group: string,
+  work: "parse" | "none" = "parse",
+): Promise<RoundReport & Rated> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BASELINE, topic, String(count), group, work], {
       env: { ...process.env, KAFKA_BROKERS },
@@ -80,12 +93,12 @@ function baselineRound(topic, count, group, work = "parse") {
       clearTimeout(timer);
       const line = out.trim().split("\n").at(-1);
       if (code !== 0 || !line) reject(new Error(`baseline consumer failed (${code}): ${out}`));
-      else resolve(roundAll(JSON.parse(line)));
+      else resolve(roundAll(JSON.parse(line) as RoundReport & Rated));
     });
   });
 }
 
-async function engineRound(ctx, topic, count, r) {
+async function engineRound(ctx: BenchContext, topic: string, count: number, r: number) {
   const namespace = `bench${ctx.runId}i${r}`;
   ownTopics(engineTopics(namespace, topic));
   const engine = await EngineProcess.start({
@@ -109,13 +122,13 @@ async function engineRound(ctx, topic, count, r) {
 /**
  * The engine's ingest rate, ticks/s, from engine_ticks_total on its /metrics.
  */
-async function tickRate(engine, count) {
+async function tickRate(engine: EngineProcess, count: number) {
   // Polled every 100 ms: rendering /metrics costs the engine a millisecond or two of its one
   // thread, so a tighter poll (25 ms, before) takes several per cent of the rate it measures.
   // The rate runs from the first poll that saw ticks to the last one before all were read: both
   // ends mid-stream, so the poll interval does not stretch the time.
-  let first = null;
-  let last = null;
+  let first: Poll | null = null;
+  let last: Poll | null = null;
   const deadline = performance.now() + Math.max(120_000, count / 2);
   for (;;) {
     const seen = await engine.ticks();
@@ -129,7 +142,13 @@ async function tickRate(engine, count) {
 }
 
 /** The rate from the first poll to the last one inside the stream, else to the final poll. */
-function rateBetween(first, last, final, count) {
+/** What one poll of /metrics saw: ticks read by then, and when (`performance.now()`). */
+interface Poll {
+  at: number;
+  seen: number;
+}
+
+function rateBetween(first: Poll | null, last: Poll | null, final: Poll, count: number) {
   if (first === null) throw new Error(`the engine read all ${count} ticks before one poll`);
   const end = last !== null && last.at > first.at ? last : final;
   return roundAll({
@@ -141,11 +160,11 @@ function rateBetween(first, last, final, count) {
   });
 }
 
-function roundAll(report) {
+function roundAll<T extends RoundReport>(report: T): T {
   return Object.fromEntries(
     Object.entries(report).map(([key, value]) => [
       key,
       typeof value === "number" ? round(value, 3) : value,
     ]),
-  );
+  ) as T;
 }

@@ -3,38 +3,53 @@
 // and on PostgreSQL, in batches of 100 with a publish that does nothing.
 
 import {
+  type DecodeResult,
+  decodeMarketTick,
+  ExecutionRouter,
+  MarketHoursChecker,
+  type MarketQuote,
+  silentLogger,
+  systemClock,
+  TopicMap,
+  TraderRegistry,
+} from "@engine/core";
+// The JSON.parse decoder the scanner replaced, for comparison.
+import {
+  asKafkaMessage,
+  decodeMarketTickParsed,
+  fullTickPool,
+  instrumentTokens,
+  validatedSignalEvent,
+} from "@engine/core/testing";
+import {
   EngineMetrics,
   ExecutionJournal,
   ExecutionService,
+  type InboundMessage,
   InstanceLease,
   MarketData,
   openDatabase,
   PriceCache,
   SignalIntake,
   tickSubscription,
-} from "../../apps/engine/dist/index.js";
-// The JSON.parse decoder the scanner replaced (package internals, for comparison only).
-import { decodeMarketTickParsed } from "../../packages/core/dist/events/market-tick-decoder.js";
-import {
-  decodeMarketTick,
-  ExecutionRouter,
-  MarketHoursChecker,
-  silentLogger,
-  systemClock,
-  TopicMap,
-  TraderRegistry,
-} from "../../packages/core/dist/index.js";
-import { PaperTrader } from "../../packages/trader-paper/dist/index.js";
-import { instrumentTokens, tickPool, validatedSignal } from "../lib/messages.mjs";
-import { createDatabase } from "../lib/services.mjs";
-import { round } from "../lib/stats.mjs";
+} from "@engine/engine";
+import { PaperTrader } from "@engine/trader-paper";
+import type { BenchContext } from "../lib/context.ts";
+import { createDatabase } from "../lib/services.ts";
+import { round } from "../lib/stats.ts";
 
 const INSTRUMENTS = 2_000;
 const BATCH = 100;
 
 /** Calls `step` (which handles `per` items) for `ms` after a warm-up; items per second. */
-async function rate(step, per, { warmupMs, ms }) {
-  const until = async (duration) => {
+/** How long a rate is measured for, after how long a warm-up (ms). */
+interface Timing {
+  warmupMs: number;
+  ms: number;
+}
+
+async function rate(step: () => Promise<unknown>, per: number, { warmupMs, ms }: Timing) {
+  const until = async (duration: number) => {
     let items = 0;
     const start = performance.now();
     while (performance.now() - start < duration) {
@@ -49,8 +64,8 @@ async function rate(step, per, { warmupMs, ms }) {
 }
 
 /** Synchronous version, for paths that never wait. */
-function rateSync(step, per, { warmupMs, ms }) {
-  const until = (duration) => {
+function rateSync(step: () => void, per: number, { warmupMs, ms }: Timing) {
+  const until = (duration: number) => {
     let items = 0;
     const start = performance.now();
     while (performance.now() - start < duration) {
@@ -64,18 +79,21 @@ function rateSync(step, per, { warmupMs, ms }) {
   return until(ms);
 }
 
-export async function runHotPaths(ctx) {
+export async function runHotPaths(ctx: BenchContext) {
   const timing = ctx.quick ? { warmupMs: 500, ms: 1_500 } : { warmupMs: 1_000, ms: 4_000 };
-  const pool = tickPool(INSTRUMENTS, INSTRUMENTS, 5).map((message) => message.value);
+  const pool = fullTickPool(INSTRUMENTS, INSTRUMENTS, 5).map((message) => message.value);
   const bytes = pool.reduce((sum, value) => sum + value.length, 0) / pool.length;
 
   // decodeMarketTick and a Map of quotes, as the engine's price cache keeps them; each step is a
   // loop over the whole pool, as the tick handler loops over a batch, so the harness's own call per
   // tick is not counted as decoding.
-  const decodeAll = (decode, prices) => {
+  const decodeAll = (
+    decode: (raw: Uint8Array) => DecodeResult<MarketQuote>,
+    prices: PriceCache,
+  ) => {
     const readAt = Date.now();
     for (let i = 0; i < pool.length; i += 1) {
-      const decoded = decode(pool[i]);
+      const decoded = decode(pool[i] as Buffer);
       if (decoded.ok) prices.set(decoded.value, readAt);
     }
   };
@@ -108,7 +126,7 @@ export async function runHotPaths(ctx) {
       partition: 0,
       offset: String(b * 500 + i),
       key: null,
-      value: pool[(b * 500 + i) % pool.length],
+      value: pool[(b * 500 + i) % pool.length] as Buffer,
       // As kafkajs gives a record's timestamp: ms since the epoch, as text.
       timestamp: String(Date.now()),
     })),
@@ -117,14 +135,14 @@ export async function runHotPaths(ctx) {
   }));
   let batchIndex = 0;
   const handlerRate = await rate(
-    () => handler.handle(batches[batchIndex++ % batches.length]),
+    () => handler.handle(batches[batchIndex++ % batches.length] as (typeof batches)[number]),
     500,
     timing,
   );
   ctx.log(`hot: tick handler (batches of 500) ${Math.round(handlerRate).toLocaleString()}/s`);
 
-  const pipeline = {};
-  for (const kind of ["pglite", "postgres"]) {
+  const pipeline = {} as Record<"pglite" | "postgres", PipelineRate>;
+  for (const kind of ["pglite", "postgres"] as const) {
     const url = kind === "postgres" ? await createDatabase(`bench_${ctx.runId}_hot`) : null;
     const result = await pipelineRate(
       url,
@@ -153,7 +171,14 @@ export async function runHotPaths(ctx) {
 }
 
 /** Signals per second through intake and the execution service, journal on `url` (PGlite when null). */
-async function pipelineRate(url, timing) {
+/** What `pipelineRate` measured. */
+interface PipelineRate {
+  per_s: number;
+  fills: number;
+  journal: "postgresql" | "pglite";
+}
+
+async function pipelineRate(url: string | null, timing: Timing): Promise<PipelineRate> {
   const database = openDatabase(url, silentLogger);
   await database.migrate();
   const clock = systemClock;
@@ -226,13 +251,17 @@ async function pipelineRate(url, timing) {
   });
   let offset = 0;
   const step = () => {
-    const messages = [];
+    const messages: InboundMessage[] = [];
     for (let i = 0; i < BATCH; i += 1) {
-      const signal = validatedSignal({
-        strategyId: `bench-strategy-${offset % 10}`,
-        token: tokens[offset % tokens.length],
-        side: offset % 2 === 0 ? "BUY" : "SELL",
-      });
+      const signal = asKafkaMessage(
+        validatedSignalEvent({
+          strategyId: `bench-strategy-${offset % 10}`,
+          instrumentToken: tokens[offset % tokens.length] as number,
+          signalType: offset % 2 === 0 ? "BUY" : "SELL",
+          quantity: 1,
+          price: 100,
+        }),
+      );
       messages.push({
         topic: signalTopic,
         partition: 0,

@@ -3,18 +3,40 @@
 // the first result of a signal produced after the kill. The dead instance never leaves its
 // consumer group, so the new one waits for the broker to expire its session before it gets the
 // partitions; it also reads the recent ticks before it executes a signal.
-import { Partitioners } from "../lib/deps.mjs";
-import { EngineProcess, engineEnv, freePort } from "../lib/engine-process.mjs";
-import { instrumentTokens, tickFactory, validatedSignal } from "../lib/messages.mjs";
-import { createTopics, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.mjs";
-import { round, sleep, summarize, waitFor } from "../lib/stats.mjs";
-import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.mjs";
+import {
+  asKafkaMessage,
+  fullTickFactory,
+  instrumentTokens,
+  validatedSignalEvent,
+} from "@engine/core/testing";
+import { Partitioners } from "kafkajs";
+import type { BenchContext } from "../lib/context.ts";
+import { EngineProcess, engineEnv, freePort } from "../lib/engine-process.ts";
+import { parseOrNull } from "../lib/result-consumer.ts";
+import { createTopics, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.ts";
+import { round, sleep, summarize, waitFor } from "../lib/stats.ts";
+import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.ts";
 
 const INSTRUMENTS = 30;
 const SIGNALS_PER_S = 20;
 const TICK_EVERY_MS = 100;
 
-export async function runRestart(ctx) {
+/** A result the client read: when, when its signal was sent (`performance.now()`), which result. */
+/** One kill and restart: how long until the new process answered a signal sent after the kill. */
+interface RoundResult {
+  round: number;
+  spawn_to_first_result_s: number;
+  kill_to_first_result_s: number;
+  first_result: "order_filled" | "order_failed";
+}
+
+interface Answer {
+  at: number;
+  sentAt: number;
+  filled: boolean;
+}
+
+export async function runRestart(ctx: BenchContext) {
   const rounds = ctx.restarts ?? (ctx.quick ? 2 : 5);
   const namespace = `bench${ctx.runId}r`;
   const signalTopic = `${namespace}.signals.validated`;
@@ -43,11 +65,11 @@ export async function runRestart(ctx) {
   await producer.connect();
   await consumer.connect();
   /** signal id -> when it was handed to the producer (performance.now()) */
-  const sentAt = new Map();
+  const sentAt = new Map<string, number>();
   /** Results as they come: { at, sentAt } of the signal answered. */
-  const answered = [];
+  const answered: Answer[] = [];
   await consumer.subscribe({ topics: [PAPER_FILLED, PAPER_FAILED], fromBeginning: false });
-  const joined = new Promise((resolve) => {
+  const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
       remove();
       resolve();
@@ -57,15 +79,10 @@ export async function runRestart(ctx) {
     eachBatch: async ({ batch }) => {
       const at = performance.now();
       for (const message of batch.messages) {
-        let event;
-        try {
-          event = JSON.parse(message.value?.toString() ?? "");
-        } catch {
-          continue;
-        }
-        const sent = sentAt.get(event?.causation_id);
-        if (sent === undefined) continue;
-        sentAt.delete(event.causation_id);
+        const causationId = parseOrNull(message.value)?.causation_id;
+        const sent = causationId ? sentAt.get(causationId) : undefined;
+        if (!causationId || sent === undefined) continue;
+        sentAt.delete(causationId);
         answered.push({ at, sentAt: sent, filled: batch.topic === PAPER_FILLED });
       }
     },
@@ -73,7 +90,7 @@ export async function runRestart(ctx) {
   await joined;
 
   const tokens = instrumentTokens(INSTRUMENTS);
-  const tick = tickFactory(21);
+  const tick = fullTickFactory(21);
   let running = true;
   const ticker = (async () => {
     while (running) {
@@ -86,25 +103,27 @@ export async function runRestart(ctx) {
   const generator = (async () => {
     while (running) {
       counter += 1;
-      const signal = validatedSignal({
+      const signal = validatedSignalEvent({
         strategyId: `bench-restart-${counter % 5}`,
-        token: tokens[counter % tokens.length],
-        side: counter % 2 === 0 ? "BUY" : "SELL",
+        instrumentToken: tokens[counter % tokens.length] as number,
+        signalType: counter % 2 === 0 ? "BUY" : "SELL",
+        quantity: 1,
+        price: 100,
       });
       sentAt.set(signal.id, performance.now());
       producer
         .send({
           topic: signalTopic,
           acks: -1,
-          messages: [{ key: signal.key, value: signal.value }],
+          messages: [asKafkaMessage(signal)],
         })
         .catch(() => {});
       await sleep(1000 / SIGNALS_PER_S);
     }
   })();
 
-  const measured = [];
-  let engine = null;
+  const measured: RoundResult[] = [];
+  let engine: EngineProcess | null = null;
   try {
     engine = await EngineProcess.start({ name: "restart-0", env });
     for (let r = 1; r <= rounds; r += 1) {
@@ -126,7 +145,7 @@ export async function runRestart(ctx) {
         everyMs: 20,
         what: `a result for a signal produced after kill ${r}`,
       });
-      const round_ = {
+      const round_: RoundResult = {
         round: r,
         spawn_to_first_result_s: round((first.at - spawnedAt) / 1000, 2),
         kill_to_first_result_s: round((first.at - killedAt) / 1000, 2),
@@ -146,13 +165,15 @@ export async function runRestart(ctx) {
     await producer.disconnect().catch(() => {});
   }
   const spawn = summarize(measured.map((m) => m.spawn_to_first_result_s * 1000));
+  // A missing percentile (no round measured) counts as 0, as the figures always have.
+  const seconds = (ms: number | null) => round((ms ?? 0) / 1000, 2);
   return {
-    restart_to_trading_s: round(spawn.p50 / 1000, 2),
+    restart_to_trading_s: seconds(spawn.p50),
     restart: {
       rounds: measured,
       spawn_to_first_result_s: {
-        median: round(spawn.p50 / 1000, 2),
-        max: round(spawn.max / 1000, 2),
+        median: seconds(spawn.p50),
+        max: seconds(spawn.max),
       },
       signals_per_s: SIGNALS_PER_S,
       tick_every_ms: TICK_EVERY_MS,

@@ -1,17 +1,20 @@
 // The baseline: a bare kafkajs consumer that only parses each tick's JSON (or, with `none`, does
 // nothing with it: the client's own ceiling). Run as a process of its own, like the engine, by
-// `sections/ingest.mjs`:
-//   node baseline-consumer.mjs <topic> <count> <group> [parse|none]
+// `sections/ingest.ts`:
+//   node baseline-consumer.ts <topic> <count> <group> [parse|none]
 // It prints one JSON line when it has read <count> messages.
-import { Kafka, logLevel } from "./deps.mjs";
-import { CONSUMER_FETCH } from "./fetch-settings.mjs";
+import { Kafka, logLevel } from "kafkajs";
+import { CONSUMER_FETCH } from "./fetch-settings.ts";
 
 const [topic, countText, groupId, work = "parse"] = process.argv.slice(2);
+if (!topic || !countText || !groupId) {
+  console.error("usage: baseline-consumer.ts <topic> <count> <group> [parse|none]");
+  process.exit(2);
+}
 const parse = work === "parse";
 const count = Number(countText);
 const kafka = new Kafka({
   clientId: "engine-bench-baseline",
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the bench for its child process
   brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
   logLevel: logLevel.NOTHING,
 });
@@ -21,8 +24,13 @@ const consumer = kafka.consumer({
   ...CONSUMER_FETCH.consumer,
 });
 
+/** The one field the baseline reads of a tick. */
+interface TickShape {
+  data: { instrument_token: number };
+}
+
 let seen = 0;
-let firstAt = null;
+let firstAt: number | null = null;
 let firstCount = 0;
 let sink = 0;
 let finished = false;
@@ -34,8 +42,8 @@ const finish = async () => {
   const report = {
     count: seen,
     first_batch: firstCount,
-    seconds: (doneAt - firstAt) / 1000,
-    per_s: (seen - firstCount) / ((doneAt - firstAt) / 1000),
+    seconds: (doneAt - (firstAt ?? doneAt)) / 1000,
+    per_s: (seen - firstCount) / ((doneAt - (firstAt ?? doneAt)) / 1000),
     checksum: sink % 9973,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -51,7 +59,8 @@ await consumer.run({
   eachBatch: async ({ batch }) => {
     if (parse) {
       for (const message of batch.messages) {
-        sink += JSON.parse(message.value.toString("utf8")).data.instrument_token;
+        sink += (JSON.parse(message.value?.toString("utf8") ?? "null") as TickShape).data
+          .instrument_token;
       }
     }
     seen += batch.messages.length;

@@ -2,17 +2,25 @@
 // second) and signals (100 a second), sampled every 10 s. The soak starts after a warm-up, so
 // what it measures is growth in steady state (a leak), not the first minute's JIT and buffers.
 
-import { Partitioners } from "../lib/deps.mjs";
-import { instrumentTokens, tickFactory } from "../lib/messages.mjs";
-import { kafka } from "../lib/services.mjs";
-import { round, sleep, summarize } from "../lib/stats.mjs";
-import { engineCounters, SignalRig } from "./latency.mjs";
+import { fullTickFactory, instrumentTokens } from "@engine/core/testing";
+import { Partitioners } from "kafkajs";
+import type { BenchContext } from "../lib/context.ts";
+import { kafka } from "../lib/services.ts";
+import { round, sleep, summarize } from "../lib/stats.ts";
+import { engineCounters, SignalRig } from "./latency.ts";
 
 const TICK_INSTRUMENTS = 2_000;
 const TICKS_PER_S = 2_000;
 const SIGNALS_PER_S = 100;
 
-export async function runMemory(ctx) {
+/** One RSS reading of the engine: seconds into the run, MB, and the phase it was taken in. */
+interface RssSample {
+  t_s: number;
+  rss_mb: number;
+  phase: string;
+}
+
+export async function runMemory(ctx: BenchContext) {
   const soakMinutes = ctx.soakMinutes;
   // The first ~100 s under load, V8 grows the heap, then trims it: measured from a 120 s warm-up.
   const warmupSeconds = ctx.quick ? 20 : 120;
@@ -27,7 +35,7 @@ export async function runMemory(ctx) {
     allowAutoTopicCreation: false,
   });
   await producer.connect();
-  const tick = tickFactory(11);
+  const tick = fullTickFactory(11);
   const tokens = instrumentTokens(TICK_INSTRUMENTS);
   let ticking = true;
   let ticksSent = 0;
@@ -49,8 +57,8 @@ export async function runMemory(ctx) {
     }
   })();
 
-  const samples = [];
-  const sample = (phase) => {
+  const samples: RssSample[] = [];
+  const sample = (phase: string) => {
     const at = performance.now();
     samples.push({
       t_s: round((at - startedAt) / 1000, 1),
@@ -73,7 +81,7 @@ export async function runMemory(ctx) {
     sample("soak end");
     clearInterval(sampler);
     const soakSamples = samples.filter(
-      (s) => s.t_s >= samples.find((x) => x.phase === "soak start").t_s,
+      (s) => s.t_s >= (samples.find((x) => x.phase === "soak start")?.t_s ?? 0),
     );
     const growth = ((rssEnd - rssStart) / rssStart) * 100;
     ctx.log(`memory: RSS ${round(rssStart, 1)} -> ${round(rssEnd, 1)} MB (${round(growth, 1)} %)`);
@@ -115,7 +123,7 @@ export async function runMemory(ctx) {
 }
 
 /** Least-squares slope of RSS over time, MB per minute. */
-function slope(samples) {
+function slope(samples: RssSample[]) {
   const n = samples.length;
   if (n < 2) return 0;
   const xs = samples.map((s) => s.t_s / 60);
@@ -125,8 +133,9 @@ function slope(samples) {
   let num = 0;
   let den = 0;
   for (let i = 0; i < n; i += 1) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
+    const dx = (xs[i] as number) - mx;
+    num += dx * ((ys[i] as number) - my);
+    den += dx ** 2;
   }
   return den === 0 ? 0 : num / den;
 }

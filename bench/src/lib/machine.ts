@@ -1,6 +1,9 @@
 import { cpus, platform, release, totalmem } from "node:os";
 
 /** What the figures were measured on. */
+/** The machine's cores, CPU, memory (GB), OS and Node version, as latest.json records them. */
+export type Machine = ReturnType<typeof machine>;
+
 export function machine() {
   const list = cpus();
   return {

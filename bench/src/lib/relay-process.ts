@@ -2,8 +2,8 @@
 // own, as the engine is, it consumes signals as the engine's signal consumer does (same consumer
 // settings, a batch at a time, offsets committed after each batch) and answers each at once with
 // an acks=all produce of a result naming it, with no journal, routing or trading in between.
-//   node bench/lib/relay-process.mjs   (RELAY_IN, RELAY_OUT, RELAY_GROUP, KAFKA_BROKERS)
-import { Kafka, logLevel, Partitioners } from "./deps.mjs";
+//   node bench/src/lib/relay-process.ts   (RELAY_IN, RELAY_OUT, RELAY_GROUP, KAFKA_BROKERS)
+import { Kafka, logLevel, Partitioners } from "kafkajs";
 
 const { RELAY_IN, RELAY_OUT, RELAY_GROUP, KAFKA_BROKERS } = process.env;
 if (!RELAY_IN || !RELAY_OUT || !RELAY_GROUP || !KAFKA_BROKERS) {
@@ -34,7 +34,9 @@ const consumer = kafka.consumer({
 await producer.connect();
 await consumer.connect();
 await consumer.subscribe({ topics: [RELAY_IN], fromBeginning: false });
-const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+const joined = new Promise<void>((resolve) =>
+  consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+);
 await consumer.run({
   autoCommit: false,
   eachBatchAutoResolve: false,
@@ -42,7 +44,7 @@ await consumer.run({
   eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
     if (batch.isEmpty()) return;
     const messages = batch.messages.map((message) => {
-      const signal = JSON.parse(message.value.toString("utf8"));
+      const signal = JSON.parse(message.value?.toString("utf8") ?? "null") as { id: string };
       return {
         key: message.key,
         value: JSON.stringify({ type: "order_filled", causation_id: signal.id }),

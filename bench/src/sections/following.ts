@@ -7,13 +7,27 @@
 // uses at most 2 requests per second of Kite's budget.
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { seededRandom } from "../../packages/core/dist/testing/seeded-random.js";
-import { KiteEmulator } from "../../packages/kite-emulator/dist/index.js";
-import { Partitioners, pg } from "../lib/deps.mjs";
-import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
-import { tickFactory, validatedSignal } from "../lib/messages.mjs";
-import { histogramDelta, metricValue } from "../lib/prometheus.mjs";
-import { consumeResults, parseOrNull } from "../lib/result-consumer.mjs";
+import {
+  asKafkaMessage,
+  fullTickFactory,
+  seededRandom,
+  validatedSignalEvent,
+} from "@engine/core/testing";
+import { KiteEmulator } from "@engine/kite-emulator";
+import {
+  type Admin,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import pg from "pg";
+import type { BenchContext } from "../lib/context.ts";
+import { EngineProcess, engineEnv } from "../lib/engine-process.ts";
+import { histogramDelta, metricValue } from "../lib/prometheus.ts";
+import { consumeResults, parseOrNull } from "../lib/result-consumer.ts";
 import {
   createDatabase,
   createTopics,
@@ -21,9 +35,9 @@ import {
   KAFKA_BROKERS,
   kafka,
   ownTopics,
-} from "../lib/services.mjs";
-import { peakInAnySecond, round, sleep, summarize, waitFor } from "../lib/stats.mjs";
-import { engineTopics } from "../lib/topics.mjs";
+} from "../lib/services.ts";
+import { peakInAnySecond, round, sleep, summarize, waitFor } from "../lib/stats.ts";
+import { engineTopics } from "../lib/topics.ts";
 
 /** Issue 11's goal for following 1,000 open orders. */
 export const FOLLOWING_GOALS = { fillSeenP99Ms: 2_000, readsPerSecond: 2 };
@@ -51,7 +65,7 @@ const API_KEY = "bench_follow_key";
 // A made-up token the in-process emulator accepts; no real Kite session is involved.
 const ACCESS_TOKEN = "bench_follow_token";
 
-export async function runFollowing(ctx) {
+export async function runFollowing(ctx: BenchContext) {
   const rig = new FollowingRig(ctx);
   try {
     await rig.start();
@@ -70,24 +84,78 @@ export async function runFollowing(ctx) {
   }
 }
 
+/** An order the engine placed for one of this run's signals. */
+interface FollowedOrder {
+  signalId: string;
+  /** When the emulator released it (`performance.now()`), null while held. */
+  releasedAt: number | null;
+  /** When the client read its `order_filled` (`performance.now()`), null before. */
+  seenAt: number | null;
+}
+
+/** What following cost over a window: the engine's rounds and the Kite reads they made. */
+interface FollowingWindow {
+  rounds: number;
+  round_mean_ms: number | null;
+  reads: number;
+  reads_by_route: Record<string, number>;
+  reads_peak_per_s: number;
+  reads_mean_per_s: number;
+  reads_per_round: number | null;
+  other_requests: number;
+  window_s: number;
+}
+
+/** Release-to-fill-seen of some orders: counts and percentiles (ms). */
+interface SeenOf {
+  released: number;
+  seen: number;
+  missing: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+type Setup = Awaited<ReturnType<FollowingRig["placeOpenOrders"]>>;
+type Measured = Awaited<ReturnType<FollowingRig["releasePhase"]>>;
+type Burst = Awaited<ReturnType<FollowingRig["releaseBurst"]>>;
+type Book = Awaited<ReturnType<FollowingRig["timeOrderBook"]>>;
+
 class FollowingRig {
-  constructor(ctx) {
+  readonly ctx: BenchContext;
+  readonly namespace: string;
+  readonly groupPrefix: string;
+  readonly ticksTopic: string;
+  readonly random: () => number;
+  /** signal id -> its order, once placed */
+  readonly signals = new Map<string, { orderId: string | null }>();
+  /** order id -> its signal, when it was released and when its fill was seen */
+  readonly orders = new Map<string, FollowedOrder>();
+  placed = 0;
+  readonly failed: { order_id: string | undefined; error_code: string | undefined }[] = [];
+  filledUnreleased = 0;
+  duplicateFills = 0;
+  /** Orders still held at the emulator after the measured phase. */
+  candidates: string[] = [];
+  tokens: number[] = [];
+  databaseUrl = "";
+  // Set by start(); the rig is used only after it.
+  emulator!: KiteEmulator;
+  engine!: EngineProcess;
+  client!: Kafka;
+  admin: Admin | undefined;
+  producer: Producer | undefined;
+  consumer: Consumer | undefined;
+
+  constructor(ctx: BenchContext) {
     this.ctx = ctx;
     this.namespace = `bench${ctx.runId}f`;
     this.groupPrefix = `bench-${ctx.runId}-${this.namespace}`;
     this.ticksTopic = `bench.${ctx.runId}.ticks.following`;
     this.random = seededRandom(11);
-    /** signal id -> its order, once placed: { orderId } */
-    this.signals = new Map();
-    /** order id -> { signalId, releasedAt (performance.now()) | null, seenAt | null } */
-    this.orders = new Map();
-    this.placed = 0;
-    this.failed = [];
-    this.filledUnreleased = 0;
-    this.duplicateFills = 0;
   }
 
-  async start() {
+  async start(): Promise<void> {
     const ctx = this.ctx;
     this.databaseUrl = await createDatabase(`bench_${ctx.runId}_following`);
     this.emulator = new KiteEmulator({
@@ -110,15 +178,16 @@ class FollowingRig {
     const signalTopic = `${this.namespace}.signals.validated`;
     await createTopics([this.ticksTopic, signalTopic], 3);
     ownTopics(engineTopics(this.namespace, this.ticksTopic));
-    const tick = tickFactory(5);
+    const tick = fullTickFactory(5);
     await fill(
       this.ticksTopic,
       this.tokens.map((token) => ({ key: String(token), value: tick(token) })),
       this.tokens.length,
     );
     this.client = kafka("engine-bench-following");
-    this.admin = this.client.admin();
-    await this.admin.connect();
+    const admin = this.client.admin();
+    this.admin = admin;
+    await admin.connect();
     // The engine's signal consumer starts at the latest offset of its first fetch: commit its
     // group at the topic's start so no signal sent before that fetch is skipped.
     await this.#commitAt(`${this.groupPrefix}.trading_engine`, signalTopic, "low");
@@ -149,7 +218,7 @@ class FollowingRig {
    * (`ZERODHA_STATUS_POLL_MS` 1,000, `ZERODHA_REQUESTS_PER_SECOND` 10), and order rate limits
    * raised for the setup.
    */
-  #zerodhaVariables() {
+  #zerodhaVariables(): Record<string, string> {
     return {
       ZERODHA_ENABLED: "true",
       KITE_API_KEY: API_KEY,
@@ -166,9 +235,11 @@ class FollowingRig {
   }
 
   /** Commits `groupId` on every partition of `topic` at its start ("low") or end ("high"). */
-  async #commitAt(groupId, topic, which) {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    await this.admin.setOffsets({
+  async #commitAt(groupId: string, topic: string, which: "low" | "high") {
+    const admin = this.admin;
+    if (!admin) throw new Error("the rig is not started");
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
       groupId,
       topic,
       partitions: offsets.map((p) => ({ partition: p.partition, offset: p[which] })),
@@ -205,27 +276,29 @@ class FollowingRig {
       allowAutoTopicCreation: false,
     });
     await this.producer.connect();
-    this.consumer = this.client.consumer({ groupId: group, maxWaitTimeInMs: 100 });
-    await this.consumer.connect();
-    await consumeResults(this.consumer, topics, (topic, message, now) =>
+    const consumer = this.client.consumer({ groupId: group, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumeResults(consumer, topics, (topic, message, now) =>
       this.#onResult(topic, message, now),
     );
   }
 
-  #onResult(topic, message, now) {
+  #onResult(topic: string, message: KafkaMessage, now: number) {
     const event = parseOrNull(message.value);
-    const signal = this.signals.get(event?.causation_id);
-    if (!signal) return;
+    const signalId = event?.causation_id;
+    const signal = signalId ? this.signals.get(signalId) : undefined;
+    if (!event || !signalId || !signal) return;
     const orderId = event.data?.order_id;
     if (topic === ZERODHA_TOPICS.placed) {
-      if (signal.orderId !== null) return;
+      if (signal.orderId !== null || orderId === undefined) return;
       signal.orderId = orderId;
-      this.orders.set(orderId, { signalId: event.causation_id, releasedAt: null, seenAt: null });
+      this.orders.set(orderId, { signalId, releasedAt: null, seenAt: null });
       this.placed += 1;
     } else if (topic === ZERODHA_TOPICS.failed) {
       this.failed.push({ order_id: orderId, error_code: event.data?.error_code });
     } else {
-      const order = this.orders.get(orderId);
+      const order = orderId === undefined ? undefined : this.orders.get(orderId);
       if (!order || order.releasedAt === null) {
         this.filledUnreleased += 1;
         return;
@@ -260,23 +333,25 @@ class FollowingRig {
   }
 
   /** Sends signals until `target` of them exist, and waits for all their order_placed. */
-  async #placeUpTo(target) {
+  async #placeUpTo(target: number) {
+    const producer = this.producer;
+    if (!producer) throw new Error("the rig is not started");
     const topic = `${this.namespace}.signals.validated`;
     const from = this.signals.size;
     for (let start = from; start < target; start += 100) {
-      const messages = [];
+      const messages: Message[] = [];
       for (let i = start; i < Math.min(target, start + 100); i += 1) {
-        const token = this.tokens[i];
-        const signal = validatedSignal({
+        const signal = validatedSignalEvent({
           strategyId: STRATEGY_ID,
-          token,
-          side: i % 2 === 0 ? "BUY" : "SELL",
+          instrumentToken: this.tokens[i] as number,
+          signalType: i % 2 === 0 ? "BUY" : "SELL",
+          quantity: 1,
           price: 100 + ((i * 37) % 4900),
         });
         this.signals.set(signal.id, { orderId: null });
-        messages.push({ key: signal.key, value: signal.value });
+        messages.push(asKafkaMessage(signal));
       }
-      await this.producer.send({ topic, acks: -1, messages });
+      await producer.send({ topic, acks: -1, messages });
     }
     await waitFor(() => this.placed >= target || this.failed.length > 0, {
       timeoutMs: 180_000,
@@ -291,7 +366,7 @@ class FollowingRig {
   }
 
   /** Nothing changes for `seconds`: what one follow round costs with the open orders as they are. */
-  async #idle(seconds) {
+  async #idle(seconds: number) {
     const window = await this.#window(() => sleep(seconds * 1000));
     const result = { open_orders: window.openOrders, seconds, ...window.following };
     this.ctx.log(
@@ -304,7 +379,9 @@ class FollowingRig {
    * Runs `work`, then reads what following cost meanwhile: the engine's rounds
    * (`engine_follow_round_seconds`) and the Kite reads that arrived at the emulator.
    */
-  async #window(work) {
+  async #window<T>(
+    work: () => Promise<T>,
+  ): Promise<{ outcome: T; openOrders: number; following: FollowingWindow }> {
     const before = await this.engine.samples();
     const fromWall = Date.now();
     const outcome = await work();
@@ -315,7 +392,7 @@ class FollowingRig {
       return at >= fromWall && at <= toWall;
     });
     const reads = requests.filter((r) => FOLLOWING_ROUTES.includes(`${r.method} ${r.route}`));
-    const byRoute = {};
+    const byRoute: Record<string, number> = {};
     for (const r of reads)
       byRoute[`${r.method} ${r.route}`] = (byRoute[`${r.method} ${r.route}`] ?? 0) + 1;
     const rounds = histogramDelta(before, after, "engine_follow_round_seconds", {
@@ -343,9 +420,9 @@ class FollowingRig {
    * The measured phase: over `seconds`, bursts of 1 to 4 orders released at random moments
    * (about 3 a second in all), then up to 15 s for the last fills to be seen.
    */
-  async releasePhase(seconds) {
+  async releasePhase(seconds: number) {
     const total = Math.round(seconds * 3.3);
-    const bursts = [];
+    const bursts: { at: number; size: number }[] = [];
     for (let left = total; left > 0; ) {
       const size = Math.min(left, 1 + Math.floor(this.random() * 4));
       bursts.push({ at: this.random() * seconds * 1000, size });
@@ -357,17 +434,17 @@ class FollowingRig {
     const openBefore = metricValue(await this.engine.samples(), "engine_open_executions", {
       namespace: NAMESPACE,
     });
-    const released = [];
+    const released: string[] = [];
     const window = await this.#window(async () => {
       delay.enable();
       const start = performance.now();
       for (const burst of bursts) {
         await sleep(Math.max(0, start + burst.at - performance.now()));
-        const ids = [];
+        const ids: string[] = [];
         for (let k = 0; k < burst.size; k += 1) {
           const pick = Math.floor(this.random() * candidates.length);
-          ids.push(candidates[pick]);
-          candidates[pick] = candidates[candidates.length - 1];
+          ids.push(candidates[pick] as string);
+          candidates[pick] = candidates[candidates.length - 1] as string;
           candidates.pop();
         }
         released.push(...this.#release(ids));
@@ -393,15 +470,18 @@ class FollowingRig {
   }
 
   /** Releases held orders now; the ids released, their release time noted. */
-  #release(ids) {
+  #release(ids: string[]): string[] {
     const at = performance.now();
     const released = this.emulator.releaseOrders(ids);
-    for (const id of released) this.orders.get(id).releasedAt = at;
+    for (const id of released) {
+      const order = this.orders.get(id);
+      if (order) order.releasedAt = at;
+    }
     return released;
   }
 
-  async #awaitSeen(ids, timeoutMs) {
-    await waitFor(() => ids.every((id) => this.orders.get(id).seenAt !== null), {
+  async #awaitSeen(ids: string[], timeoutMs: number) {
+    await waitFor(() => ids.every((id) => (this.orders.get(id)?.seenAt ?? null) !== null), {
       timeoutMs,
       everyMs: 20,
       what: "fills of the released orders",
@@ -409,11 +489,13 @@ class FollowingRig {
   }
 
   /** From release to `order_filled` read, of `ids`: p50, p99, max (ms), and how many were seen. */
-  #seenOf(ids) {
-    const latencies = [];
+  #seenOf(ids: string[]): SeenOf {
+    const latencies: number[] = [];
     for (const id of ids) {
       const order = this.orders.get(id);
-      if (order.seenAt !== null) latencies.push(order.seenAt - order.releasedAt);
+      if (order && order.seenAt !== null && order.releasedAt !== null) {
+        latencies.push(order.seenAt - order.releasedAt);
+      }
     }
     const { p50, p99, max } = summarize(latencies);
     return {
@@ -430,7 +512,7 @@ class FollowingRig {
    * Not a goal of issue 11, but what a market move does: `count` orders released at the same
    * moment, so one round sees them all filled.
    */
-  async releaseBurst(count) {
+  async releaseBurst(count: number) {
     const ids = this.candidates.splice(0, count);
     const window = await this.#window(async () => {
       const released = this.#release(ids);
@@ -456,7 +538,7 @@ class FollowingRig {
       "X-Kite-Version": "3",
       Authorization: `token ${API_KEY}:${ACCESS_TOKEN}`,
     };
-    const times = [];
+    const times: number[] = [];
     let bytes = 0;
     for (let i = 0; i < 5; i += 1) {
       const started = performance.now();
@@ -467,11 +549,27 @@ class FollowingRig {
     return { orders: this.emulator.orders().length, bytes, ms_p50: summarize(times).p50 };
   }
 
-  results({ setup, measured, burst, peak, book }) {
+  results({
+    setup,
+    measured,
+    burst,
+    peak,
+    book,
+  }: {
+    setup: Setup;
+    measured: Measured;
+    burst: Burst;
+    peak: number;
+    book: Book;
+  }) {
     const fill = measured.fill_seen_ms;
     const seen = fill.seen;
     const following = measured.following;
-    const metP99 = seen === fill.released && seen > 0 && fill.p99 <= FOLLOWING_GOALS.fillSeenP99Ms;
+    const metP99 =
+      seen === fill.released &&
+      seen > 0 &&
+      fill.p99 !== null &&
+      fill.p99 <= FOLLOWING_GOALS.fillSeenP99Ms;
     const metReads = following.reads_peak_per_s <= FOLLOWING_GOALS.readsPerSecond;
     this.ctx.log(
       `following: ${seen}/${fill.released} released orders seen filled: p50 ${fill.p50} ms, p99 ${fill.p99} ms, max ${fill.max} ms; Kite reads ${following.reads_peak_per_s}/s peak, ${following.reads_mean_per_s}/s mean (${following.reads} in ${following.window_s} s, ${following.rounds} rounds)`,
@@ -512,7 +610,7 @@ class FollowingRig {
     };
   }
 
-  async stop() {
+  async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => {});
     await this.producer?.disconnect().catch(() => {});
     await this.admin?.disconnect().catch(() => {});

@@ -1,5 +1,6 @@
 // The measuring client's side of a section: a consumer reading the engine's results, timing each
 // message at the moment its batch is read.
+import type { Consumer, KafkaMessage } from "kafkajs";
 
 /**
  * Subscribes `consumer` to `topics` and runs it, calling `onMessage(topic, message, now)` for every
@@ -7,9 +8,13 @@
  * joined its group. Offsets are committed every 5 s, not after every batch: a commit between two
  * fetches would put a broker round trip into what is timed.
  */
-export async function consumeResults(consumer, topics, onMessage) {
+export async function consumeResults(
+  consumer: Consumer,
+  topics: string[],
+  onMessage: (topic: string, message: KafkaMessage, now: number) => void,
+): Promise<void> {
   await consumer.subscribe({ topics, fromBeginning: false });
-  const joined = new Promise((resolve) => {
+  const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
       remove();
       resolve();
@@ -28,9 +33,16 @@ export async function consumeResults(consumer, topics, onMessage) {
 }
 
 /** A message's JSON value, or null when it is not JSON. */
-export function parseOrNull(value) {
+/** What the sections read of a result event; the rest of it is left unchecked. */
+export interface ResultEnvelope {
+  causation_id?: string | null;
+  data?: { order_id?: string; error_code?: string };
+}
+
+export function parseOrNull(value: Buffer | null): ResultEnvelope | null {
+  if (value === null) return null;
   try {
-    return JSON.parse(value.toString("utf8"));
+    return JSON.parse(value.toString("utf8")) as ResultEnvelope;
   } catch {
     return null;
   }

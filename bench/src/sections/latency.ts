@@ -3,15 +3,22 @@
 // consumer reads its `order_filled`. The engine runs in a process of its own; the producer and the
 // client share this one (they are light, and one clock times both ends).
 
-import { Partitioners } from "../lib/deps.mjs";
-import { EngineProcess, engineEnv } from "../lib/engine-process.mjs";
-import { instrumentTokens, tickFactory, validatedSignal } from "../lib/messages.mjs";
-import { ENGINE_STAGES, engineShare } from "../lib/prometheus.mjs";
-import { RelayProcess } from "../lib/relay.mjs";
-import { consumeResults, parseOrNull } from "../lib/result-consumer.mjs";
-import { createTopics, fill, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.mjs";
-import { sleep, summarize, waitFor } from "../lib/stats.mjs";
-import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.mjs";
+import {
+  asKafkaMessage,
+  type FullTick,
+  fullTickFactory,
+  instrumentTokens,
+  validatedSignalEvent,
+} from "@engine/core/testing";
+import { type Consumer, type Message, Partitioners, type Producer } from "kafkajs";
+import type { BenchContext, LatencyDistribution } from "../lib/context.ts";
+import { EngineProcess, engineEnv } from "../lib/engine-process.ts";
+import { ENGINE_STAGES, type EngineShare, engineShare } from "../lib/prometheus.ts";
+import { RelayProcess } from "../lib/relay.ts";
+import { consumeResults, parseOrNull } from "../lib/result-consumer.ts";
+import { createTopics, fill, KAFKA_BROKERS, kafka, ownTopics } from "../lib/services.ts";
+import { type LatencySummary, sleep, summarize, waitFor } from "../lib/stats.ts";
+import { engineTopics, PAPER_FAILED, PAPER_FILLED } from "../lib/topics.ts";
 
 const INSTRUMENTS = 200;
 const STRATEGIES = 10;
@@ -30,16 +37,78 @@ export const SUSTAINED_RULE = `every fill within window + 2 s, generator at >= 9
  * Something that answers signals (the engine, or the bare kafkajs relay), with a producer of
  * signals and a client reading the answers.
  */
+/** One phase of signals at a rate, while it runs: what was sent, what came back. */
+interface Phase {
+  label: string;
+  rate: number;
+  seconds: number;
+  sent: number;
+  received: number;
+  failed: number;
+  /** Pairs: when the signal was sent (ms into the phase), then its latency (ms). */
+  samples: number[];
+  startedAt: number;
+  lastAt: number;
+  producedIn?: number;
+}
+
+/** A phase's outcome: counts, latency percentiles, whether the rate was sustained. */
+export interface PhaseResult extends LatencySummary {
+  label: string;
+  rate: number;
+  seconds: number;
+  sent: number;
+  filled: number;
+  failed: number;
+  missing: number;
+  achieved_rate: number;
+  p99_first_third: number | null;
+  p99_last_third: number | null;
+  last_result_after_window_ms: number;
+  sustained: boolean;
+  generator_limited: boolean;
+  latencies: number[];
+  engine_execution_ms_mean?: number | null;
+  engine_share?: EngineShare;
+}
+
 export class SignalRig {
-  static async start(ctx, { name, namespace, ticksTopic, cpuProfile = false }) {
+  readonly ctx: BenchContext;
+  readonly inputTopic: string;
+  readonly resultTopics: string[];
+  readonly clientGroup: string;
+  readonly tokens: number[];
+  readonly tick: FullTick;
+  /** signal id -> when it was handed to the producer, and its phase */
+  readonly pending = new Map<string, { at: number; phase: Phase }>();
+  readonly phases: Phase[] = [];
+  sendErrors = 0;
+  counter = 0;
+  /** The tick topic of the engine, when the rig drives one. */
+  ticksTopic = "";
+  engine: EngineProcess | undefined;
+  relay: RelayProcess | undefined;
+  consumer: Consumer | undefined;
+  producer: Producer | undefined;
+
+  static async start(
+    ctx: BenchContext,
+    {
+      name,
+      namespace,
+      ticksTopic,
+      cpuProfile = false,
+    }: { name: string; namespace: string; ticksTopic: string; cpuProfile?: boolean },
+  ): Promise<SignalRig & { engine: EngineProcess }> {
     const rig = new SignalRig(ctx, {
       inputTopic: `${namespace}.signals.validated`,
       resultTopics: [PAPER_FILLED, PAPER_FAILED],
       clientGroup: `bench-${ctx.runId}-${namespace}-client`,
     });
+    rig.ticksTopic = ticksTopic;
     await createTopics([ticksTopic], 3);
     ownTopics(engineTopics(namespace, ticksTopic));
-    rig.engine = await EngineProcess.start({
+    const engine = await EngineProcess.start({
       name,
       cpuProfile,
       env: engineEnv({
@@ -52,18 +121,19 @@ export class SignalRig {
         extra: { PRICE_MAX_AGE_MS: "86400000" },
       }),
     });
+    rig.engine = engine;
     try {
-      await rig.#prime(ticksTopic);
+      await rig.#prime(engine, ticksTopic);
       await rig.#connect();
     } catch (error) {
       await rig.stop();
       throw error;
     }
-    return rig;
+    return Object.assign(rig, { engine });
   }
 
   /** The baseline: kafkajs consuming signals and producing an answer to each, nothing else. */
-  static async startRelay(ctx) {
+  static async startRelay(ctx: BenchContext): Promise<SignalRig> {
     const input = `bench.${ctx.runId}.relay.in`;
     const output = `bench.${ctx.runId}.relay.out`;
     await createTopics([input, output], 3);
@@ -88,28 +158,30 @@ export class SignalRig {
     return rig;
   }
 
-  constructor(ctx, { inputTopic, resultTopics, clientGroup }) {
+  constructor(
+    ctx: BenchContext,
+    {
+      inputTopic,
+      resultTopics,
+      clientGroup,
+    }: { inputTopic: string; resultTopics: string[]; clientGroup: string },
+  ) {
     this.ctx = ctx;
     this.inputTopic = inputTopic;
     this.resultTopics = resultTopics;
     this.clientGroup = clientGroup;
     this.tokens = instrumentTokens(INSTRUMENTS);
-    this.tick = tickFactory(7);
-    /** signal id -> { at, phase } */
-    this.pending = new Map();
-    this.phases = [];
-    this.sendErrors = 0;
-    this.counter = 0;
+    this.tick = fullTickFactory(7);
   }
 
   /** A price for every instrument the signals trade: paper fills at the last price. */
-  async #prime(ticksTopic) {
+  async #prime(engine: EngineProcess, ticksTopic: string) {
     await fill(
       ticksTopic,
       this.tokens.map((token) => ({ key: String(token), value: this.tick(token) })),
       this.tokens.length,
     );
-    await waitFor(async () => (await this.engine.ticks()) >= this.tokens.length, {
+    await waitFor(async () => (await engine.ticks()) >= this.tokens.length, {
       timeoutMs: 60_000,
       what: "engine priced every instrument",
     });
@@ -117,21 +189,23 @@ export class SignalRig {
 
   async #connect() {
     const client = kafka("engine-bench-client");
-    this.consumer = client.consumer({ groupId: this.clientGroup, maxWaitTimeInMs: 100 });
-    this.producer = client.producer({
+    const consumer = client.consumer({ groupId: this.clientGroup, maxWaitTimeInMs: 100 });
+    const producer = client.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
     });
-    await this.producer.connect();
-    await this.consumer.connect();
+    this.consumer = consumer;
+    this.producer = producer;
+    await producer.connect();
+    await consumer.connect();
     // Paper results of every engine on the broker land there: this run's are told apart by
     // their causation id, the signal's own id. From the latest: the warm-up covers the join.
     const [filled] = this.resultTopics;
-    await consumeResults(this.consumer, this.resultTopics, (topic, message, now) => {
-      const event = parseOrNull(message.value);
-      const sent = event && this.pending.get(event.causation_id);
-      if (!sent) return;
-      this.pending.delete(event.causation_id);
+    await consumeResults(consumer, this.resultTopics, (topic, message, now) => {
+      const causationId = parseOrNull(message.value)?.causation_id;
+      const sent = causationId ? this.pending.get(causationId) : undefined;
+      if (!causationId || !sent) return;
+      this.pending.delete(causationId);
       const phase = sent.phase;
       phase.received += 1;
       phase.lastAt = now;
@@ -143,8 +217,15 @@ export class SignalRig {
   }
 
   /** Produces signals at `rate` per second for `seconds`, then waits for their results. */
-  async phase(label, rate, seconds, { drainMs = 10_000 } = {}) {
-    const phase = {
+  async phase(
+    label: string,
+    rate: number,
+    seconds: number,
+    { drainMs = 10_000 } = {},
+  ): Promise<PhaseResult> {
+    const producer = this.producer;
+    if (!producer) throw new Error("the rig is not connected");
+    const phase: Phase = {
       label,
       rate,
       seconds,
@@ -163,19 +244,21 @@ export class SignalRig {
       const elapsed = (performance.now() - start) / 1000;
       const due = Math.min(total, Math.floor(elapsed * rate) + 1);
       if (due > phase.sent) {
-        const messages = [];
+        const messages: Message[] = [];
         const at = performance.now();
         for (; phase.sent < due; phase.sent += 1) {
           this.counter += 1;
-          const signal = validatedSignal({
+          const signal = validatedSignalEvent({
             strategyId: `bench-strategy-${this.counter % STRATEGIES}`,
-            token: this.tokens[this.counter % this.tokens.length],
-            side: this.counter % 2 === 0 ? "BUY" : "SELL",
+            instrumentToken: this.tokens[this.counter % this.tokens.length] as number,
+            signalType: this.counter % 2 === 0 ? "BUY" : "SELL",
+            quantity: 1,
+            price: 100,
           });
           this.pending.set(signal.id, { at, phase });
-          messages.push({ key: signal.key, value: signal.value });
+          messages.push(asKafkaMessage(signal));
         }
-        this.producer.send({ topic, acks: -1, messages }).catch(() => {
+        producer.send({ topic, acks: -1, messages }).catch(() => {
           this.sendErrors += 1;
         });
       }
@@ -192,17 +275,17 @@ export class SignalRig {
     return this.#report(phase, windowEnd);
   }
 
-  #report(phase, windowEnd) {
-    const latencies = [];
-    const offsets = [];
-    for (let i = 0; i < phase.samples.length; i += 2) {
-      offsets.push(phase.samples[i]);
-      latencies.push(phase.samples[i + 1]);
+  #report(phase: Phase, windowEnd: number): PhaseResult {
+    const latencies: number[] = [];
+    const offsets: number[] = [];
+    for (let i = 0; i + 1 < phase.samples.length; i += 2) {
+      offsets.push(phase.samples[i] as number);
+      latencies.push(phase.samples[i + 1] as number);
     }
     const third = (phase.seconds * 1000) / 3;
-    const firstThird = latencies.filter((_, i) => offsets[i] < third);
-    const lastThird = latencies.filter((_, i) => offsets[i] >= 2 * third);
-    const achieved = phase.sent / phase.producedIn;
+    const firstThird = latencies.filter((_, i) => (offsets[i] as number) < third);
+    const lastThird = latencies.filter((_, i) => (offsets[i] as number) >= 2 * third);
+    const achieved = phase.sent / (phase.producedIn ?? Number.NaN);
     const summary = summarize(latencies);
     const p99First = summarize(firstThird).p99;
     const p99Last = summarize(lastThird).p99;
@@ -232,7 +315,7 @@ export class SignalRig {
     };
   }
 
-  async stop() {
+  async stop(): Promise<number | null | undefined> {
     await this.consumer?.disconnect().catch(() => {});
     await this.producer?.disconnect().catch(() => {});
     await this.relay?.stop();
@@ -243,7 +326,7 @@ export class SignalRig {
 const FIXED_RATES = [100, 500];
 
 /** Runs `rig` at each fixed rate after a warm-up; logs and returns each phase's result. */
-async function fixedPhases(ctx, rig, what) {
+async function fixedPhases(ctx: BenchContext, rig: SignalRig, what: string) {
   await rig.phase("warm-up", 100, ctx.quick ? 2 : 5);
   const seconds = ctx.quick ? 5 : 20;
   const fixed = [];
@@ -263,10 +346,16 @@ async function fixedPhases(ctx, rig, what) {
  * after: `engine_execution_seconds` (per execution, from reading its batch to its result
  * acknowledged by Kafka) and `engine_stage_seconds` (per batch and stage).
  */
-async function measuredPhase(rig, label, rate, seconds, options) {
+async function measuredPhase(
+  rig: SignalRig,
+  label: string,
+  rate: number,
+  seconds: number,
+  options?: { drainMs?: number },
+): Promise<PhaseResult> {
   const before = await rig.engine?.samples();
   const result = await rig.phase(label, rate, seconds, options);
-  if (before) {
+  if (before && rig.engine) {
     const share = engineShare(before, await rig.engine.samples());
     result.engine_execution_ms_mean = share.execution_mean_ms;
     result.engine_share = share;
@@ -274,16 +363,19 @@ async function measuredPhase(rig, label, rate, seconds, options) {
   return result;
 }
 
-function stagesText(share) {
+function stagesText(share: EngineShare) {
   return ENGINE_STAGES.map(
     (stage) => `${stage} ${share.stages_mean_ms_per_batch[stage].mean_ms ?? "n/a"} ms`,
   ).join(", ");
 }
 
 /** The engine's latency over the relay's, same rate, same run (issue 11: within 1.5). */
-const ratio = (engine, relay) => (relay > 0 ? Math.round((engine / relay) * 100) / 100 : null);
+const ratio = (engine: number | null, relay: number | null | undefined) =>
+  relay !== null && relay !== undefined && relay > 0
+    ? Math.round(((engine ?? 0) / relay) * 100) / 100
+    : null;
 
-const percentiles = (result) => ({
+const percentiles = (result: PhaseResult) => ({
   rate: result.rate,
   p50: result.p50,
   p99: result.p99,
@@ -291,19 +383,19 @@ const percentiles = (result) => ({
   max: result.max,
 });
 
-export async function runLatency(ctx) {
+export async function runLatency(ctx: BenchContext) {
   const engine = await runEngineLatency(ctx);
   // The same hops with nothing in between, measured right after on the same broker.
   ctx.log("latency: baseline (bare kafkajs relay)");
   const relay = await SignalRig.startRelay(ctx);
-  let baseline;
+  let baseline: PhaseResult[];
   try {
     baseline = await fixedPhases(ctx, relay, "baseline");
   } finally {
     await relay.stop();
   }
   const engineAt100 = engine.signal_latency_ms;
-  const baselineAt100 = baseline[0];
+  const baselineAt100 = baseline[0] as PhaseResult;
   const ratios = engine.latency.fixed.map((result, i) => ({
     rate: result.rate,
     p50: ratio(result.p50, baseline[i]?.p50),
@@ -326,7 +418,7 @@ export async function runLatency(ctx) {
   };
 }
 
-async function runEngineLatency(ctx) {
+async function runEngineLatency(ctx: BenchContext) {
   const rig = await SignalRig.start(ctx, {
     name: "latency",
     namespace: `bench${ctx.runId}l`,
@@ -338,9 +430,9 @@ async function runEngineLatency(ctx) {
     const fixed = await fixedPhases(ctx, rig, "engine");
 
     const stepSeconds = ctx.quick ? 4 : 10;
-    const steps = [];
-    let passed = null;
-    let failedAt = null;
+    const steps: PhaseResult[] = [];
+    let passed: number | null = null;
+    let failedAt: number | null = null;
     for (const rate of ctx.quick ? [500, 1_000, 2_000, 4_000] : [500, 1_000, 2_000, 4_000, 8_000]) {
       const result = await measuredPhase(rig, `step ${rate}/s`, rate, stepSeconds, {
         drainMs: 15_000,
@@ -366,8 +458,8 @@ async function runEngineLatency(ctx) {
       ctx.log(`latency: step ${rate}/s: ${result.sustained ? "sustained" : "NOT sustained"}`);
       if (result.sustained) passed = rate;
     }
-    const at100 = fixed[0];
-    const strip = ({ latencies, ...rest }) => rest;
+    const at100 = fixed[0] as PhaseResult;
+    const strip = ({ latencies, ...rest }: PhaseResult) => rest;
     return {
       signal_latency_ms: percentiles(at100),
       max_sustained_signals_per_s: passed,
@@ -378,7 +470,9 @@ async function runEngineLatency(ctx) {
         send_errors: rig.sendErrors,
         engine_metrics: await engineCounters(rig.engine),
       },
-      distributions: fixed.map((result) => ({ label: result.label, latencies: result.latencies })),
+      distributions: fixed.map(
+        (result): LatencyDistribution => ({ label: result.label, latencies: result.latencies }),
+      ),
     };
   } finally {
     await rig.stop();
@@ -386,8 +480,8 @@ async function runEngineLatency(ctx) {
 }
 
 /** The engine's own counts, to check against what the client saw. */
-export async function engineCounters(engine) {
-  const metrics = await engine.metrics().catch(() => ({}));
+export async function engineCounters(engine: EngineProcess) {
+  const metrics = await engine.metrics().catch((): Record<string, number> => ({}));
   const pick = ["engine_signals_total", "engine_results_total", "engine_ticks_total"];
   return Object.fromEntries(pick.map((name) => [name, metrics[name] ?? null]));
 }

@@ -1,7 +1,61 @@
 // The results: a table in the terminal, bench/results/latest.json, and bench/results/latency.svg.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ENGINE_STAGES } from "./prometheus.mjs";
+import type { runFollowing } from "../sections/following.ts";
+import type { runHotPaths } from "../sections/hot-paths.ts";
+import type { runIngest } from "../sections/ingest.ts";
+import type { runLatency } from "../sections/latency.ts";
+import type { runMemory } from "../sections/memory.ts";
+import type { runRestart } from "../sections/restart.ts";
+import type { BenchContext, LatencyDistribution } from "./context.ts";
+import type { Machine } from "./machine.ts";
+import { ENGINE_STAGES } from "./prometheus.ts";
+
+/** What a section's run function returns, but its latency distributions (those go to the chart). */
+type Figures<F extends (ctx: BenchContext) => Promise<object>> = Omit<
+  Awaited<ReturnType<F>>,
+  "distributions"
+>;
+type IngestFigures = Figures<typeof runIngest>;
+type LatencyFigures = Figures<typeof runLatency>;
+type FollowingFigures = Figures<typeof runFollowing>;
+type HotPathFigures = Figures<typeof runHotPaths>;
+type MemoryFigures = Figures<typeof runMemory>;
+type RestartFigures = Figures<typeof runRestart>;
+
+/**
+ * bench/results/latest.json: when, on what, which sections; then each section's figures, merged
+ * in whole when it ran and absent when it did not or failed (its message in `errors`).
+ */
+export interface Results
+  extends Partial<
+    IngestFigures &
+      LatencyFigures &
+      FollowingFigures &
+      HotPathFigures &
+      MemoryFigures &
+      RestartFigures
+  > {
+  date: string;
+  machine: Machine;
+  run: { id: string; quick: boolean; sections: string[]; soak_minutes: number; seconds?: number };
+  errors?: Record<string, string>;
+}
+
+/** A row of the table: measure, result, goal, verdict. */
+type Row = [string, string, string, string];
+
+/** A goal of the table: a floor or a ceiling, and how the table writes it. */
+interface Goal {
+  min?: number;
+  max?: number;
+  text: string;
+}
+
+/** `results` as the figures of the section that wrote `key`, when that section ran. */
+function ran<F extends object>(results: Results, key: keyof F & keyof Results): F | null {
+  return results[key] === undefined ? null : (results as unknown as F);
+}
 
 export const GOALS = {
   tick_ingest_per_s: { min: 100_000, text: ">= 100,000/s" },
@@ -13,9 +67,9 @@ export const GOALS = {
   tick_decode_per_s: { min: 1_000_000, text: ">= 1,000,000/s" },
   rss_growth_pct: { max: 10, text: "within 10 %" },
   restart_to_trading_s: { max: 10, text: "<= 10 s" },
-};
+} satisfies Record<string, Goal>;
 
-const n = (value, digits = 0) =>
+const n = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined
     ? "n/a"
     : Number(value).toLocaleString("en-US", {
@@ -23,21 +77,24 @@ const n = (value, digits = 0) =>
         maximumFractionDigits: digits,
       });
 
-function verdict(goal, value) {
+function verdict(goal: Goal, value: number | null | undefined) {
   if (value === null || value === undefined) return "";
   if (goal.min !== undefined) return value >= goal.min ? "met" : "NOT met";
-  return value <= goal.max ? "met" : "NOT met";
+  return value <= (goal.max ?? Number.POSITIVE_INFINITY) ? "met" : "NOT met";
 }
 
 /** Rows of the results table: [measure, result, goal, verdict]. */
-export function tableRows(results) {
-  const rows = [];
-  const r = results;
-  if (r.tick_ingest_per_s !== undefined) rows.push(...ingestRows(r));
-  if (r.signal_latency_ms) rows.push(...latencyRows(r));
-  if (r.following) rows.push(...followingRows(r.following));
-  if (r.tick_decode_per_s !== undefined) rows.push(...hotPathRows(r));
-  if (r.rss_mb_start !== undefined) {
+export function tableRows(results: Results): Row[] {
+  const rows: Row[] = [];
+  const ingest = ran<IngestFigures>(results, "tick_ingest_per_s");
+  if (ingest) rows.push(...ingestRows(ingest));
+  const latency = ran<LatencyFigures>(results, "signal_latency_ms");
+  if (latency) rows.push(...latencyRows(latency));
+  if (results.following) rows.push(...followingRows(results.following));
+  const hot = ran<HotPathFigures>(results, "tick_decode_per_s");
+  if (hot) rows.push(...hotPathRows(hot));
+  const r = ran<MemoryFigures>(results, "rss_mb_start");
+  if (r) {
     rows.push([
       `Engine RSS over ${n(r.memory.soak_minutes, 0)} min (after ${r.memory.warmup_s} s warm-up)`,
       `${n(r.rss_mb_start, 1)} -> ${n(r.rss_mb_end, 1)} MB (${r.memory.rss_growth_pct >= 0 ? "+" : ""}${n(r.memory.rss_growth_pct, 1)} %; ${n(r.memory.rss_mb_min, 0)}-${n(r.memory.rss_mb_max, 0)} MB)`,
@@ -45,10 +102,11 @@ export function tableRows(results) {
       verdict(GOALS.rss_growth_pct, Math.abs(r.memory.rss_growth_pct)),
     ]);
   }
-  if (r.restart_to_trading_s !== undefined) {
-    const spawn = r.restart.spawn_to_first_result_s;
+  const restart = ran<RestartFigures>(results, "restart_to_trading_s");
+  if (restart) {
+    const spawn = restart.restart.spawn_to_first_result_s;
     rows.push([
-      `Restart to trading after SIGKILL (median / max of ${r.restart.rounds.length})`,
+      `Restart to trading after SIGKILL (median / max of ${restart.restart.rounds.length})`,
       `${n(spawn.median, 1)} / ${n(spawn.max, 1)} s`,
       GOALS.restart_to_trading_s.text,
       verdict(GOALS.restart_to_trading_s, spawn.max),
@@ -58,8 +116,8 @@ export function tableRows(results) {
 }
 
 /** Tick ingest: the engine against the bare kafkajs consumer. */
-function ingestRows(r) {
-  const rows = [];
+function ingestRows(r: IngestFigures): Row[] {
+  const rows: Row[] = [];
   rows.push([
     "Tick ingest, engine (Kafka -> price cache)",
     `${n(r.tick_ingest_per_s)} ticks/s`,
@@ -96,8 +154,8 @@ function ingestRows(r) {
 }
 
 /** Signal latency at fixed rates, the relay baseline, the engine's share, the highest rate held. */
-function latencyRows(r) {
-  const rows = [];
+function latencyRows(r: LatencyFigures): Row[] {
+  const rows: Row[] = [];
   for (const fixed of r.latency.fixed) {
     const goal = fixed.rate === 100 ? GOALS.signal_latency_p99_ms : null;
     rows.push([
@@ -118,7 +176,7 @@ function latencyRows(r) {
   for (const [name, key] of [
     ["p50", "signal_latency_p50_ratio_vs_kafkajs"],
     ["p99", "signal_latency_p99_ratio_vs_kafkajs"],
-  ]) {
+  ] as const) {
     if (r[key] === undefined) continue;
     rows.push([
       `  engine ${name} / relay ${name} at 100/s`,
@@ -140,8 +198,8 @@ function latencyRows(r) {
 }
 
 /** Where the engine's own time goes at each fixed rate. */
-function engineShareRows(r) {
-  const rows = [];
+function engineShareRows(r: LatencyFigures): Row[] {
+  const rows: Row[] = [];
   for (const fixed of r.latency.fixed) {
     if (!fixed.engine_share) continue;
     const stages = fixed.engine_share.stages_mean_ms_per_batch;
@@ -162,8 +220,8 @@ function engineShareRows(r) {
 }
 
 /** In-process hot paths: decoding, the tick handler, the signal pipeline. */
-function hotPathRows(r) {
-  const rows = [];
+function hotPathRows(r: HotPathFigures): Row[] {
+  const rows: Row[] = [];
   const hot = r.hot_paths;
   rows.push([
     "Tick decode + price cache, in process",
@@ -189,11 +247,11 @@ function hotPathRows(r) {
 }
 
 /** Issue 11: fills of 1,000 open orders seen within 2 s (p99), following within 2 Kite reads/s. */
-function followingRows(f) {
+function followingRows(f: FollowingFigures["following"]): Row[] {
   const fill = f.fill_seen_ms;
   const reads = f.kite_reads;
-  const met = (ok) => (ok ? "met" : "NOT met");
-  const rows = [
+  const met = (ok: boolean) => (ok ? "met" : "NOT met");
+  const rows: Row[] = [
     [
       `Fill seen after release, ${n(f.open_orders)} open orders (p50 / p99 / max)`,
       `${n(fill.p50, 0)} / ${n(fill.p99, 0)} / ${n(fill.max, 0)} ms (${n(fill.seen)}/${n(fill.released)} seen)`,
@@ -241,11 +299,13 @@ function followingRows(f) {
   return rows;
 }
 
-export function printTable(rows, machine) {
-  const header = ["Measure", "Result", "Goal", ""];
+/** Prints the machine and the results table. */
+export function printTable(rows: Row[], machine: Machine): void {
+  const header: Row = ["Measure", "Result", "Goal", ""];
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((row) => String(row[c]).length)));
-  const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(" | ")} |`;
+  const line = (row: Row) =>
+    `| ${row.map((cell, c) => String(cell).padEnd(widths[c] ?? 0)).join(" | ")} |`;
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
   console.log("");
   console.log(
@@ -257,15 +317,20 @@ export function printTable(rows, machine) {
   console.log("");
 }
 
-export function writeResults(dir, results, distributions) {
+/** Writes latest.json, and latency.svg when the latency section left distributions. */
+export function writeResults(
+  dir: string,
+  results: Results,
+  distributions: LatencyDistribution[],
+): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-  if (distributions?.length)
+  if (distributions.length > 0)
     writeFileSync(join(dir, "latency.svg"), latencySvg(distributions, results));
 }
 
 /** A CDF of signal-to-fill latency per rate, log-scaled latency axis; hand-written SVG. */
-export function latencySvg(distributions, results) {
+export function latencySvg(distributions: LatencyDistribution[], results: Results): string {
   const width = 760;
   const height = 420;
   const m = { left: 64, right: 24, top: 48, bottom: 56 };
@@ -274,12 +339,12 @@ export function latencySvg(distributions, results) {
   const all = distributions.flatMap((d) => d.latencies).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.max(0.1, Math.min(...all))));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
-  const x = (ms) =>
+  const x = (ms: number) =>
     m.left +
     ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
-  const y = (fraction) => m.top + (1 - fraction) * plotH;
+  const y = (fraction: number) => m.top + (1 - fraction) * plotH;
   const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
-  const parts = [];
+  const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -309,17 +374,18 @@ export function latencySvg(distributions, results) {
   distributions.forEach((d, k) => {
     const sorted = Float64Array.from(d.latencies).sort();
     const step = Math.max(1, Math.floor(sorted.length / 800));
-    const points = [];
+    const points: string[] = [];
+    const at = (i: number) => sorted[i] as number;
     for (let i = 0; i < sorted.length; i += step)
-      points.push(`${x(sorted[i]).toFixed(1)},${y((i + 1) / sorted.length).toFixed(1)}`);
-    points.push(`${x(sorted[sorted.length - 1]).toFixed(1)},${y(1).toFixed(1)}`);
+      points.push(`${x(at(i)).toFixed(1)},${y((i + 1) / sorted.length).toFixed(1)}`);
+    points.push(`${x(at(sorted.length - 1)).toFixed(1)},${y(1).toFixed(1)}`);
     const color = colors[k % colors.length];
-    const q = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    const q = (p: number) => at(Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1));
     parts.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(" ")}"/>`,
     );
     parts.push(
-      `<text x="${m.left + 10}" y="${m.top + 18 + k * 18}" fill="${color}">${d.label}: p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, p99.9 ${q(0.999).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms (n=${sorted.length})</text>`,
+      `<text x="${m.left + 10}" y="${m.top + 18 + k * 18}" fill="${color}">${d.label}: p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, p99.9 ${q(0.999).toFixed(1)} ms, max ${at(sorted.length - 1).toFixed(1)} ms (n=${sorted.length})</text>`,
     );
   });
   parts.push("</svg>");

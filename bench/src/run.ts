@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The engine's benchmark suite: `pnpm bench` (builds first), or `node bench/run.mjs` after a
-// build. Needs Kafka and PostgreSQL (`pnpm services:up`). See the README's "Benchmarks".
+// The engine's benchmark suite: `pnpm bench` (builds first), or `node bench/src/run.ts` after a
+// build (Node runs the TypeScript as it is, its types stripped). Needs Kafka and PostgreSQL (`pnpm services:up`). See the README's "Benchmarks".
 import { parseArgs } from "node:util";
-import { RESULTS_DIR } from "./lib/engine-process.mjs";
-import { machine } from "./lib/machine.mjs";
-import { printTable, tableRows, writeResults } from "./lib/report.mjs";
-import { checkServices, cleanup, createDatabase } from "./lib/services.mjs";
+import type { BenchContext, LatencyDistribution } from "./lib/context.ts";
+import { RESULTS_DIR } from "./lib/engine-process.ts";
+import { machine } from "./lib/machine.ts";
+import { printTable, type Results, tableRows, writeResults } from "./lib/report.ts";
+import { checkServices, cleanup, createDatabase, messageOf } from "./lib/services.ts";
 
-const SECTIONS = ["ticks", "latency", "following", "hot", "memory", "restart"];
+const SECTIONS = ["ticks", "latency", "following", "hot", "memory", "restart"] as const;
+type Section = (typeof SECTIONS)[number];
+const isSection = (name: string): name is Section => (SECTIONS as readonly string[]).includes(name);
 const HELP = `Usage: pnpm bench [-- options]
 
   --quick              short run: 100k ticks, 5 s latency phases, 30 s of order following,
@@ -37,14 +40,16 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const only = values.only ? values.only.split(",").map((s) => s.trim()) : SECTIONS;
-for (const section of only) {
-  if (!SECTIONS.includes(section)) {
+const asked = values.only ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS];
+const only: Section[] = [];
+for (const section of asked) {
+  if (!isSection(section)) {
     console.error(`unknown section "${section}"; expected some of ${SECTIONS.join(", ")}`);
     process.exit(2);
   }
+  only.push(section);
 }
-const number = (text, name) => {
+const number = (text: string, name: string) => {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
     console.error(`--${name} expects a positive number`);
@@ -55,11 +60,11 @@ const number = (text, name) => {
 
 const runId = Date.now().toString(36);
 const started = performance.now();
-const log = (message) =>
+const log = (message: string) =>
   console.log(
     `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`,
   );
-const ctx = {
+const settings: Omit<BenchContext, "databaseUrl"> = {
   runId,
   quick: values.quick,
   soakMinutes: values["soak-minutes"]
@@ -71,16 +76,15 @@ const ctx = {
   restarts: values.restarts ? Math.round(number(values.restarts, "restarts")) : undefined,
   cpuProfile: values["cpu-prof"],
   log,
-  databaseUrl: null,
 };
 
-const results = {
+const results: Results = {
   date: new Date().toISOString(),
   machine: machine(),
-  run: { id: runId, quick: ctx.quick, sections: only, soak_minutes: ctx.soakMinutes },
+  run: { id: runId, quick: settings.quick, sections: only, soak_minutes: settings.soakMinutes },
 };
-const distributions = [];
-const errors = {};
+const distributions: LatencyDistribution[] = [];
+const errors: Record<string, string> = {};
 
 let interrupted = false;
 process.on("SIGINT", () => {
@@ -92,15 +96,18 @@ process.on("SIGINT", () => {
 
 try {
   await checkServices();
-  ctx.databaseUrl = await createDatabase(`bench_${runId}`);
+  const ctx: BenchContext = { ...settings, databaseUrl: await createDatabase(`bench_${runId}`) };
   log(`run ${runId}: ${only.join(", ")}${ctx.quick ? " (quick)" : ""}`);
-  const sections = {
-    ticks: async () => (await import("./sections/ingest.mjs")).runIngest(ctx),
-    hot: async () => (await import("./sections/hot-paths.mjs")).runHotPaths(ctx),
-    latency: async () => (await import("./sections/latency.mjs")).runLatency(ctx),
-    following: async () => (await import("./sections/following.mjs")).runFollowing(ctx),
-    memory: async () => (await import("./sections/memory.mjs")).runMemory(ctx),
-    restart: async () => (await import("./sections/restart.mjs")).runRestart(ctx),
+  const sections: Record<
+    Section,
+    () => Promise<Partial<Results> & { distributions?: LatencyDistribution[] }>
+  > = {
+    ticks: async () => (await import("./sections/ingest.ts")).runIngest(ctx),
+    hot: async () => (await import("./sections/hot-paths.ts")).runHotPaths(ctx),
+    latency: async () => (await import("./sections/latency.ts")).runLatency(ctx),
+    following: async () => (await import("./sections/following.ts")).runFollowing(ctx),
+    memory: async () => (await import("./sections/memory.ts")).runMemory(ctx),
+    restart: async () => (await import("./sections/restart.ts")).runRestart(ctx),
   };
   for (const name of SECTIONS.filter((section) => only.includes(section))) {
     try {
@@ -108,14 +115,13 @@ try {
       Object.assign(results, figures);
       if (found) distributions.push(...found);
     } catch (error) {
-      errors[name] = error instanceof Error ? error.message : String(error);
-      // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch
+      errors[name] = messageOf(error);
       if (process.env.BENCH_DEBUG) console.error(error);
       log(`${name} failed: ${errors[name]}`);
     }
   }
 } catch (error) {
-  errors.setup = error instanceof Error ? error.message : String(error);
+  errors.setup = messageOf(error);
   log(errors.setup);
 } finally {
   await cleanup();
