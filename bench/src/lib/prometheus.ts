@@ -4,11 +4,6 @@
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-/**
- * The samples of a Prometheus text exposition: `[{ name, labels: { key: value }, value }]`.
- * Comment and blank lines are skipped; a line that is not a sample is skipped too (the engine's
- * prom-client writes none).
- */
 /** One sample of a scrape: a metric name, its labels, its value. */
 export interface MetricSample {
   name: string;
@@ -16,6 +11,11 @@ export interface MetricSample {
   value: number;
 }
 
+/**
+ * The samples of a Prometheus text exposition: `[{ name, labels: { key: value }, value }]`.
+ * Comment and blank lines are skipped; a line that is not a sample is skipped too (the engine's
+ * prom-client writes none).
+ */
 export function parseMetrics(text: string): MetricSample[] {
   const samples: MetricSample[] = [];
   for (const line of text.split("\n")) {
@@ -47,10 +47,6 @@ export function metricValue(
   return total;
 }
 
-/**
- * A histogram between two scrapes: observations, and their mean in milliseconds (null with none).
- * `where` picks label values (for example `{ stage: "journal" }`); unmatched labels are summed.
- */
 /** A histogram's observations between two scrapes: how many, their mean and sum in ms. */
 export interface HistogramDelta {
   count: number;
@@ -58,6 +54,10 @@ export interface HistogramDelta {
   sum_ms: number;
 }
 
+/**
+ * A histogram between two scrapes: observations, and their mean in milliseconds (null with none).
+ * `where` picks label values (for example `{ stage: "journal" }`); unmatched labels are summed.
+ */
 export function histogramDelta(
   before: readonly MetricSample[],
   after: readonly MetricSample[],

@@ -41,13 +41,13 @@ import { round } from "../lib/stats.ts";
 const INSTRUMENTS = 2_000;
 const BATCH = 100;
 
-/** Calls `step` (which handles `per` items) for `ms` after a warm-up; items per second. */
 /** How long a rate is measured for, after how long a warm-up (ms). */
 interface Timing {
   warmupMs: number;
   ms: number;
 }
 
+/** Calls `step` (which handles `per` items) for `ms` after a warm-up; items per second. */
 async function rate(step: () => Promise<unknown>, per: number, { warmupMs, ms }: Timing) {
   const until = async (duration: number) => {
     let items = 0;
@@ -170,7 +170,6 @@ export async function runHotPaths(ctx: BenchContext) {
   };
 }
 
-/** Signals per second through intake and the execution service, journal on `url` (PGlite when null). */
 /** What `pipelineRate` measured. */
 interface PipelineRate {
   per_s: number;
@@ -178,6 +177,7 @@ interface PipelineRate {
   journal: "postgresql" | "pglite";
 }
 
+/** Signals per second through intake and the execution service, journal on `url` (PGlite when null). */
 async function pipelineRate(url: string | null, timing: Timing): Promise<PipelineRate> {
   const database = openDatabase(url, silentLogger);
   await database.migrate();

@@ -33,10 +33,6 @@ const STRATEGIES = 10;
 const QUEUED_MS = 100;
 export const SUSTAINED_RULE = `every fill within window + 2 s, generator at >= 95 % of the rate, p99 of the last third <= max(2 x p99 of the first third, p99 of the first third + 5 ms), and both p99s <= ${QUEUED_MS} ms`;
 
-/**
- * Something that answers signals (the engine, or the bare kafkajs relay), with a producer of
- * signals and a client reading the answers.
- */
 /** One phase of signals at a rate, while it runs: what was sent, what came back. */
 interface Phase {
   label: string;
@@ -72,6 +68,10 @@ export interface PhaseResult extends LatencySummary {
   engine_share?: EngineShare;
 }
 
+/**
+ * Something that answers signals (the engine, or the bare kafkajs relay), with a producer of
+ * signals and a client reading the answers.
+ */
 export class SignalRig {
   readonly ctx: BenchContext;
   readonly inputTopic: string;

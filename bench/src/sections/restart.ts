@@ -21,7 +21,6 @@ const INSTRUMENTS = 30;
 const SIGNALS_PER_S = 20;
 const TICK_EVERY_MS = 100;
 
-/** A result the client read: when, when its signal was sent (`performance.now()`), which result. */
 /** One kill and restart: how long until the new process answered a signal sent after the kill. */
 interface RoundResult {
   round: number;
@@ -30,6 +29,7 @@ interface RoundResult {
   first_result: "order_filled" | "order_failed";
 }
 
+/** A result the client read: when, when its signal was sent (`performance.now()`), which result. */
 interface Answer {
   at: number;
   sentAt: number;
