@@ -1,4 +1,4 @@
-// Runs the latency baseline (relay-process.mjs) in a process of its own, as the engine runs.
+// Runs the latency baseline (relay-process.ts) in a process of its own, as the engine runs.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
