@@ -145,8 +145,8 @@ export const engineInstances = pgTable("engine_instances", {
  * `sent_at` (its slot was taken) until a window's length after `ended_at` (its request was
  * answered, or given up on): wherever between the two the broker counted it, every window of the
  * broker's that holds it holds the row too. Times are the database's, so instances need no
- * synchronised clocks. Cancels count per second and per minute, not per day (`kind`). Rows older
- * than two days are deleted.
+ * synchronised clocks. A row never ended counts until `in_flight_until`. Cancels count per second
+ * and per minute, not per day (`kind`). Rows older than two days are deleted.
  */
 export const orderBudget = pgTable(
   "engine_order_budget",
@@ -155,6 +155,8 @@ export const orderBudget = pgTable(
     namespace: text("namespace").notNull(),
     sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Until when a request with no `ended_at` counts (its process died): the longest its call runs. */
+    inFlightUntil: timestamp("in_flight_until", { withTimezone: true }).notNull().defaultNow(),
     /** `order` (a placement) or `cancel`. */
     kind: text("kind").notNull().default("order"),
   },

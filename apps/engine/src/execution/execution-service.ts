@@ -86,7 +86,12 @@ export interface ExecutionServiceOptions {
    * trader's own limiter alone.
    */
   orderBudget?: {
-    take(namespace: string, budget: OrderBudget, kind?: BudgetKind): Promise<BudgetAnswer>;
+    take(
+      namespace: string,
+      budget: OrderBudget,
+      kind: BudgetKind,
+      inFlightMs: number,
+    ): Promise<BudgetAnswer>;
   };
   /**
    * Why an open order of `execution` must be cancelled now (a halt with `cancel_open` over its
@@ -574,7 +579,12 @@ export class ExecutionService {
       // when it arrives, so the time between the slot and the request must stay short. While it
       // waits, an instance may take the execution over (this one's lease at risk); `abort`, the
       // signal ownership was confirmed under, then stays fired and the trader sends nothing.
-      const answer = await this.#o.orderBudget.take(execution.namespace, budget);
+      const answer = await this.#o.orderBudget.take(
+        execution.namespace,
+        budget,
+        "order",
+        this.#longestCallMs(trader),
+      );
       if (!answer.taken) {
         await this.#applyNow(execution, {
           type: "submit_result",
@@ -870,7 +880,12 @@ export class ExecutionService {
     const budget = trader.capabilities.orderBudget;
     const shared = this.#o.orderBudget;
     if (!budget || !shared) return undefined;
-    return () => shared.take(namespace, budget, "cancel");
+    return () => shared.take(namespace, budget, "cancel", this.#longestCallMs(trader));
+  }
+
+  /** The longest a trader's call may run: the engine's timeout, or the trader's own if longer. */
+  #longestCallMs(trader: Trader): number {
+    return Math.max(this.#o.executionTimeoutMs, trader.capabilities.maxSubmitMs ?? 0);
   }
 
   #operationsOf(namespace: string): TraderOperations | undefined {

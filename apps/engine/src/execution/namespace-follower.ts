@@ -279,7 +279,7 @@ export class NamespaceFollower {
     execution.cancelSending = true;
     let outcome: CancelOutcome;
     try {
-      const slot = this.#o.takeCancelSlot ? await this.#o.takeCancelSlot() : null;
+      const slot = this.#o.takeCancelSlot ? await this.#cancelSlot(this.#o.takeCancelSlot) : null;
       // A resend is due a while after the request left, or after the budget said no.
       execution.lastCancelAt = this.#o.clock.now();
       if (slot && !slot.taken) {
@@ -312,6 +312,15 @@ export class NamespaceFollower {
       );
     }
     return outcome;
+  }
+
+  /** A budget slot for a cancel; the database away is no slot (the cancel is sent again later). */
+  async #cancelSlot(take: () => Promise<BudgetAnswer>): Promise<BudgetAnswer> {
+    try {
+      return await take();
+    } catch (error) {
+      return { taken: false, reason: `the order budget cannot be read: ${errorMessage(error)}` };
+    }
   }
 
   /**

@@ -7,12 +7,6 @@ import { orderBudget } from "../db/schema.js";
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
 const IST_OFFSET = "5 hours 30 minutes";
-/**
- * A request whose end was never written (its process died, or lost the database) counts as
- * ended this long after its slot: long enough for any trader's call (Kite's client gives up after
- * 7 s), short enough that a crashed instance does not hold the account's budget for long.
- */
-const IN_FLIGHT_CAP_MS = 30_000;
 /** How soon a take blocked by requests still in flight tries again, ms. */
 const IN_FLIGHT_POLL_MS = 20;
 
@@ -35,7 +29,7 @@ export type BudgetKind = "order" | "cancel";
 
 /**
  * What `take` answers: the request may go, and `release` must be called once it is over (answered,
- * or given up on; never rejects: an end that cannot be written counts until `IN_FLIGHT_CAP_MS`);
+ * or given up on; never rejects: an end that cannot be written counts until the take's `inFlightMs`);
  * or why it may not.
  */
 export type BudgetAnswer =
@@ -72,27 +66,35 @@ export class SharedOrderBudget {
 
   /**
    * Takes one slot of the namespace's budget for a request of `kind`, waiting for room up to
-   * `maxWaitMs`.
+   * `maxWaitMs`. `inFlightMs` is the longest the request's call may run: a request whose end is
+   * never written (its process died) counts as ended then.
    * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
    */
-  take(namespace: string, budget: OrderBudget, kind: BudgetKind = "order"): Promise<BudgetAnswer> {
+  take(
+    namespace: string,
+    budget: OrderBudget,
+    kind: BudgetKind,
+    inFlightMs: number,
+  ): Promise<BudgetAnswer> {
     let queue = this.#queues.get(namespace);
     if (!queue) {
       queue = pLimit(1);
       this.#queues.set(namespace, queue);
     }
     const deadline = performance.now() + this.#o.maxWaitMs;
-    return queue(() => this.#takeBefore(namespace, budget, kind, deadline));
+    return queue(() => this.#takeBefore(namespace, budget, kind, inFlightMs, deadline));
   }
 
   async #takeBefore(
     namespace: string,
     budget: OrderBudget,
     kind: BudgetKind,
+    inFlightMs: number,
     deadline: number,
   ): Promise<BudgetAnswer> {
+    const key = (this.#o.namespacePrefix ?? "") + namespace;
     for (;;) {
-      const tried = await this.#tryTake((this.#o.namespacePrefix ?? "") + namespace, budget, kind);
+      const tried = await this.#tryTake(key, budget, kind, inFlightMs);
       if (tried.kind === "taken") {
         const id = tried.id;
         let released: Promise<void> | undefined;
@@ -117,7 +119,7 @@ export class SharedOrderBudget {
         ),
       );
     } catch {
-      // The row then counts until IN_FLIGHT_CAP_MS after its slot: later, never sooner.
+      // The row then counts until its `in_flight_until`: later, never sooner.
     }
   }
 
@@ -126,6 +128,7 @@ export class SharedOrderBudget {
     namespace: string,
     budget: OrderBudget,
     kind: BudgetKind,
+    inFlightMs: number,
   ): Promise<{ kind: "taken"; id: string } | { kind: "wait"; waitMs: number }> {
     const margin = this.#o.marginMs;
     const clean = ++this.#takes % CLEAN_EVERY === 0;
@@ -149,13 +152,12 @@ export class SharedOrderBudget {
         with at as (select clock_timestamp() as now),
         recent as (
           select ${orderBudget.sentAt} as sent_at, ${orderBudget.kind} as kind,
-            coalesce(${orderBudget.endedAt}, least(at.now, ${orderBudget.sentAt} + ${`${IN_FLIGHT_CAP_MS} milliseconds`}::interval)) as ends,
-            ${orderBudget.endedAt} is null and ${orderBudget.sentAt} + ${`${IN_FLIGHT_CAP_MS} milliseconds`}::interval > at.now as in_flight
+            coalesce(${orderBudget.endedAt}, least(at.now, ${orderBudget.inFlightUntil})) as ends,
+            ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now as in_flight
           from ${orderBudget}, at
           where ${orderBudget.namespace} = ${namespace}
-            and ${orderBudget.sentAt} >= least(
-              date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}',
-              at.now - ${minute}::interval - ${`${IN_FLIGHT_CAP_MS} milliseconds`}::interval)
+            and (${orderBudget.sentAt} >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'
+              or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${minute}::interval)
         )
         select
           (extract(epoch from at.now) * 1000)::bigint::text as now_ms,
@@ -184,7 +186,9 @@ export class SharedOrderBudget {
       }
       if (waits.length > 0) return { kind: "wait", waitMs: Math.max(1, ...waits) };
       const [inserted] = await rows<{ id: string }>(
-        sql`insert into ${orderBudget} (namespace, sent_at, kind) values (${namespace}, clock_timestamp(), ${kind}) returning id::text as id`,
+        sql`insert into ${orderBudget} (namespace, sent_at, in_flight_until, kind)
+          values (${namespace}, clock_timestamp(), clock_timestamp() + ${`${inFlightMs} milliseconds`}::interval, ${kind})
+          returning id::text as id`,
       );
       if (!inserted) throw new Error("the order budget's insert returned no row");
       if (clean) {
