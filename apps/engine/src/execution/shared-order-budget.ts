@@ -139,7 +139,8 @@ export class SharedOrderBudget {
       const second = `${1_000 + margin} milliseconds`;
       const minute = `${60_000 + margin} milliseconds`;
       // clock_timestamp(), not now(): the time after the lock was granted, not the transaction's
-      // start. A request still in flight ends no sooner than now.
+      // start. A request still in flight ends no sooner than now; a row of the version before
+      // (no end, `in_flight_until` defaulted to its transaction's start) ends when sent.
       const [count] = await rows<{
         now_ms: string;
         second: string;
@@ -152,7 +153,7 @@ export class SharedOrderBudget {
         with at as (select clock_timestamp() as now),
         recent as (
           select ${orderBudget.sentAt} as sent_at, ${orderBudget.kind} as kind,
-            coalesce(${orderBudget.endedAt}, least(at.now, ${orderBudget.inFlightUntil})) as ends,
+            coalesce(${orderBudget.endedAt}, least(at.now, greatest(${orderBudget.sentAt}, ${orderBudget.inFlightUntil}))) as ends,
             ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now as in_flight
           from ${orderBudget}, at
           where ${orderBudget.namespace} = ${namespace}
