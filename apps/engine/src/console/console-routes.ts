@@ -166,7 +166,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions): 
             : event.control;
       streams.send(response, sseFrame(event.type, payload));
     });
-    streams.open(response, stop);
+    if (!streams.open(response, stop)) stop();
   });
 }
 

@@ -1,6 +1,7 @@
 import { createServer, request, type Server } from "node:http";
+import { connect as rawConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventStreams, sseFrame } from "./event-stream.js";
+import { EventStreams, MAX_STREAMS, MAX_UNREAD_BYTES, sseFrame } from "./event-stream.js";
 
 describe("sseFrame", () => {
   it("writes id, event and one data line of JSON, ended by a blank line", () => {
@@ -91,6 +92,47 @@ describe("EventStreams on a real HTTP connection", () => {
     const port = await serve(streams, () => {});
     const client = connect(port);
     await until(() => client.text().includes(": keep-alive\n\n"));
+    streams.closeAll();
+  });
+
+  it("drops a client that stops reading once its unread events pass the bound", async () => {
+    const streams = new EventStreams(60_000);
+    let closes = 0;
+    const port = await serve(streams, () => {
+      closes += 1;
+    });
+    const socket = rawConnect(port, "127.0.0.1");
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await until(() => streams.size === 1);
+    // Never read: the kernel buffers fill, then the response's own buffer grows.
+    socket.pause();
+    const frame = sseFrame("execution", { pad: "x".repeat(64 * 1024) });
+    for (let i = 0; i < (4 * MAX_UNREAD_BYTES) / frame.length + 200 && streams.size > 0; i += 1) {
+      streams.broadcast(frame);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(streams.size).toBe(0);
+    await until(() => closes === 1);
+    socket.destroy();
+    streams.closeAll();
+  });
+
+  it("answers 503 past the most streams it keeps open", async () => {
+    const streams = new EventStreams(60_000);
+    const port = await serve(streams, () => {});
+    const clients = Array.from({ length: MAX_STREAMS }, () => connect(port));
+    await Promise.all(clients.map((client) => client.headers));
+    const extra = request({ port, host: "127.0.0.1", path: "/" });
+    const status = await new Promise<number | undefined>((resolve) => {
+      extra.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      });
+      extra.end();
+    });
+    expect(status).toBe(503);
+    expect(streams.size).toBe(MAX_STREAMS);
+    for (const client of clients) client.req.destroy();
     streams.closeAll();
   });
 });

@@ -9,6 +9,15 @@ export function sseFrame(event: string, data: unknown, id?: number): string {
   return `${head}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * A client whose unread events pass this many bytes is dropped: a stalled reader must not grow
+ * the engine's memory. The page's EventSource reconnects and reloads what it shows.
+ */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+
+/** At most this many streams at once; more are answered 503. */
+export const MAX_STREAMS = 64;
+
 /** A comment line: keeps idle proxies and the browser from dropping the connection. */
 export const SSE_KEEPALIVE = ": keep-alive\n\n";
 
@@ -26,8 +35,16 @@ export class EventStreams {
     this.#keepAlive.unref();
   }
 
-  /** Starts an event stream on `response`; `onClose` runs once the client has gone. */
-  open(response: ServerResponse, onClose: () => void): void {
+  /**
+   * Starts an event stream on `response`; `onClose` runs once the client has gone. Past
+   * `MAX_STREAMS` open streams the request is answered 503 and false is returned.
+   */
+  open(response: ServerResponse, onClose: () => void): boolean {
+    if (this.#open.size >= MAX_STREAMS) {
+      response.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "10" });
+      response.end(`too many event streams (at most ${MAX_STREAMS})`);
+      return false;
+    }
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
@@ -41,11 +58,18 @@ export class EventStreams {
       this.#open.delete(response);
       onClose();
     });
+    return true;
   }
 
-  /** Writes `frame` to one stream, unless it has closed. */
+  /** Writes `frame` to one stream, unless it has closed; drops a client that stopped reading. */
   send(response: ServerResponse, frame: string): void {
-    if (!response.writableEnded && !response.destroyed) response.write(frame);
+    if (response.writableEnded || response.destroyed) return;
+    if (response.writableLength > MAX_UNREAD_BYTES) {
+      this.#open.delete(response);
+      response.destroy();
+      return;
+    }
+    response.write(frame);
   }
 
   broadcast(frame: string): void {
