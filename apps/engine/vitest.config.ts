@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/support/global-setup.ts"],
+          globalSetup: ["test/integration/test-support/global-setup.ts"],
           // The files share one Kafka broker and its topics: one engine at a time.
           fileParallelism: false,
           testTimeout: 120_000,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { childEnv, type ProcessEnv, runCli, scratchDir } from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
+import { createTestDatabase, type TestDatabase } from "./test-support/database.js";
+import { childEnv, type ProcessEnv, runCli, scratchDir } from "./test-support/engine-process.js";
+import { KAFKA_BROKERS } from "./test-support/environment.js";
 
 const ENGINE_TABLES = [
   "engine_execution_journal",

@@ -7,7 +7,7 @@ import {
   freePort,
   scratchDir,
   spawnEngine,
-} from "./support/engine-process.js";
+} from "./test-support/engine-process.js";
 
 /** `engine_results_total` samples with these labels, whatever their order. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
