@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { spawnedEngineTest } from "./test-support/fixtures.js";
+import { spawnedEngineTest, TAKEOVER_ENV } from "./test-support/fixtures.js";
 import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
 import {
   eventually,
@@ -22,10 +22,7 @@ const it = spawnedEngineTest.extend(
       LIVESIM_DELAY_MS: "5",
       // The order is recorded at the stand-in well before its answer: a kill catches some.
       LIVESIM_ANSWER_DELAY_MS: "30",
-      // A dead instance's executions are taken over once its lease runs out.
-      ENGINE_LEASE_MS: "3000",
-      // The backlog a restart leaves is traded, not refused as stale: this is about duplicates.
-      SIGNAL_MAX_AGE_MS: "600000",
+      ...TAKEOVER_ENV,
     },
   },
 );

@@ -1,6 +1,6 @@
 import { clientOrderId } from "@engine/core";
 import { describe, expect } from "vitest";
-import { upstoxProcessTest } from "./test-support/fixtures.js";
+import { TAKEOVER_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
 import { outcomeOn, putStrategy, waitForEnds } from "./test-support/upstox-harness.js";
@@ -13,14 +13,11 @@ const it = upstoxProcessTest.extend(
   { scope: "file" },
   {
     label: "upcrash",
-    namespaces: ["paper", "zerodha", "upstox"],
     // Orders take 3 s to fill: a kill finds orders open.
     upstox: { fillDelayMs: 3_000 },
     env: {
       UPSTOX_TIMEOUT_MS: "1500",
-      // A dead instance's executions are taken over once its lease runs out.
-      ENGINE_LEASE_MS: "3000",
-      SIGNAL_MAX_AGE_MS: "600000",
+      ...TAKEOVER_ENV,
     },
   },
 );

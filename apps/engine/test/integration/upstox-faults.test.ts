@@ -14,7 +14,6 @@ const it = upstoxTest.extend(
   { scope: "file" },
   {
     label: "upfaults",
-    namespaces: ["paper", "zerodha", "upstox"],
     upstox: { random: seededRandom(12) },
     // A short client deadline, so an unanswered placement becomes `unknown` quickly.
     // The backlog is traded, not refused as stale: this is about duplicates.

@@ -7,9 +7,7 @@ import {
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { upstoxTest } from "./test-support/fixtures.js";
-import { type SignalInput, validatedSignal } from "./test-support/messages.js";
-import { sendSignals } from "./test-support/signal-stream.js";
-import { outcomeOn, RELIANCE_KEY, waitForEnds } from "./test-support/upstox-harness.js";
+import { outcomeOn, RELIANCE_KEY } from "./test-support/upstox-harness.js";
 
 const RELIANCE = 738561;
 /** Listed by Kite (the platform's registry) but not in the Upstox emulator's master. */
@@ -17,32 +15,19 @@ const ICICIBANK = 1270529;
 /** Listed nowhere. */
 const UNKNOWN = 987_654_321;
 
-const it = upstoxTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "upflow",
-      namespaces: ["paper", "zerodha", "upstox"],
-      upstox: { fillDelayMs: 100 },
-      strategies: [
-        { id: "up_only", targets: ["upstox"] },
-        { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
-      ],
-      tokens: [RELIANCE, ICICIBANK, UNKNOWN],
-    },
-  )
-  .extend(
-    "trade",
-    { scope: "file" },
-    ({ bench, site }) =>
-      async (input: SignalInput, namespaces = ["upstox", "paper"]) => {
-        const signal = validatedSignal(input);
-        await sendSignals(bench.producer, site.signalTopic, [signal]);
-        await waitForEnds(bench, [signal.id], namespaces);
-        return signal;
-      },
-  );
+const it = upstoxTest.extend(
+  "options",
+  { scope: "file" },
+  {
+    label: "upflow",
+    upstox: { fillDelayMs: 100 },
+    strategies: [
+      { id: "up_only", targets: ["upstox"] },
+      { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
+    ],
+    tokens: [RELIANCE, ICICIBANK, UNKNOWN],
+  },
+);
 
 describe("upstox: a validated signal routed by strategy_execution_targets becomes one Upstox order", () => {
   it("places one MARKET order with the instrument key, side, quantity, product, tag and protection, then publishes order_placed and order_filled at Upstox's average price; paper fills beside it", async ({

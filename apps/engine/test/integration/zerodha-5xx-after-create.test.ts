@@ -1,8 +1,7 @@
 import { describe, expect } from "vitest";
 import { zerodhaTest } from "./test-support/fixtures.js";
-import { validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
-import { NSE_EQUITIES, sendAndAwaitEnd } from "./test-support/zerodha-harness.js";
+import { NSE_EQUITIES } from "./test-support/zerodha-harness.js";
 
 const strategyId = "zd_5xx";
 const token = NSE_EQUITIES[0]?.token ?? 0;
@@ -12,8 +11,6 @@ const it = zerodhaTest.extend(
   { scope: "file" },
   {
     label: "zd5xx",
-    accessToken: "zd5xx_token",
-    namespaces: ["zerodha", "paper"],
     kite: { fillDelayMs: 50 },
     env: { ZERODHA_ORDER_VISIBILITY_MS: "20000" },
     strategyIds: [strategyId],
@@ -36,14 +33,14 @@ describe("zerodha: Kite creates the order, then answers 5xx, and its order book 
     { status: 502, format: "json", lagMs: 10_000 },
   ] as const)(
     "places one order for a $status $format answer with a $lagMs ms order-book lag, and ends filled",
-    { timeout: 60_000 },
-    async ({ status, format, lagMs }, { emulator, bench, site }) => {
+    // A minute a case, and the file's setup in the first.
+    { timeout: 120_000 },
+    async ({ status, format, lagMs }, { emulator, bench, trade }) => {
       emulator.setFaults({
         orderSystemDown: { next: 1, status, format, afterCreate: true },
         orderBookLagMs: lagMs,
       });
-      const signal = validatedSignal({ strategyId, instrumentToken: token });
-      await sendAndAwaitEnd(bench, site.signalTopic, signal);
+      const signal = await trade({ instrumentToken: token });
       await sleep(500);
       expect(emulator.stats().faultsInjected.orderSystemDown ?? 0).toBeGreaterThan(0);
       expect(bench.ledger.problems([signal.id], emulator, { end: "filled" })).toEqual([]);

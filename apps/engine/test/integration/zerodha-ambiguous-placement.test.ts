@@ -16,8 +16,6 @@ const it = zerodhaTest.extend(
   { scope: "file" },
   {
     label: "zdambig",
-    accessToken: "zdambiguous_token",
-    namespaces: ["zerodha", "paper"],
     kite: { fillDelayMs: 50, ordersPerSecond: KITE_ORDERS_PER_SECOND, ordersPerMinute: 3_000 },
     env: {
       KITE_TIMEOUT_MS: "500",

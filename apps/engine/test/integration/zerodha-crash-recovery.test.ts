@@ -1,7 +1,7 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { zerodhaProcessTest } from "./test-support/fixtures.js";
+import { TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import {
   produceStream,
@@ -23,16 +23,11 @@ const it = zerodhaProcessTest.extend(
   { scope: "file" },
   {
     label: "zdcrash",
-    accessToken: "zdcrash_token",
-    namespaces: ["zerodha", "paper"],
     // Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
     kite: { fillDelayMs: 4_000 },
     env: {
       KITE_TIMEOUT_MS: "1500",
-      // A dead instance's executions are taken over once its lease runs out.
-      ENGINE_LEASE_MS: "3000",
-      // The backlog a restart leaves is traded, not refused as stale: this is about duplicates.
-      SIGNAL_MAX_AGE_MS: "600000",
+      ...TAKEOVER_ENV,
     },
   },
 );

@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { zerodhaProcessTest } from "./test-support/fixtures.js";
+import { TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
 import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
 import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
@@ -12,14 +12,10 @@ const it = zerodhaProcessTest.extend(
   { scope: "file" },
   {
     label: "zdkill",
-    accessToken: "zdkill_token",
-    namespaces: ["zerodha", "paper"],
     kite: { fillDelayMs: 1_500 },
     env: {
       KITE_TIMEOUT_MS: "1500",
-      ENGINE_LEASE_MS: "3000",
-      // The backlog the kills leave is traded, not refused as stale: this is about duplicates.
-      SIGNAL_MAX_AGE_MS: "600000",
+      ...TAKEOVER_ENV,
     },
   },
 );

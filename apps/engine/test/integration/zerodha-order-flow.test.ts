@@ -6,37 +6,21 @@ import {
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { zerodhaTest } from "./test-support/fixtures.js";
-import { type SignalInput, validatedSignal } from "./test-support/messages.js";
-import { sendAndAwaitEnd } from "./test-support/zerodha-harness.js";
 
 const RELIANCE = 738561;
 const INFY = 408065;
 const strategyId = "zd_flow";
 
-const it = zerodhaTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "zdflow",
-      accessToken: "zdflow_access_token",
-      namespaces: ["zerodha", "paper"],
-      kite: { fillDelayMs: 100 },
-      strategyIds: [strategyId],
-      tokens: [RELIANCE, INFY],
-    },
-  )
-  /** Sends a signal of this file's strategy and waits for its end on zerodha and paper. */
-  .extend(
-    "trade",
-    { scope: "file" },
-    ({ bench, site }) =>
-      async (input: Omit<SignalInput, "strategyId">) => {
-        const signal = validatedSignal({ strategyId, ...input });
-        await sendAndAwaitEnd(bench, site.signalTopic, signal);
-        return signal;
-      },
-  );
+const it = zerodhaTest.extend(
+  "options",
+  { scope: "file" },
+  {
+    label: "zdflow",
+    kite: { fillDelayMs: 100 },
+    strategyIds: [strategyId],
+    tokens: [RELIANCE, INFY],
+  },
+);
 
 describe("zerodha: a validated signal becomes one Kite order, followed to its end", () => {
   it.for([

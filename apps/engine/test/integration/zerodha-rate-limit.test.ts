@@ -19,8 +19,6 @@ const it = zerodhaTest.extend(
   { scope: "file" },
   {
     label: "zdrate",
-    accessToken: "zdrate_token",
-    namespaces: ["zerodha", "paper"],
     kite: { fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
     strategyIds,
     tokens,

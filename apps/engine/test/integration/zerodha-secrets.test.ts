@@ -60,7 +60,6 @@ const it = zerodhaProcessTest
     {
       label: "zdsecrets",
       accessToken: ACCESS_TOKEN,
-      namespaces: ["zerodha", "paper"],
       partitions: 0,
     },
   )

@@ -1,8 +1,7 @@
 import { describe, expect } from "vitest";
 import { zerodhaTest } from "./test-support/fixtures.js";
-import { validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
-import { NSE_EQUITIES, priceOf, sendAndAwaitEnd } from "./test-support/zerodha-harness.js";
+import { NSE_EQUITIES, priceOf } from "./test-support/zerodha-harness.js";
 
 const TTL_MS = 1_500;
 const strategyId = "zd_ttl";
@@ -13,8 +12,6 @@ const it = zerodhaTest.extend(
   { scope: "file" },
   {
     label: "zdttl",
-    accessToken: "zdttl_token",
-    namespaces: ["zerodha", "paper"],
     kite: { fillDelayMs: 100 },
     env: { ZERODHA_ORDER_TYPE: "limit", ORDER_TTL_MS_BY_NAMESPACE: `zerodha=${TTL_MS}` },
     strategyIds: [strategyId],
@@ -30,17 +27,15 @@ describe("zerodha: time in force of LIMIT orders held open at Kite", () => {
   it("cancels a LIMIT order away from the market at its time in force: order_failed ORDER_EXPIRED", async ({
     emulator,
     bench,
-    site,
+    trade,
   }) => {
     // A BUY limit 10 % under the market rests OPEN at Kite.
     const limit = Math.round(priceOf(token) * 0.9 * 20) / 20;
-    const signal = validatedSignal({
-      strategyId,
+    const signal = await trade({
       instrumentToken: token,
       price: limit,
       quantity: 3,
     });
-    await sendAndAwaitEnd(bench, site.signalTopic, signal);
     await sleep(500);
     expect(bench.ledger.problems([signal.id], emulator, { end: "failed" })).toEqual([]);
     const failed = bench.ledger.of(signal.id).failed[0]?.json.data;
@@ -54,17 +49,15 @@ describe("zerodha: time in force of LIMIT orders held open at Kite", () => {
   it("ends a partly filled order that expires in one order_filled with the filled quantity", async ({
     emulator,
     bench,
-    site,
+    trade,
   }) => {
     // Two fill steps, held after the first: half the order fills, the rest waits.
     emulator.setFills({ fillSteps: 2, hold: true, holdAfterFills: 1 });
-    const signal = validatedSignal({
-      strategyId,
+    const signal = await trade({
       instrumentToken: token,
       price: priceOf(token) * 1.05,
       quantity: 4,
     });
-    await sendAndAwaitEnd(bench, site.signalTopic, signal);
     await sleep(500);
     emulator.setFills({ fillSteps: 1, hold: false });
     expect(bench.ledger.problems([signal.id], emulator, { end: "filled" })).toEqual([]);

@@ -2,9 +2,7 @@ import { OrderFailedEventSchema } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { zerodhaTest } from "./test-support/fixtures.js";
-import { validatedSignal } from "./test-support/messages.js";
 import { eventually, httpGet } from "./test-support/probes.js";
-import { sendAndAwaitEnd } from "./test-support/zerodha-harness.js";
 
 const RELIANCE = 738561;
 const NEXT_TOKEN = "zdexpiry_token_day_two";
@@ -23,17 +21,18 @@ const it = zerodhaTest
       label: "zdexpiry",
       accessToken: "zdexpiry_token_day_one",
       tokenFile: true,
-      namespaces: ["zerodha", "paper"],
       kite: { fillDelayMs: 50 },
       strategyIds: [strategyId],
       tokens: [RELIANCE],
     },
   )
-  .extend("sendSignal", { scope: "file" }, ({ bench, site }) => async (): Promise<string> => {
-    const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 4 });
-    await sendAndAwaitEnd(bench, site.signalTopic, signal);
-    return signal.id;
-  })
+  .extend(
+    "sendSignal",
+    { scope: "file" },
+    ({ trade }) =>
+      async (): Promise<string> =>
+        (await trade({ instrumentToken: RELIANCE, quantity: 4 })).id,
+  )
   .extend(
     "readiness",
     { scope: "file" },

@@ -3,30 +3,39 @@
  * with one line naming its style and options, and never repeats setup.
  *
  * ```ts
- * const it = spawnedEngineTest.extend("options", { scope: "file" }, { label: "crash", env: { ENGINE_LEASE_MS: "3000" } });
+ * const it = spawnedEngineTest.extend("options", { scope: "file" }, {
+ *   label: "crash",                      // names the file's namespace and scratch folder
+ *   env: { ...TAKEOVER_ENV },            // every engine's variables
+ * });
  *
  * it("gives every signal one result", async ({ bench, ledger, site, spawnEngine }) => {
- *   const engine = await spawnEngine("engine-1");
+ *   const engine = await spawnEngine("engine-1", { LIVESIM_DELAY_MS: "5" });
  *   ...
  * });
  * ```
  *
- * - `inProcessTest`: engines in this process (`startEngine(extra)`, or the file's `engine`, primed
- *   with a price for `token` when `options.price` is set), paper and the live stand-in.
- * - `spawnedEngineTest`: engines as processes of the built CLI (`spawnEngine(name, extra)`), paper
- *   and the live stand-in recording into `recordFile`.
- * - `zerodhaTest`, `upstoxTest`: the Kite emulator (and the Upstox one) with the shipped plugins,
- *   an engine in this process (`engine`, strategies written and prices primed) or processes
- *   (`spawnEngine(name, extra)`).
+ * - `inProcessTest`: the file's `engine` in this process, started before its first test with
+ *   paper and the live stand-in (`options.strategies` written, `options.price` primed for
+ *   `token`); `startEngine(extra, { site, plugins, ... })` starts more. `benchTest`: the same
+ *   without `engine`, for files that start their engines themselves.
+ * - `spawnedEngineTest`: engines as processes of the built CLI (`spawnEngine(name, extra)`), the
+ *   live stand-in recording into `recordFile`.
+ * - `zerodhaTest` / `zerodhaProcessTest`: the Kite emulator (`emulator`, `options.kite`) with the
+ *   shipped paper and zerodha plugins, the engine in this process (`engine`: strategies written,
+ *   prices primed) or as processes (`spawnEngine`); `trade(input)` sends a signal and waits for
+ *   its end; `bench.ledger` reads the outcomes.
+ * - `upstoxTest` / `upstoxProcessTest`: both emulators (`kite`, `upstox`) with paper, zerodha and
+ *   upstox, likewise.
  *
  * Everything is file-scoped (set up once, for the first test or hook that asks for it, and undone
  * after the file's last test, newest first, by the file's `teardown`), except the automatic
  * failure report: when a test fails, every spawned engine's output and the file's diagnoses
- * (ledgers, emulator counters) are printed. Each file gets a namespace, consumer group and signal
- * topic of its own (`site`); its signal topic is created with the group committed at its start
- * (`options.partitions`, 0 to leave both to the engine). A file adds its own setup with
- * `it.beforeAll(async ({ engine }) => ...)` or a fixture of its own (`.extend(name, ...)`), and
- * its own undo with `teardown.defer(...)`.
+ * (ledgers, emulator counters, CLI output) are printed. Each file gets a namespace, consumer group
+ * and signal topic of its own (`site`); its signal topic is created with the group committed at
+ * its start (`options.partitions`, 0 to leave both to the engine, as `benchTest` does by
+ * default). A file adds its own setup with `it.beforeAll(async ({ engine }) => ...)` or a fixture
+ * of its own (`.extend(name, ...)`), and its own undo with `teardown.defer(...)`. Parameterised
+ * tests use `it.for`, whose second argument is the context.
  */
 import { join } from "node:path";
 import type { Clock, Env, Logger } from "@engine/core";
@@ -52,21 +61,24 @@ import {
 import { baseEnv, startEngine, type TestEngine } from "./in-process-engine.js";
 import { uniqueName } from "./kafka.js";
 import { liveRecordFile, liveStandinEnv } from "./live-standin.js";
+import { type SignalInput, validatedSignal } from "./messages.js";
 import { MigrationCli } from "./migration-cli.js";
 import { primePrice, randomToken, resultTopics } from "./probes.js";
 import { ResultLedger } from "./result-ledger.js";
-import { prepareSignalTopic } from "./signal-stream.js";
+import { prepareSignalTopic, sendSignals } from "./signal-stream.js";
 import { Teardown } from "./teardown.js";
 import {
   KITE_TOKEN,
   putStrategy as putRoutedStrategy,
   type StrategyRouting,
   upstoxVariables,
+  waitForEnds,
 } from "./upstox-harness.js";
 import {
   accessTokenFile,
   primePrices,
   putZerodhaStrategy,
+  sendAndAwaitEnd,
   startKiteEmulator,
   type ZerodhaBench,
   zerodhaDiagnostics,
@@ -131,8 +143,11 @@ export interface InProcessOptions extends FileOptions {
 }
 
 export interface ZerodhaOptions extends FileOptions {
-  /** The token the emulator accepts; the engine gets it as KITE_ACCESS_TOKEN or in `tokenFile`. */
-  accessToken: string;
+  /**
+   * The token the emulator accepts (default `{label}_token`); the engine gets it as
+   * KITE_ACCESS_TOKEN or in `tokenFile`.
+   */
+  accessToken?: string;
   kite?: KiteEmulatorOptions;
   /** The token reaches the engine through a file (KITE_ACCESS_TOKEN_FILE): `tokenFile`. */
   tokenFile?: boolean;
@@ -165,6 +180,15 @@ export interface InProcessEngineOptions {
 }
 
 const DEFAULT_NAMESPACES = ["paper", "livesim"] as const;
+const ZERODHA_NAMESPACES = ["zerodha", "paper"] as const;
+const UPSTOX_NAMESPACES = ["paper", "zerodha", "upstox"] as const;
+
+/**
+ * Variables for tests that kill an engine and start another: a dead instance's executions are
+ * taken over once its lease (3 s) runs out, and the backlog a restart leaves is traded, not
+ * refused as stale (these tests are about duplicates).
+ */
+export const TAKEOVER_ENV = { ENGINE_LEASE_MS: "3000", SIGNAL_MAX_AGE_MS: "600000" } as const;
 
 /**
  * The file's bench on its database, recording its namespaces' results, its signal topic created
@@ -311,33 +335,51 @@ export type SpawnEngine = (
 
 /** The Kite emulator and engines as processes with the shipped paper and zerodha plugins. */
 export const zerodhaProcessTest = integrationTest
-  .extend("options", { scope: "file" }, {
-    label: "zd",
-    accessToken: "zd_token",
-    namespaces: ["zerodha", "paper"],
-  } as ZerodhaOptions)
+  .extend("options", { scope: "file" }, { label: "zd" } as ZerodhaOptions)
+  .extend(
+    "accessToken",
+    { scope: "file" },
+    ({ options }) => options.accessToken ?? `${options.label}_token`,
+  )
   .extend("bench", { scope: "file" }, async ({ options, teardown, site, db }) => {
-    const bench = await openFileBench(options, teardown, site, db);
+    const namespaces = ZERODHA_NAMESPACES;
+    const bench = await openFileBench({ namespaces, ...options }, teardown, site, db);
     return { ...bench, ledger: new ZerodhaLedger(bench.recorder) } satisfies ZerodhaBench;
   })
-  .extend("emulator", { scope: "file" }, async ({ options, teardown, engines, bench }) => {
-    const emulator = await startKiteEmulator(teardown, {
-      accessToken: options.accessToken,
-      ...options.kite,
-    });
-    engines.diagnose(() => zerodhaDiagnostics(emulator, bench.ledger, bench.ledger.watched()));
-    return emulator;
-  })
-  .extend("tokenFile", { scope: "file" }, async ({ options, teardown }) =>
-    options.tokenFile ? accessTokenFile(teardown, options.accessToken) : undefined,
+  /** Sends a signal (of the file's first strategy unless `input` names one) and waits for its end on zerodha and paper. */
+  .extend(
+    "trade",
+    { scope: "file" },
+    ({ options, bench, site }) =>
+      async (input: Partial<SignalInput> = {}) => {
+        const strategyId = options.strategyIds?.[0] ?? "zd_strategy";
+        const signal = validatedSignal({ strategyId, ...input });
+        await sendAndAwaitEnd(bench, site.signalTopic, signal);
+        return signal;
+      },
+  )
+  .extend(
+    "emulator",
+    { scope: "file" },
+    async ({ options, accessToken, teardown, engines, bench }) => {
+      const emulator = await startKiteEmulator(teardown, {
+        accessToken,
+        ...options.kite,
+      });
+      engines.diagnose(() => zerodhaDiagnostics(emulator, bench.ledger, bench.ledger.watched()));
+      return emulator;
+    },
+  )
+  .extend("tokenFile", { scope: "file" }, async ({ options, accessToken, teardown }) =>
+    options.tokenFile ? accessTokenFile(teardown, accessToken) : undefined,
   )
   .extend(
     "zerodhaEnv",
     { scope: "file" },
-    ({ options, tokenFile }): Env => ({
+    ({ options, accessToken, tokenFile }): Env => ({
       ...(tokenFile
         ? { KITE_ACCESS_TOKEN_FILE: tokenFile.path }
-        : { KITE_ACCESS_TOKEN: options.accessToken }),
+        : { KITE_ACCESS_TOKEN: accessToken }),
       ...options.env,
     }),
   )
@@ -384,10 +426,22 @@ export const zerodhaTest = zerodhaProcessTest.extend(
  * strategies trade on it only when routed there.
  */
 export const upstoxProcessTest = integrationTest
-  .extend("options", { scope: "file" }, {
-    label: "up",
-    namespaces: ["paper", "zerodha", "upstox"],
-  } as UpstoxOptions)
+  .extend("options", { scope: "file" }, { label: "up" } as UpstoxOptions)
+  .extend("bench", { scope: "file" }, ({ options, teardown, site, db }) =>
+    openFileBench({ namespaces: UPSTOX_NAMESPACES, ...options }, teardown, site, db),
+  )
+  /** Sends a signal and waits for its end on each of `namespaces`. */
+  .extend(
+    "trade",
+    { scope: "file" },
+    ({ bench, site }) =>
+      async (input: SignalInput, namespaces: readonly string[] = ["upstox", "paper"]) => {
+        const signal = validatedSignal(input);
+        await sendSignals(bench.producer, site.signalTopic, [signal]);
+        await waitForEnds(bench, [signal.id], namespaces);
+        return signal;
+      },
+  )
   .extend("kite", { scope: "file" }, ({ teardown }) =>
     startKiteEmulator(teardown, { accessToken: KITE_TOKEN }),
   )
