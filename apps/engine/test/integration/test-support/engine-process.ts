@@ -315,8 +315,9 @@ export class SpawnedEngines {
     if (diagnose) this.#diagnoses.push(diagnose);
   }
 
-  spawn(name: string, env: ProcessEnv): EngineProcess {
-    const engine = spawnEngine({ name, logDir: this.logDir, env });
+  /** `how`: another script or folder than the built CLI's absolute path (see `spawnEngine`). */
+  spawn(name: string, env: ProcessEnv, how: { main?: string; cwd?: string } = {}): EngineProcess {
+    const engine = spawnEngine({ name, logDir: this.logDir, env, ...how });
     this.all.push(engine);
     this.#teardown.defer(() => engine.dispose());
     return engine;
