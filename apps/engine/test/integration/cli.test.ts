@@ -2,7 +2,7 @@ import { describe, expect } from "vitest";
 import { openTestDatabase, type TestDatabase } from "./test-support/database.js";
 import { childEnv, type ProcessEnv, runCli } from "./test-support/engine-process.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
-import { integrationTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 const ENGINE_TABLES = [
   "engine_execution_journal",
@@ -12,15 +12,15 @@ const ENGINE_TABLES = [
 
 /** `run(args, env)` runs the CLI to its end; `freshDatabase()` gives a database of its own. */
 const it = integrationTest
-  .extend("options", { scope: "file" }, { label: "cli" })
+  .extend("options", FILE_SCOPE, { label: "cli" })
   .extend(
     "freshDatabase",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ teardown }) =>
       () =>
         openTestDatabase(teardown),
   )
-  .extend("run", { scope: "file" }, ({ engines }) => {
+  .extend("run", FILE_SCOPE, ({ engines }) => {
     let runs = 0;
     return (args: string[], env: ProcessEnv) => {
       runs += 1;

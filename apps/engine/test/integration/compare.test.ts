@@ -7,7 +7,7 @@ import {
   startFollowing,
 } from "../../src/migration/compare-follow-service.js";
 import type { Bench } from "./test-support/bench.js";
-import { benchTest } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { kafka } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
@@ -24,16 +24,12 @@ import {
 import { ResultLedger } from "./test-support/result-ledger.js";
 import { prepareSignalTopic, type SignalEvent, sendSignals } from "./test-support/signal-stream.js";
 
-const it = benchTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "cmp",
-    namespaces: ["paper"],
-    recorded: resultTopics("paper", "shadow."),
-    plugins: [paperPlugin],
-  },
-);
+const it = benchTest.extend("options", FILE_SCOPE, {
+  label: "cmp",
+  namespaces: ["paper"],
+  recorded: resultTopics("paper", "shadow."),
+  plugins: [paperPlugin],
+});
 
 describe("engine compare against a stand-in old engine and a shadow engine on real Kafka", () => {
   // The file's fixtures, bound once: the tests below read one comparison's window.

@@ -6,12 +6,12 @@ import { KafkaTransport } from "../../src/transport/kafka-transport.js";
 import type { InboundBatch } from "../../src/transport/transport.js";
 import { childEnv, freePort, spawnedEngineVariables } from "./test-support/engine-process.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
-import { integrationTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 import { openProducer, openRecorder, uniqueName } from "./test-support/kafka.js";
 import { metricValue } from "./test-support/probes.js";
 import { ensureTopic, openAdmin, waitForAllCommitted } from "./test-support/signal-stream.js";
 
-const it = integrationTest.extend("options", { scope: "file" }, { label: "isolate" });
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "isolate" });
 
 describe("a message its handler fails on, every time", () => {
   const topic = uniqueName("it.isolate.");

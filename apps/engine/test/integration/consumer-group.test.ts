@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest";
 import type { Bench } from "./test-support/bench.js";
 import { putStrategy } from "./test-support/database.js";
-import { spawnedEngineTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, spawnedEngineTest } from "./test-support/fixtures.js";
 import { liveRecordProblems } from "./test-support/live-standin.js";
 import {
   eventually,
@@ -13,14 +13,10 @@ import {
   waitForAllCommitted,
 } from "./test-support/signal-stream.js";
 
-const it = spawnedEngineTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "group",
-    env: { LIVESIM_DELAY_MS: "2" },
-  },
-);
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "group",
+  env: { LIVESIM_DELAY_MS: "2" },
+});
 
 const strategyId = "group_live";
 // Two keys on each partition, so each instance has work whatever it is assigned.

@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { spawnedEngineTest, TAKEOVER_ENV } from "./test-support/fixtures.js";
+import { FILE_SCOPE, spawnedEngineTest, TAKEOVER_ENV } from "./test-support/fixtures.js";
 import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
 import {
   eventually,
@@ -13,19 +13,15 @@ import {
 
 const SIGNALS = 300;
 
-const it = spawnedEngineTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "crash",
-    env: {
-      LIVESIM_DELAY_MS: "5",
-      // The order is recorded at the stand-in well before its answer: a kill catches some.
-      LIVESIM_ANSWER_DELAY_MS: "30",
-      ...TAKEOVER_ENV,
-    },
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "crash",
+  env: {
+    LIVESIM_DELAY_MS: "5",
+    // The order is recorded at the stand-in well before its answer: a kill catches some.
+    LIVESIM_ANSWER_DELAY_MS: "30",
+    ...TAKEOVER_ENV,
   },
-);
+});
 
 describe("engine process killed with SIGKILL mid-stream", () => {
   it("gives every signal exactly one result per namespace and trades none twice after a restart", async ({

@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { benchTest } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
 import { startOldEngine } from "./test-support/old-engine-standin.js";
 import { ResultLedger } from "./test-support/result-ledger.js";
 import {
@@ -9,7 +9,7 @@ import {
   tokensCoveringPartitions,
 } from "./test-support/signal-stream.js";
 
-const it = benchTest.extend("options", { scope: "file" }, { label: "cutk", namespaces: ["paper"] });
+const it = benchTest.extend("options", FILE_SCOPE, { label: "cutk", namespaces: ["paper"] });
 
 describe("a cut-over after the old engine stopped without committing", () => {
   it("executes again what the old engine executed but never committed, and compare over the window shows each one twice", async ({

@@ -2,7 +2,7 @@ import type { Env } from "@engine/core";
 import type { Admin } from "kafkajs";
 import { describe, expect } from "vitest";
 import type { Bench } from "./test-support/bench.js";
-import { benchTest, type InProcessEngineOptions } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE, type InProcessEngineOptions } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import type { MigrationCli } from "./test-support/migration-cli.js";
 import { OldEngineStandin } from "./test-support/old-engine-standin.js";
@@ -23,7 +23,7 @@ const PARTITIONS = 3;
 const strategyId = "cutover_paper";
 const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
 
-const it = benchTest.extend("options", { scope: "file" }, { label: "cut", namespaces: ["paper"] });
+const it = benchTest.extend("options", FILE_SCOPE, { label: "cut", namespaces: ["paper"] });
 
 describe("engine cutover moves the signals topic between the old engine's group and the new one's", () => {
   // The file's fixtures, bound once: the tests below are steps of one migration.

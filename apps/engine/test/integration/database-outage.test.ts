@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { benchTest } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { validatedSignal } from "./test-support/messages.js";
 import {
@@ -19,17 +19,13 @@ import { TcpProxy } from "./test-support/tcp-proxy.js";
 const STRATEGIES = ["outage_a", "outage_b", "outage_c", "outage_d", "outage_e", "outage_f"];
 
 const it = benchTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "dbout",
-      // The outage is logged at every retry: expected here.
-      env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "fatal" },
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "dbout",
+    // The outage is logged at every retry: expected here.
+    env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "fatal" },
+  })
   /** Between the engine and the database, to cut it off. */
-  .extend("proxy", { scope: "file" }, async ({ db, teardown }) => {
+  .extend("proxy", FILE_SCOPE, async ({ db, teardown }) => {
     const target = new URL(db.url);
     const proxy = await new TcpProxy({
       host: target.hostname,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import type { Recorded } from "./test-support/kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
 import { httpGet, metricValue, type Sent, sendOne } from "./test-support/probes.js";
@@ -54,19 +54,15 @@ function expectDeadLetter(letter: Recorded | undefined, sent: SentMessage): void
 }
 
 // Every dead letter is logged as a warning: expected here.
-const it = inProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "dlq",
-    namespaces: ["paper"],
-    deadLetters: true,
-    recorded: ["market.ticks.dlq"],
-    env: { LOG_LEVEL: "error" },
-    strategies: [{ id: "dlq_strategy" }],
-    price: 310,
-  },
-);
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "dlq",
+  namespaces: ["paper"],
+  deadLetters: true,
+  recorded: ["market.ticks.dlq"],
+  env: { LOG_LEVEL: "error" },
+  strategies: [{ id: "dlq_strategy" }],
+  price: 310,
+});
 
 describe("malformed messages go to {topic}.dlq unchanged, and consumption goes on", () => {
   it("dead-letters undecodable and invalid validated signals with their key, origin and reason, then executes the next valid one", async ({

@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { asMessage, validatedSignal } from "./test-support/messages.js";
 import { executionRows, sleep } from "./test-support/probes.js";
@@ -7,18 +7,14 @@ import { executionRows, sleep } from "./test-support/probes.js";
 const strategyId = "dup_live";
 
 const it = inProcessTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "dup",
-      strategies: [{ id: strategyId, zerodhaTradingEnabled: true }],
-      price: 845.3,
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "dup",
+    strategies: [{ id: strategyId, zerodhaTradingEnabled: true }],
+    price: 845.3,
+  })
   .extend(
     "fills",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench: { recorder } }) =>
       (namespace: string, signalId: string) =>
         recorder.causedBy(`${namespace}.orders.filled`, signalId),
@@ -26,7 +22,7 @@ const it = inProcessTest
   /** One order at the broker, one journal row per namespace with one attempt, one event id per namespace. */
   .extend(
     "expectExecutedOnce",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench: { db, recorder }, recordFile, fills }) =>
       async (signalId: string): Promise<void> => {
         expect(

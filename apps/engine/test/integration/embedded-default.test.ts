@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { childEnv, ENGINE_APP_DIR, freePort } from "./test-support/engine-process.js";
-import { integrationTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 /** `engine_results_total` samples with these labels, whatever their order. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
@@ -15,7 +15,7 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return total;
 }
 
-const it = integrationTest.extend("options", { scope: "file" }, { label: "embedded" });
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "embedded" });
 
 describe("the README's run command on its embedded default", () => {
   it("streams paper fills without Kafka or PostgreSQL, counts them in /metrics and stops on SIGTERM", async ({

@@ -10,7 +10,7 @@ import {
   type SignalRecord,
 } from "../../src/journal/execution-journal.js";
 import type { TestDatabase } from "./test-support/database.js";
-import { integrationTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 function record(signalId: string, targets: string[]): SignalRecord {
   return {
@@ -56,7 +56,7 @@ function execution(
   };
 }
 
-const it = integrationTest.extend("options", { scope: "file" }, { label: "journal" });
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "journal" });
 
 /** The execution journal on PostgreSQL: one statement per batch, and fenced ownership. */
 describe("ExecutionJournal", () => {

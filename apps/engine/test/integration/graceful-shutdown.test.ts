@@ -3,7 +3,12 @@ import { describe, expect } from "vitest";
 import type { Bench } from "./test-support/bench.js";
 import { putStrategy } from "./test-support/database.js";
 import type { ProcessEnv, SpawnedEngines } from "./test-support/engine-process.js";
-import { newSite, type SpawnEngine, spawnedEngineTest } from "./test-support/fixtures.js";
+import {
+  FILE_SCOPE,
+  newSite,
+  type SpawnEngine,
+  spawnedEngineTest,
+} from "./test-support/fixtures.js";
 import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
 import type { ResultLedger } from "./test-support/result-ledger.js";
 import {
@@ -22,14 +27,10 @@ const PARTITIONS = 3;
 const STOP_DEADLINE_MS = 10_000;
 
 // Each scenario reads a namespace and consumer group of its own.
-const it = spawnedEngineTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "shutdown",
-    partitions: 0,
-  },
-);
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "shutdown",
+  partitions: 0,
+});
 
 /** A namespace and consumer group of its own for one scenario, its signal topic prepared. */
 async function scenario(

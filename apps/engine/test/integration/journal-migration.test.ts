@@ -5,7 +5,7 @@ import { describe, expect } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.js";
 import { ExecutionJournal } from "../../src/journal/execution-journal.js";
 import type { TestDatabase } from "./test-support/database.js";
-import { integrationTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 const INITIAL_MIGRATION = fileURLToPath(new URL("../../drizzle/0000_initial.sql", import.meta.url));
 
@@ -14,7 +14,7 @@ function event(type: string, data: Record<string, unknown>) {
   return { topic: `zerodha.orders.${type}`, key: "m:1", event: { id: `${type}-1`, type, data } };
 }
 
-const it = integrationTest.extend("options", { scope: "file" }, { label: "journalmig" });
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "journalmig" });
 
 /**
  * A database written by the engine before the order state machine (migration 0000 only), then

@@ -1,18 +1,14 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sendSignals } from "./test-support/signal-stream.js";
 
-const it = inProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "slowlive",
-    env: { LIVESIM_DELAY_MS: "1500", EXECUTION_TIMEOUT_MS: "300" },
-  },
-);
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "slowlive",
+  env: { LIVESIM_DELAY_MS: "1500", EXECUTION_TIMEOUT_MS: "300" },
+});
 
 describe("a live broker slower than the execution timeout", () => {
   it("does not hold back paper, and reports the live order's real outcome, once", async ({

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FakeClock } from "@engine/core/testing";
 import { describe, expect, vi } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { benchTest, newSite } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { asMessage, type SignalInput, validatedSignal } from "./test-support/messages.js";
@@ -27,22 +27,18 @@ const clock = new FakeClock(SESSION_OPEN);
 const calendarFile = join(tmpdir(), `market-calendar-${randomBytes(6).toString("hex")}.json`);
 
 const it = benchTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "mkt",
-      clock,
-      env: {
-        MARKET_HOURS_MODE: "nse",
-        LOG_LEVEL: "error",
-        // Saturday 21 November 2026: a special session, from the environment.
-        MARKET_EXTRA_SESSIONS: "2026-11-21 10:00-12:00",
-        MARKET_CALENDAR_FILE: calendarFile,
-        MARKET_CALENDAR_POLL_MS: "200",
-      },
+  .extend("options", FILE_SCOPE, {
+    label: "mkt",
+    clock,
+    env: {
+      MARKET_HOURS_MODE: "nse",
+      LOG_LEVEL: "error",
+      // Saturday 21 November 2026: a special session, from the environment.
+      MARKET_EXTRA_SESSIONS: "2026-11-21 10:00-12:00",
+      MARKET_CALENDAR_FILE: calendarFile,
+      MARKET_CALENDAR_POLL_MS: "200",
     },
-  )
+  })
   .extend(
     "engine",
     { scope: "file", auto: true },
@@ -64,7 +60,7 @@ const it = benchTest
   /** Sends a signal to an engine and waits until the engine committed it (its effects are out). */
   .extend(
     "handled",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench: { producer }, token }) =>
       async (target: TestEngine, input: SignalInput) => {
         // Validated at the engine's (fake) time: a signal dated ahead of the engine's clock is refused.

@@ -4,7 +4,7 @@ import type { Producer } from "kafkajs";
 import { describe, expect } from "vitest";
 import { z } from "zod";
 import type { AnyTraderPlugin } from "../../src/app/plugins.js";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
 import { kafka, TopicRecorder, uniqueName } from "./test-support/kafka.js";
 import { LIVE_STANDIN_PLUGIN } from "./test-support/live-standin.js";
@@ -68,16 +68,12 @@ function faultyTrader(namespace: string): Trader {
   };
 }
 
-const it = inProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "ops",
-    env: { KAFKA_TOPIC_PARTITIONS: "2", LOG_LEVEL: "error" },
-    strategies: [{ id: "ops_live", zerodhaTradingEnabled: true }],
-    price: 47.25,
-  },
-);
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "ops",
+  env: { KAFKA_TOPIC_PARTITIONS: "2", LOG_LEVEL: "error" },
+  strategies: [{ id: "ops_live", zerodhaTradingEnabled: true }],
+  price: 47.25,
+});
 
 describe("operating the engine: topics, HTTP endpoints, metrics and failing traders", () => {
   const brokenNamespace = uniqueName("opsbroken");

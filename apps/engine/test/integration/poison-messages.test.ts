@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { paperPlugin } from "@engine/trader-paper";
 import { describe, expect } from "vitest";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import type { Recorded } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { httpGet, resultsOf } from "./test-support/probes.js";
@@ -12,30 +12,26 @@ const BROKER_MAX_MESSAGE_BYTES = 1_048_588;
 
 // Every dead letter is logged as a warning, the set-aside batch as an error: expected here.
 const it = inProcessTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "poison",
-      namespaces: ["paper"],
-      deadLetters: true,
-      // Only so that where the signal consumer starts is not what this file tests.
-      partitions: 3,
-      plugins: [paperPlugin],
-      env: { LOG_LEVEL: "fatal" },
-      strategies: [{ id: "poison_strategy" }],
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "poison",
+    namespaces: ["paper"],
+    deadLetters: true,
+    // Only so that where the signal consumer starts is not what this file tests.
+    partitions: 3,
+    plugins: [paperPlugin],
+    env: { LOG_LEVEL: "fatal" },
+    strategies: [{ id: "poison_strategy" }],
+  })
   .extend(
     "letters",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench, site }) =>
       () =>
         bench.recorder.messages.filter((m) => m.topic === `${site.signalTopic}.dlq`),
   )
   .extend(
     "letterAt",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ letters }) =>
       (partition: number, offset: string): Recorded | undefined =>
         letters().find(
@@ -43,20 +39,15 @@ const it = inProcessTest
         ),
   )
   /** Sends a valid signal and waits for its paper result: consumption went on. */
-  .extend(
-    "stillExecutes",
-    { scope: "file" },
-    ({ bench, site, token }) =>
-      async (): Promise<void> => {
-        const signal = validatedSignal({ strategyId: "poison_strategy", instrumentToken: token });
-        await sendSignals(bench.producer, site.signalTopic, [signal]);
-        await bench.recorder.waitFor(
-          () => resultsOf(bench.recorder, signal.id, "paper").length === 1,
-          45_000,
-          "the paper result of the valid signal sent after the bad ones",
-        );
-      },
-  );
+  .extend("stillExecutes", FILE_SCOPE, ({ bench, site, token }) => async (): Promise<void> => {
+    const signal = validatedSignal({ strategyId: "poison_strategy", instrumentToken: token });
+    await sendSignals(bench.producer, site.signalTopic, [signal]);
+    await bench.recorder.waitFor(
+      () => resultsOf(bench.recorder, signal.id, "paper").length === 1,
+      45_000,
+      "the paper result of the valid signal sent after the bad ones",
+    );
+  });
 
 describe("one bad message never stops consumption", () => {
   it("dead-letters a 900 KB value that is not JSON, cut to fit, with its size and hash, then executes the next signal", async ({

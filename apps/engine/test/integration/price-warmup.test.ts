@@ -1,7 +1,7 @@
 import { paperPlugin } from "@engine/trader-paper";
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { benchTest, newSite } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { uniqueName } from "./test-support/kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
@@ -17,18 +17,14 @@ const STRATEGY = "warm_strategy";
 
 // Each test starts engines of its own, on a namespace and tick topic of their own.
 const it = benchTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "warm",
-      namespaces: ["paper"],
-      plugins: [paperPlugin],
-      env: { LOG_LEVEL: "error" },
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "warm",
+    namespaces: ["paper"],
+    plugins: [paperPlugin],
+    env: { LOG_LEVEL: "error" },
+  })
   /** A tick topic of its own, so the ticks an engine applied are this test's. */
-  .extend("tickTopic", { scope: "file" }, ({ bench }) => async (): Promise<string> => {
+  .extend("tickTopic", FILE_SCOPE, ({ bench }) => async (): Promise<string> => {
     const topic = uniqueName("it.ticks.");
     await ensureTopic(bench.admin, topic, 3);
     return topic;
@@ -36,7 +32,7 @@ const it = benchTest
   /** An engine on a namespace of its own, its signals group committed at the topic's start. */
   .extend(
     "engineOn",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench, startEngine }) =>
       async (label: string, ticks: string, extra: Record<string, string> = {}) => {
         const site = newSite(label);
@@ -48,7 +44,7 @@ const it = benchTest
       },
   )
   /** Sends a BUY and returns its one paper result. */
-  .extend("buy", { scope: "file" }, ({ bench }) => async (engine: TestEngine, token: number) => {
+  .extend("buy", FILE_SCOPE, ({ bench }) => async (engine: TestEngine, token: number) => {
     const signal = validatedSignal({ strategyId: STRATEGY, instrumentToken: token });
     await sendSignals(bench.producer, engine.running.topics.signals, [signal]);
     await bench.recorder.waitFor(

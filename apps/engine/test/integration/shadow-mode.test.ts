@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { benchTest, openFileBench } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE, openFileBench } from "./test-support/fixtures.js";
 import { kafka } from "./test-support/kafka.js";
 import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./test-support/live-standin.js";
 import { asMessage, validatedSignal } from "./test-support/messages.js";
@@ -19,17 +19,13 @@ const SHADOW = "shadow.";
 const strategyId = "shadow_live";
 
 const it = benchTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "shd",
-      recorded: resultTopics(["paper", "livesim"], SHADOW),
-    },
-  )
-  .extend("shadow", { scope: "file" }, ({ startEngine }) => startEngine({ ENGINE_MODE: "shadow" }))
+  .extend("options", FILE_SCOPE, {
+    label: "shd",
+    recorded: resultTopics(["paper", "livesim"], SHADOW),
+  })
+  .extend("shadow", FILE_SCOPE, ({ startEngine }) => startEngine({ ENGINE_MODE: "shadow" }))
   // After the shadow engine, so the prefixed topics it is checked for are its own creation.
-  .extend("bench", { scope: "file" }, ({ options, teardown, site, db, shadow: _first }) =>
+  .extend("bench", FILE_SCOPE, ({ options, teardown, site, db, shadow: _first }) =>
     openFileBench({ partitions: 0, ...options }, teardown, site, db),
   )
   .extend("primed", { scope: "file", auto: true }, async ({ shadow, bench, token }) => {

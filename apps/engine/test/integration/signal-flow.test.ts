@@ -1,11 +1,11 @@
 import { OrderFilledEventSchema } from "@engine/core";
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sendSignals } from "./test-support/signal-stream.js";
 
-const it = inProcessTest.extend("options", { scope: "file" }, { label: "flow", price: 2500.75 });
+const it = inProcessTest.extend("options", FILE_SCOPE, { label: "flow", price: 2500.75 });
 
 describe("signal flow on real Kafka and PostgreSQL", () => {
   it("turns a validated signal into an order_filled on paper.orders.filled with the contract fields", async ({

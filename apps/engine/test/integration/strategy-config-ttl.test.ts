@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { inProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { executionRows, resultsOf, signalRow, sleep } from "./test-support/probes.js";
@@ -9,19 +9,15 @@ import { sendSignals } from "./test-support/signal-stream.js";
 const TTL_MS = 500;
 
 const it = inProcessTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "ttl",
-      env: { STRATEGY_CONFIG_TTL_MS: String(TTL_MS) },
-      price: 1200,
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "ttl",
+    env: { STRATEGY_CONFIG_TTL_MS: String(TTL_MS) },
+    price: 1200,
+  })
   /** Sends a signal and waits for its results on `expected`; then checks no other namespace got one. */
   .extend(
     "routeOf",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench: { db, producer, recorder }, token, site: { signalTopic }, recordFile }) =>
       async (strategyId: string, expected: string[]): Promise<string[]> => {
         const signal = validatedSignal({ strategyId, instrumentToken: token });

@@ -1,7 +1,7 @@
 import { paperPlugin } from "@engine/trader-paper";
 import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
-import { benchTest, newSite } from "./test-support/fixtures.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
 import { resultsOf, sleep } from "./test-support/probes.js";
 import {
   committedAndEnd,
@@ -15,17 +15,13 @@ import {
 const SIGNALS = 100;
 
 // Deliberately no prepared signal topic: the group's offsets are the engine's own doing here.
-const it = benchTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "fresh",
-    namespaces: ["paper"],
-    plugins: [paperPlugin],
-    // Each NO_MARKET_PRICE is logged as a warning: expected here.
-    env: { LOG_LEVEL: "error" },
-  },
-);
+const it = benchTest.extend("options", FILE_SCOPE, {
+  label: "fresh",
+  namespaces: ["paper"],
+  plugins: [paperPlugin],
+  // Each NO_MARKET_PRICE is logged as a warning: expected here.
+  env: { LOG_LEVEL: "error" },
+});
 
 describe("a signals group without a committed offset", () => {
   it("answers every signal produced after an instance stopped before its first commit", async ({

@@ -1,6 +1,6 @@
 import { clientOrderId } from "@engine/core";
 import { describe, expect } from "vitest";
-import { TAKEOVER_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, TAKEOVER_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
 import { outcomeOn, putStrategy, waitForEnds } from "./test-support/upstox-harness.js";
@@ -8,19 +8,15 @@ import { outcomeOn, putStrategy, waitForEnds } from "./test-support/upstox-harne
 const SIGNALS = 40;
 const TOKENS = [738561, 408065, 2953217, 341249, 779521];
 
-const it = upstoxProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "upcrash",
-    // Orders take 3 s to fill: a kill finds orders open.
-    upstox: { fillDelayMs: 3_000 },
-    env: {
-      UPSTOX_TIMEOUT_MS: "1500",
-      ...TAKEOVER_ENV,
-    },
+const it = upstoxProcessTest.extend("options", FILE_SCOPE, {
+  label: "upcrash",
+  // Orders take 3 s to fill: a kill finds orders open.
+  upstox: { fillDelayMs: 3_000 },
+  env: {
+    UPSTOX_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
   },
-);
+});
 
 describe("upstox: the engine process killed with SIGKILL while orders are open at Upstox", () => {
   it("gives every signal exactly one order at Upstox and one end on upstox after a restart", async ({

@@ -1,7 +1,7 @@
 import { clientOrderId } from "@engine/core";
 import { seededRandom } from "@engine/core/testing";
 import { describe, expect } from "vitest";
-import { upstoxTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, upstoxTest } from "./test-support/fixtures.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sendSignals } from "./test-support/signal-stream.js";
 import { outcomeOn, waitForEnds } from "./test-support/upstox-harness.js";
@@ -9,19 +9,15 @@ import { outcomeOn, waitForEnds } from "./test-support/upstox-harness.js";
 const TOKENS = [738561, 408065, 2953217, 341249, 779521];
 const SIGNALS = 200;
 
-const it = upstoxTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "upfaults",
-    upstox: { random: seededRandom(12) },
-    // A short client deadline, so an unanswered placement becomes `unknown` quickly.
-    // The backlog is traded, not refused as stale: this is about duplicates.
-    env: { UPSTOX_TIMEOUT_MS: "700", SIGNAL_MAX_AGE_MS: "600000" },
-    strategies: [{ id: "up_faults", targets: ["upstox"] }],
-    tokens: TOKENS,
-  },
-);
+const it = upstoxTest.extend("options", FILE_SCOPE, {
+  label: "upfaults",
+  upstox: { random: seededRandom(12) },
+  // A short client deadline, so an unanswered placement becomes `unknown` quickly.
+  // The backlog is traded, not refused as stale: this is about duplicates.
+  env: { UPSTOX_TIMEOUT_MS: "700", SIGNAL_MAX_AGE_MS: "600000" },
+  strategies: [{ id: "up_faults", targets: ["upstox"] }],
+  tokens: TOKENS,
+});
 
 describe("upstox: 10 % of placements time out after Upstox accepted them", () => {
   it.beforeAll(({ upstox }) => {

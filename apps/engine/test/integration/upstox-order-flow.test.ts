@@ -6,7 +6,7 @@ import {
 } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { upstoxTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, upstoxTest } from "./test-support/fixtures.js";
 import { outcomeOn, RELIANCE_KEY } from "./test-support/upstox-harness.js";
 
 const RELIANCE = 738561;
@@ -15,19 +15,15 @@ const ICICIBANK = 1270529;
 /** Listed nowhere. */
 const UNKNOWN = 987_654_321;
 
-const it = upstoxTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "upflow",
-    upstox: { fillDelayMs: 100 },
-    strategies: [
-      { id: "up_only", targets: ["upstox"] },
-      { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
-    ],
-    tokens: [RELIANCE, ICICIBANK, UNKNOWN],
-  },
-);
+const it = upstoxTest.extend("options", FILE_SCOPE, {
+  label: "upflow",
+  upstox: { fillDelayMs: 100 },
+  strategies: [
+    { id: "up_only", targets: ["upstox"] },
+    { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
+  ],
+  tokens: [RELIANCE, ICICIBANK, UNKNOWN],
+});
 
 describe("upstox: a validated signal routed by strategy_execution_targets becomes one Upstox order", () => {
   it("places one MARKET order with the instrument key, side, quantity, product, tag and protection, then publishes order_placed and order_filled at Upstox's average price; paper fills beside it", async ({

@@ -1,7 +1,7 @@
 import { clientOrderId, OrderFailedEventSchema } from "@engine/core";
 import { RecordingLogger } from "@engine/core/testing";
 import { describe, expect } from "vitest";
-import { upstoxTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, upstoxTest } from "./test-support/fixtures.js";
 import { outcomeOn } from "./test-support/upstox-harness.js";
 
 const RELIANCE = 738561;
@@ -12,18 +12,14 @@ const logger = new RecordingLogger();
 const SIGNAL = { strategyId: "up_expiry", instrumentToken: RELIANCE, quantity: 2 };
 const EVERY_NAMESPACE = ["upstox", "zerodha", "paper"];
 
-const it = upstoxTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "upexpiry",
-    upstox: { accessToken: TODAYS_TOKEN },
-    tokenFile: true,
-    strategies: [{ id: "up_expiry", zerodha: true, targets: ["upstox"] }],
-    tokens: [RELIANCE],
-    logger,
-  },
-);
+const it = upstoxTest.extend("options", FILE_SCOPE, {
+  label: "upexpiry",
+  upstox: { accessToken: TODAYS_TOKEN },
+  tokenFile: true,
+  strategies: [{ id: "up_expiry", zerodha: true, targets: ["upstox"] }],
+  tokens: [RELIANCE],
+  logger,
+});
 
 describe("upstox: an expired access token, then a rotated one", () => {
   it("fails TRADER_UNAVAILABLE while the token is expired, leaving paper and zerodha alone, and trades again once it rotates", async ({

@@ -1,22 +1,18 @@
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
 import { NSE_EQUITIES } from "./test-support/zerodha-harness.js";
 
 const strategyId = "zd_5xx";
 const token = NSE_EQUITIES[0]?.token ?? 0;
 
-const it = zerodhaTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zd5xx",
-    kite: { fillDelayMs: 50 },
-    env: { ZERODHA_ORDER_VISIBILITY_MS: "20000" },
-    strategyIds: [strategyId],
-    tokens: [token],
-  },
-);
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zd5xx",
+  kite: { fillDelayMs: 50 },
+  env: { ZERODHA_ORDER_VISIBILITY_MS: "20000" },
+  strategyIds: [strategyId],
+  tokens: [token],
+});
 
 /**
  * Issue 10, item 2: a placement answered 502 or 504 (JSON or an HTML page) may have created the

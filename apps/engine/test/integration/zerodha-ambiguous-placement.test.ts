@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
 import { produceStream, signalSeries } from "./test-support/signal-stream.js";
 import { NSE_EQUITIES } from "./test-support/zerodha-harness.js";
@@ -11,22 +11,18 @@ const KITE_ORDERS_PER_SECOND = 50;
 const strategyId = "zd_ambiguous";
 const tokens = NSE_EQUITIES.map((row) => row.token);
 
-const it = zerodhaTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdambig",
-    kite: { fillDelayMs: 50, ordersPerSecond: KITE_ORDERS_PER_SECOND, ordersPerMinute: 3_000 },
-    env: {
-      KITE_TIMEOUT_MS: "500",
-      ZERODHA_ORDERS_PER_SECOND: String(CLIENT_ORDERS_PER_SECOND),
-      ZERODHA_ORDERS_PER_MINUTE: "3000",
-      ZERODHA_REQUESTS_PER_SECOND: "200",
-    },
-    strategyIds: [strategyId],
-    tokens,
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdambig",
+  kite: { fillDelayMs: 50, ordersPerSecond: KITE_ORDERS_PER_SECOND, ordersPerMinute: 3_000 },
+  env: {
+    KITE_TIMEOUT_MS: "500",
+    ZERODHA_ORDERS_PER_SECOND: String(CLIENT_ORDERS_PER_SECOND),
+    ZERODHA_ORDERS_PER_MINUTE: "3000",
+    ZERODHA_REQUESTS_PER_SECOND: "200",
   },
-);
+  strategyIds: [strategyId],
+  tokens,
+});
 
 describe("zerodha: Kite accepts the order but the answer never comes", () => {
   it("places exactly one order per signal when 10% of placements time out after Kite accepted them, and every signal ends filled once", async ({

@@ -1,7 +1,7 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import {
   produceStream,
@@ -18,19 +18,15 @@ import {
 const SIGNALS = 60;
 const FINAL = new Set(["COMPLETE", "REJECTED", "CANCELLED"]);
 
-const it = zerodhaProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdcrash",
-    // Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
-    kite: { fillDelayMs: 4_000 },
-    env: {
-      KITE_TIMEOUT_MS: "1500",
-      ...TAKEOVER_ENV,
-    },
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
+  label: "zdcrash",
+  // Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
+  kite: { fillDelayMs: 4_000 },
+  env: {
+    KITE_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
   },
-);
+});
 
 const strategyId = "zd_crash";
 const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);

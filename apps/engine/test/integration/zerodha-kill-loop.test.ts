@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
 import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
 import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
@@ -7,18 +7,14 @@ import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness
 const SIGNALS = 150;
 const KILLS = 5;
 
-const it = zerodhaProcessTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdkill",
-    kite: { fillDelayMs: 1_500 },
-    env: {
-      KITE_TIMEOUT_MS: "1500",
-      ...TAKEOVER_ENV,
-    },
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
+  label: "zdkill",
+  kite: { fillDelayMs: 1_500 },
+  env: {
+    KITE_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
   },
-);
+});
 
 const strategyId = "zd_kill";
 const tokens = NSE_EQUITIES.slice(0, 8).map((row) => row.token);

@@ -5,22 +5,18 @@ import {
 } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 
 const RELIANCE = 738561;
 const INFY = 408065;
 const strategyId = "zd_flow";
 
-const it = zerodhaTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdflow",
-    kite: { fillDelayMs: 100 },
-    strategyIds: [strategyId],
-    tokens: [RELIANCE, INFY],
-  },
-);
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdflow",
+  kite: { fillDelayMs: 100 },
+  strategyIds: [strategyId],
+  tokens: [RELIANCE, INFY],
+});
 
 describe("zerodha: a validated signal becomes one Kite order, followed to its end", () => {
   it.for([

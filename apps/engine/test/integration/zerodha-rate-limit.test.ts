@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
 import { sendSignals } from "./test-support/signal-stream.js";
@@ -14,16 +14,12 @@ const strategyIds = Array.from({ length: STRATEGIES }, (_, i) => `zd_rate_${i}`)
 const tokens = NSE_EQUITIES.slice(0, TOKENS).map((row) => row.token);
 
 // The trader's defaults: issue 10 item 6 saw 70 of these 120 refused with them.
-const it = zerodhaTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdrate",
-    kite: { fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
-    strategyIds,
-    tokens,
-  },
-);
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdrate",
+  kite: { fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
+  strategyIds,
+  tokens,
+});
 
 describe("zerodha: a burst of signals against Kite's order rate limit", () => {
   it("queues a burst of 120 signals on distinct keys at Kite's pace, never more than 10 placements in a second, refusing none, and fills them all", async ({

@@ -3,7 +3,7 @@ import { RecordingLogger } from "@engine/core/testing";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { describe, expect } from "vitest";
 import { freePort } from "./test-support/engine-process.js";
-import { newSite, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, newSite, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { eventually, httpGet } from "./test-support/probes.js";
 import { sendTicks } from "./test-support/signal-stream.js";
@@ -54,15 +54,11 @@ interface SecretKite {
 
 // The bench is the file's; each test has an emulator, token file and namespace of its own.
 const it = zerodhaProcessTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "zdsecrets",
-      accessToken: ACCESS_TOKEN,
-      partitions: 0,
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "zdsecrets",
+    accessToken: ACCESS_TOKEN,
+    partitions: 0,
+  })
   // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from its destructuring
   .extend("kite", async ({}, { onCleanup }): Promise<SecretKite> => {
     const teardown = new Teardown();

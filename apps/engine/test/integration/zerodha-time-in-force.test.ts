@@ -1,5 +1,5 @@
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
 import { NSE_EQUITIES, priceOf } from "./test-support/zerodha-harness.js";
 
@@ -7,17 +7,13 @@ const TTL_MS = 1_500;
 const strategyId = "zd_ttl";
 const token = NSE_EQUITIES[0]?.token ?? 0;
 
-const it = zerodhaTest.extend(
-  "options",
-  { scope: "file" },
-  {
-    label: "zdttl",
-    kite: { fillDelayMs: 100 },
-    env: { ZERODHA_ORDER_TYPE: "limit", ORDER_TTL_MS_BY_NAMESPACE: `zerodha=${TTL_MS}` },
-    strategyIds: [strategyId],
-    tokens: [token],
-  },
-);
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdttl",
+  kite: { fillDelayMs: 100 },
+  env: { ZERODHA_ORDER_TYPE: "limit", ORDER_TTL_MS_BY_NAMESPACE: `zerodha=${TTL_MS}` },
+  strategyIds: [strategyId],
+  tokens: [token],
+});
 
 /**
  * Issue 11: a LIMIT order still open at Kite after `ORDER_TTL_MS` is cancelled; nothing filled

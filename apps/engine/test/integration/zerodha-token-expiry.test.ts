@@ -1,7 +1,7 @@
 import { OrderFailedEventSchema } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { zerodhaTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 import { eventually, httpGet } from "./test-support/probes.js";
 
 const RELIANCE = 738561;
@@ -14,28 +14,24 @@ interface Readiness {
 }
 
 const it = zerodhaTest
-  .extend(
-    "options",
-    { scope: "file" },
-    {
-      label: "zdexpiry",
-      accessToken: "zdexpiry_token_day_one",
-      tokenFile: true,
-      kite: { fillDelayMs: 50 },
-      strategyIds: [strategyId],
-      tokens: [RELIANCE],
-    },
-  )
+  .extend("options", FILE_SCOPE, {
+    label: "zdexpiry",
+    accessToken: "zdexpiry_token_day_one",
+    tokenFile: true,
+    kite: { fillDelayMs: 50 },
+    strategyIds: [strategyId],
+    tokens: [RELIANCE],
+  })
   .extend(
     "sendSignal",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ trade }) =>
       async (): Promise<string> =>
         (await trade({ instrumentToken: RELIANCE, quantity: 4 })).id,
   )
   .extend(
     "readiness",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ engine }) =>
       async (): Promise<{ status: number; body: Readiness }> => {
         const response = await httpGet(engine, "/ready");
@@ -44,7 +40,7 @@ const it = zerodhaTest
   )
   .extend(
     "expectTraderUnavailable",
-    { scope: "file" },
+    FILE_SCOPE,
     ({ bench, emulator }) =>
       (signalId: string): void => {
         const outcome = bench.ledger.of(signalId);

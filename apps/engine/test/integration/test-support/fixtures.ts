@@ -3,7 +3,7 @@
  * with one line naming its style and options, and never repeats setup.
  *
  * ```ts
- * const it = spawnedEngineTest.extend("options", { scope: "file" }, {
+ * const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
  *   label: "crash",                      // names the file's namespace and scratch folder
  *   env: { ...TAKEOVER_ENV },            // every engine's variables
  * });
@@ -86,6 +86,9 @@ import {
   zerodhaVariables,
 } from "./zerodha-harness.js";
 import { ZerodhaLedger } from "./zerodha-outcomes.js";
+
+/** A file's options and its own fixtures: `it = zerodhaTest.extend("options", FILE_SCOPE, {...})`. */
+export const FILE_SCOPE = { scope: "file" } as const;
 
 /** Where a file's engines read signals: its namespace, consumer group and signal topic. */
 export interface Site {
