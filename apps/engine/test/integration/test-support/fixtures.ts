@@ -87,7 +87,7 @@ import {
 } from "./zerodha-harness.js";
 import { ZerodhaLedger } from "./zerodha-outcomes.js";
 
-/** A file's options and its own fixtures: `it = zerodhaTest.extend("options", FILE_SCOPE, {...})`. */
+/** The scope of file options and fixtures: `zerodhaTest.extend("options", FILE_SCOPE, {...})`. */
 export const FILE_SCOPE = { scope: "file" } as const;
 
 /** Where a file's engines read signals: its namespace, consumer group and signal topic. */
