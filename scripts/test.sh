@@ -10,6 +10,9 @@ bash scripts/services/up.sh
 pnpm exec biome check .
 # The workspace's package.json files agree with each other (versions, private flags, fields).
 pnpm exec sherif
+# The alert rules load, and each fires on the synthetic series it is for (and only those).
+promtool check rules apps/engine/ops/prometheus/engine-alerts.yml
+promtool test rules apps/engine/ops/prometheus/engine-alerts.test.yml
 # Arguments go to turbo: `pnpm test --filter @engine/trader-example` runs one package's tests.
 pnpm exec turbo run build typecheck --output-logs=errors-only "$@"
 # Every export of @engine/core documented (typedoc.json: which kinds count).

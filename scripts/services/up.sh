@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Start every real service the integration tests need (PostgreSQL, then Kafka).
+# Start every real service the integration tests need (PostgreSQL, then Kafka), and install
+# Prometheus's binaries the alert-rule tests run (no daemon: the tests start their own) and
+# Debian's Chromium for the console's browser test.
 # Idempotent: services already up are left as they are, so dev and CI can
 # call this before every test run. Stop them again with scripts/services/down.sh.
 set -euo pipefail
@@ -19,4 +21,6 @@ step() {
 echo "[services] starting services (state: ${ENGINE_SERVICES_HOME:-$HOME/.cache/engine-services})"
 step postgres
 step kafka
-echo "[services] all services up in $((SECONDS - t0))s: postgres 127.0.0.1:5432, kafka 127.0.0.1:9092"
+step prometheus
+step chromium
+echo "[services] all services up in $((SECONDS - t0))s: postgres 127.0.0.1:5432, kafka 127.0.0.1:9092, promtool on PATH, chromium /usr/bin/chromium"

@@ -6,10 +6,15 @@ import { type ControlCommandOptions, controlStatus, sendControl } from "./app/co
 import { Engine } from "./app/engine.js";
 import { openDatabase } from "./db/database.js";
 import { strategyConfigurations } from "./db/schema.js";
-import { DEMO_STRATEGY_ID, MarketSimulator } from "./embedded/market-simulator.js";
+import {
+  DEMO_INSTRUMENTS,
+  DEMO_STRATEGY_ID,
+  MarketSimulator,
+} from "./embedded/market-simulator.js";
 import { registerCompareCommand } from "./migration/compare-command.js";
 import { registerCutoverCommand } from "./migration/cutover-command.js";
-import { createLogger } from "./observability/logger.js";
+import { createLogger, outputFormat } from "./observability/logger.js";
+import { ResultLinePrinter, TERMINAL_COLORS } from "./observability/result-lines.js";
 import { InMemoryTransport } from "./transport/in-memory-transport.js";
 
 /** Stop must finish within this, or the process exits with an error. */
@@ -29,7 +34,23 @@ program
   .action(async () => {
     const embedded = !process.env.KAFKA_BROKERS && !process.env.DATABASE_URL;
     const env = embedded ? { MARKET_HOURS_MODE: "always_open", ...process.env } : process.env;
-    const logger = createLogger({ level: readLogLevel() });
+    const format = outputFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
+    const logger = createLogger({
+      level: readLogLevel(),
+      pretty: format !== "json",
+      singleLine: format === "lines",
+    });
+    // In a terminal a trader reads one line per result; everything else stays a log.
+    const lines =
+      format === "lines"
+        ? new ResultLinePrinter({
+            write: (text) => process.stdout.write(text),
+            known: new Map(
+              DEMO_INSTRUMENTS.map((instrument) => [instrument.token, instrument.symbol]),
+            ),
+            colors: TERMINAL_COLORS,
+          })
+        : null;
     const describe = (error: unknown) =>
       error instanceof Error ? (error.stack ?? error.message) : String(error);
     // While starting there is nothing to stop yet.
@@ -37,8 +58,14 @@ program
       logger.fatal({ err: describe(error) }, `${reason} while starting: exit code 1`);
       process.exit(1);
     };
-    const engine = new Engine({ env, logger, onFatal: (error) => fail("consumer stopped", error) });
+    const engine = new Engine({
+      env,
+      logger,
+      onFatal: (error) => fail("consumer stopped", error),
+      ...(lines ? { onResult: lines.print } : {}),
+    });
     const running = await engine.start();
+    lines?.useInstruments(running.instruments);
 
     let simulator: MarketSimulator | null = null;
     if (running.transport instanceof InMemoryTransport) {
@@ -54,7 +81,10 @@ program
       });
       simulator.start();
       logger.info(
-        { metrics: `http://127.0.0.1:${running.httpPort}/metrics` },
+        {
+          console: `http://127.0.0.1:${running.httpPort}/`,
+          metrics: `http://127.0.0.1:${running.httpPort}/metrics`,
+        },
         "embedded mode: simulated ticks and demo signals, paper fills below",
       );
     }
@@ -74,6 +104,7 @@ program
       }, STOP_DEADLINE_MS);
       simulator?.stop();
       await engine.stop();
+      await lines?.flush();
       clearTimeout(deadline);
       logger.info({}, "stopped");
       process.exit(code);

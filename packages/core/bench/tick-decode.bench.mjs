@@ -6,10 +6,10 @@
 
 import { performance } from "node:perf_hooks";
 import { scanMarketTick } from "@engine/tick-codec";
-import { tickPool } from "../../../bench/lib/messages.mjs";
-// The JSON.parse decoder the scanner falls back to (not public API: the package's internals).
-import { decodeMarketTickParsed } from "../dist/events/market-tick-decoder.js";
 import { decodeMarketTick, MarketTickEventSchema, toText } from "../dist/index.js";
+// The JSON.parse decoder the scanner falls back to, and the full-mode ticks the end-to-end
+// benchmarks send (`@engine/core/testing`).
+import { decodeMarketTickParsed, fullTickPool } from "../dist/testing/index.js";
 
 const INSTRUMENTS = 2_000;
 const WARMUP_MS = 500;
@@ -18,7 +18,7 @@ const RUN_MS = 2_000;
 const BATCH = 1_000;
 
 // The same full-mode ticks the end-to-end benchmarks send, as Kafka hands them over: Buffers.
-const messages = tickPool(INSTRUMENTS, INSTRUMENTS).map((message) => message.value);
+const messages = fullTickPool(INSTRUMENTS, INSTRUMENTS).map((message) => message.value);
 const meanBytes = messages.reduce((sum, message) => sum + message.length, 0) / messages.length;
 
 // Every path must accept every message with the same values, or the comparison means nothing;

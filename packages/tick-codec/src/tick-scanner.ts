@@ -1,3 +1,4 @@
+// biome-ignore-all lint/complexity/noExcessiveCognitiveComplexity: a recursive-descent reader of JSON: each function is one production of the grammar (an object's members, an array's elements, a depth level) as one loop, the shape the differential tests and the tick benchmark were tuned on; cutting a production across functions reads worse, not better.
 import { isOffsetTimestamp } from "./iso-timestamp.js";
 import type { MarketQuote } from "./market-quote.js";
 import { instantiateMatcher } from "./tick-shape-matcher.js";

@@ -8,6 +8,7 @@ import {
   type Env,
   ExecutionRouter,
   envList,
+  type InstrumentRegistry,
   type Logger,
   loadAllSettings,
   preTradeLimitsFor,
@@ -18,6 +19,9 @@ import {
   type TradingControl,
 } from "@engine/core";
 import { z } from "zod";
+import { registerConsole } from "../console/console-routes.js";
+import { consumerLag } from "../console/consumer-lag.js";
+import { RecentActivity } from "../console/recent-activity.js";
 import { ControlBoard } from "../controls/control-board.js";
 import { type ControlLog, InMemoryControlLog } from "../controls/control-log.js";
 import { KafkaControlLog } from "../controls/kafka-control-log.js";
@@ -39,6 +43,7 @@ import {
 import { ExecutionJournal } from "../journal/execution-journal.js";
 import { PositionLedger } from "../journal/position-ledger.js";
 import { EngineMetrics } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import { MarketData } from "../pipeline/market-data.js";
 import { PriceCache } from "../pipeline/price-cache.js";
 import { SignalIntake } from "../pipeline/signal-intake.js";
@@ -72,6 +77,8 @@ export interface EngineOptions {
    * should exit non-zero so its supervisor starts a fresh one. Without it, `/ready` says so.
    */
   onFatal?(error: Error): void;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** What `start()` built, for the app and for tests. */
@@ -86,6 +93,10 @@ export interface RunningEngine {
   /** The trading state of every scope, as this instance knows it. */
   controls: ControlBoard;
   positions: PositionLedger;
+  /** What the console shows of this instance's recent executions, dead letters and latencies. */
+  activity: RecentActivity;
+  /** The platform's instrument registry (symbols of tokens). */
+  instruments: InstrumentRegistry;
   /** Namespaces with a trader, in registration order. */
   namespaces: string[];
   topics: {
@@ -224,12 +235,15 @@ export class Engine {
       dlq,
     };
 
+    const activity = new RecentActivity({ now: () => clock.now() });
+    const deadLetterTopics = new Set([dlq(topics.signals), dlq(topics.ticks)]);
     const transport: MessageTransport = settings.kafka
       ? new KafkaTransport({
           ...settings.kafka,
           signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
           tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${instanceId}`,
           deadLetterTopic: dlq,
+          onDeadLetter: (letter) => activity.recordDeadLetter(letter),
           onFatal: (error) => this.#o.onFatal?.(error),
           clock,
           logger,
@@ -249,6 +263,7 @@ export class Engine {
         return [map.ordersSubmitted(), map.ordersFilled(), map.ordersFailed()];
       }),
     ];
+    metrics.initialise({ namespaces, inputTopics: [topics.signals, topics.ticks] });
     const created = await transport.ensureTopics(wanted);
     if (created.length > 0) logger.info({ topics: created }, "created missing topics");
 
@@ -311,6 +326,12 @@ export class Engine {
       metrics,
     });
 
+    const orderBudget = new SharedOrderBudget({
+      database,
+      namespacePrefix: prefix,
+      maxWaitMs: settings.orderBudgetMaxWaitMs,
+      marginMs: settings.orderBudgetMarginMs,
+    });
     const lease = new InstanceLease({ journal, leaseMs: settings.leaseMs, logger });
     await lease.start();
     this.#onStop("instance lease", () => lease.stop());
@@ -319,6 +340,9 @@ export class Engine {
         await transport.publish(messages);
       } catch (error) {
         throw classifyBusError(error);
+      }
+      for (const message of messages) {
+        if (deadLetterTopics.has(message.topic)) activity.recordDeadLetter(message);
       }
     };
     executions = new ExecutionService({
@@ -330,12 +354,8 @@ export class Engine {
       publish,
       liveNamespaces: livePlugins,
       gate,
-      orderBudget: new SharedOrderBudget({
-        database,
-        namespacePrefix: prefix,
-        maxWaitMs: settings.orderBudgetMaxWaitMs,
-        marginMs: settings.orderBudgetMarginMs,
-      }),
+      orderBudget,
+      onPublished: (result) => activity.recordResult(result),
       shadow,
       executionTimeoutMs: settings.executionTimeoutMs,
       maxSubmitAttempts: settings.maxSubmitAttempts,
@@ -348,11 +368,27 @@ export class Engine {
       clock,
       logger,
       metrics,
+      ...(this.#o.onResult ? { onResult: this.#o.onResult } : {}),
     });
     await executions.start();
     const service = executions;
+    // Read at each scrape, so the gauges say how things are, not how they were at the last event.
+    metrics.followed = () => service.followed();
+    metrics.leaseHealthy = () => lease.healthy();
+    metrics.journalPing = () =>
+      database.ping().then(
+        () => this.#databaseHealthy,
+        () => false,
+      );
+    metrics.traders = () =>
+      Object.entries(registry.health()).map(([namespace, health]) => ({
+        namespace,
+        live: livePlugins.has(namespace) && !shadow,
+        ready: health.status === "ready",
+      }));
     this.#onStop("executions", () => service.stop());
     board.onChange((control) => void this.#cancelOnHalt(control, service, logger));
+    board.onChange((control) => activity.recordControl(control));
 
     const maxMessageBytes =
       transport instanceof KafkaTransport ? transport.maxMessageBytes : undefined;
@@ -379,17 +415,33 @@ export class Engine {
         port: settings.httpPort,
         metrics,
         readiness: () => this.#readiness(),
-        routes: (app) =>
+        routes: (app) => {
           registerControlRoutes(app, {
             board,
             positions,
             adminToken: settings.adminToken,
             logger,
-          }),
+          });
+          registerConsole(app, {
+            activity,
+            board,
+            positions,
+            instanceId,
+            mode: settings.kafka ? "kafka" : "embedded",
+            adminWritable: settings.adminToken !== null,
+            namespaces: () => namespaces,
+            health: () => registry.health(),
+            openOrders: () => service.openExecutions(),
+            orderBudget: (namespace) => registry.lookup(namespace)?.capabilities.orderBudget,
+            budgetInUse: (namespace) => orderBudget.inUse(namespace),
+            consumerLag: async () => (settings.kafka ? consumerLag(metrics) : null),
+          });
+        },
       });
       httpPort = await http.start();
       this.#onStop("http", () => http.stop());
-      logger.info({ port: httpPort }, "http listening: /health /ready /metrics");
+      logger.info({ port: httpPort }, "http listening: /health /ready /metrics /control /api");
+      logger.info({ port: httpPort }, `console: http://127.0.0.1:${httpPort}/`);
     }
 
     await transport.start({
@@ -421,6 +473,8 @@ export class Engine {
       instanceId,
       controls: board,
       positions,
+      activity,
+      instruments,
       namespaces,
       topics,
     };

@@ -123,6 +123,24 @@ describe("ExecutionService: one live order per signal", () => {
     expect(broker.totalSends).toBe(1);
   });
 
+  it("counts an order left unknown in engine_open_orders and ages it until the broker settles it", async () => {
+    const broker = new FakeBroker("live30", { orderVisibilityMs: 60_000 });
+    broker.script = () => ({ answer: "unknown", create: false });
+    const engine = await start({ traders: [broker] });
+    engine.metrics.followed = () => engine.service.followed();
+    const signal = intakeSignal({ targets: ["live30"] });
+    await submitAll(engine, [signal]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const text = await engine.metrics.render();
+    expect(text).toContain('engine_open_orders{namespace="live30",state="unknown"} 1');
+    expect(text).toContain('engine_open_orders{namespace="live30",state="accepted"} 0');
+    const age = Number(
+      /engine_oldest_unknown_order_seconds\{namespace="live30"\} (\S+)/.exec(text)?.[1],
+    );
+    expect(age).toBeGreaterThanOrEqual(0.2);
+    expect(age).toBeLessThan(10);
+  });
+
   it("concludes absence only after the visibility window, then submits again; fails only after the last attempt", async () => {
     const broker = new FakeBroker("live4", { orderVisibilityMs: 400 });
     broker.script = () => ({ answer: "unknown", create: false });

@@ -30,11 +30,12 @@ import type {
   NewExecution,
   SignalRecord,
 } from "../journal/execution-journal.js";
-import type { EngineMetrics } from "../observability/metrics.js";
+import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
+import type { ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
 import { NamespaceFollower } from "./namespace-follower.js";
-import { ResultPublisher } from "./result-publisher.js";
+import { type PublishedResult, ResultPublisher } from "./result-publisher.js";
 import type { BudgetAnswer } from "./shared-order-budget.js";
 import { TrackedExecution } from "./tracked-execution.js";
 import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
@@ -89,9 +90,13 @@ export interface ExecutionServiceOptions {
   };
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
+  /** Told every result once it is out (the console); see `ResultPublisherOptions.onPublished`. */
+  onPublished?(result: PublishedResult): void;
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
 }
 
 /** A signal as intake hands it over: decoded, decided, with where it was read. */
@@ -175,6 +180,11 @@ export class ExecutionService {
     return open;
   }
 
+  /** What each namespace's follower follows now (for `engine_open_orders`). */
+  followed(): FollowedOrders[] {
+    return [...this.#followers.values()].map((follower) => follower.census());
+  }
+
   /** Resolves once every live submission queued so far was answered or timed out. */
   async lanesIdle(): Promise<void> {
     while (this.#lanes.size > 0) await Promise.allSettled([...this.#lanes.values()]);
@@ -215,7 +225,10 @@ export class ExecutionService {
     const decided = signals.map((signal) => signal.record);
     const planned = signals.flatMap((signal) => this.#plan(signal, signal.record));
     const receivedAt = batch.receivedAt ?? performance.now();
-    for (const execution of planned) execution.receivedAt = receivedAt;
+    for (const execution of planned) {
+      execution.receivedAt = receivedAt;
+      execution.readAt = receivedAt;
+    }
     const stage = this.#stageTimer();
     await this.#prepare(planned, closedSignals(decided));
     stage("execute");
@@ -227,7 +240,10 @@ export class ExecutionService {
     let executions = planned;
     if (!first.allFresh) {
       executions = await this.#resume(signals);
-      for (const execution of executions) execution.receivedAt = receivedAt;
+      for (const execution of executions) {
+        execution.receivedAt = receivedAt;
+        execution.readAt = receivedAt;
+      }
     } else {
       for (const signal of signals) this.#noteDisposition(signal, signal.record);
     }

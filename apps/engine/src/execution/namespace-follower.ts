@@ -10,7 +10,7 @@ import {
   type TraderOperations,
 } from "@engine/core";
 import pLimit from "p-limit";
-import type { EngineMetrics } from "../observability/metrics.js";
+import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
 import type { TrackedExecution } from "./tracked-execution.js";
 
 export interface NamespaceFollowerOptions {
@@ -63,6 +63,18 @@ export class NamespaceFollower {
 
   get size(): number {
     return this.#open.size;
+  }
+
+  /** Counts what is followed now by status (`now`: `performance.now()`, ms). */
+  census(now = performance.now()): FollowedOrders {
+    const byStatus: Record<string, number> = {};
+    let oldest = 0;
+    for (const execution of this.#open.values()) {
+      const status = execution.state.status;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      if (execution.unknownSince !== null) oldest = Math.max(oldest, now - execution.unknownSince);
+    }
+    return { namespace: this.#o.namespace, byStatus, oldestUnknownSeconds: oldest / 1000 };
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import {
   type Clock,
   type ExecutionEmit,
+  type ExecutionStatus,
   emittedResult,
   errorMessage,
   type Logger,
@@ -9,6 +10,7 @@ import {
 import { retryWhileRetryable } from "../errors/retry.js";
 import type { ExecutionJournal, JournaledEvent } from "../journal/execution-journal.js";
 import type { EngineMetrics } from "../observability/metrics.js";
+import type { ResultLine, ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import { resultEvent } from "./result-events.js";
 import type { TrackedExecution } from "./tracked-execution.js";
@@ -20,6 +22,34 @@ export interface ResultPublisherOptions {
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
+  /** Told every result once it is out, instead of logging it (`LOG_FORMAT=lines`). */
+  onResult?: ResultSink;
+  /** Told every result once it is out, however results are logged (the console's recent activity). */
+  onPublished?(result: PublishedResult): void;
+}
+
+/**
+ * A result as it left the engine, with where its execution stands after it: what the console
+ * shows. `quantity` is the order's (the signal's `validated_quantity`), units; prices in rupees.
+ */
+export interface PublishedResult {
+  signalId: string;
+  namespace: string;
+  strategyId: string;
+  instrumentToken: number;
+  signalType: string;
+  status: ExecutionStatus;
+  quantity: number;
+  filledQuantity: number;
+  averagePrice: number | null;
+  limitPrice: number | null;
+  orderId: string | null;
+  /** The contract event's type (`order_placed`, `order_filled`, `order_failed`), time and payload. */
+  type: string;
+  ts: string;
+  data: Record<string, unknown>;
+  /** From the signal's batch being read to this result being out, ms; null for an adopted execution. */
+  latencyMs: number | null;
 }
 
 const OUTCOME_OF: Record<string, string> = {
@@ -74,10 +104,12 @@ export class ResultPublisher {
 
   /** Counts and logs a result once it is out (and the time to its execution's first result). */
   report(execution: TrackedExecution, journaled: JournaledEvent): void {
+    let latencyMs: number | null = null;
     if (execution.receivedAt !== null) {
+      latencyMs = performance.now() - execution.receivedAt;
       this.#o.metrics.executionSeconds.observe(
         { namespace: execution.namespace },
-        (performance.now() - execution.receivedAt) / 1000,
+        latencyMs / 1000,
       );
       execution.receivedAt = null;
     }
@@ -85,6 +117,19 @@ export class ResultPublisher {
     const outcome = OUTCOME_OF[journaled.event.type] ?? journaled.event.type;
     const errorCode = outcome === "failed" ? String(data.error_code ?? "") : "";
     this.#o.metrics.results.inc({ namespace: execution.namespace, outcome, error_code: errorCode });
+    try {
+      this.#o.onPublished?.(published(execution, journaled));
+    } catch (error) {
+      // What watches results must never stop an execution.
+      this.#o.logger.error({ err: errorMessage(error) }, "a result observer failed");
+    }
+    if (
+      this.#o.onResult &&
+      (outcome === "placed" || outcome === "filled" || outcome === "failed")
+    ) {
+      this.#o.onResult(resultLine(execution, journaled, outcome, latencyMs));
+      return;
+    }
     const fields = {
       ...execution.context(),
       outcome,
@@ -148,4 +193,54 @@ export class ResultPublisher {
         this.#flushMarks();
       });
   }
+}
+
+function published(execution: TrackedExecution, journaled: JournaledEvent): PublishedResult {
+  const original = execution.signal.data.original_signal;
+  const state = execution.state;
+  return {
+    signalId: execution.signalId,
+    namespace: execution.namespace,
+    strategyId: original.strategy_id,
+    instrumentToken: original.instrument_token,
+    signalType: original.signal_type,
+    status: state.status,
+    quantity: state.quantity,
+    filledQuantity: state.filledQuantity,
+    averagePrice: state.averagePrice,
+    limitPrice: state.limitPrice,
+    orderId: state.orderId,
+    type: journaled.event.type,
+    ts: String(journaled.event.ts),
+    data: journaled.event.data as Record<string, unknown>,
+    latencyMs: execution.readAt === null ? null : performance.now() - execution.readAt,
+  };
+}
+
+/** The terminal's view of a result event (`data` as `emittedResult` builds it). */
+function resultLine(
+  execution: TrackedExecution,
+  journaled: JournaledEvent,
+  outcome: ResultLine["outcome"],
+  latencyMs: number | null,
+): ResultLine {
+  const data = journaled.event.data as Record<string, unknown>;
+  const original = execution.signal.data.original_signal;
+  const number = (value: unknown) => (typeof value === "number" ? value : null);
+  const { symbol } = execution.context();
+  return {
+    ts: String(journaled.event.ts),
+    namespace: execution.namespace,
+    side: original.signal_type,
+    quantity: number(data.quantity) ?? execution.signal.data.validated_quantity,
+    instrumentToken: original.instrument_token,
+    symbol: symbol ?? null,
+    price: number(outcome === "filled" ? data.fill_price : data.price),
+    fees: outcome === "filled" ? number(data.fees) : null,
+    strategyId: original.strategy_id,
+    outcome,
+    errorCode: outcome === "failed" ? String(data.error_code ?? "") : null,
+    errorMessage: outcome === "failed" ? String(data.error_message ?? "") : null,
+    latencyMs,
+  };
 }

@@ -134,4 +134,25 @@ export class SharedOrderBudget {
       return 0;
     });
   }
+
+  /**
+   * The slots every instance took for a namespace in the last second, minute and IST day (the
+   * windows `take` counts, without its margin), by the database's clock.
+   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   */
+  async inUse(namespace: string): Promise<{ second: number; minute: number; day: number }> {
+    const [row] = await this.#o.database.rows<{ second: string; minute: string; day: string }>(sql`
+      select
+        count(*) filter (where ${orderBudget.sentAt} > clock_timestamp() - interval '1 second')::text as second,
+        count(*) filter (where ${orderBudget.sentAt} > clock_timestamp() - interval '1 minute')::text as minute,
+        count(*)::text as day
+      from ${orderBudget}
+      where ${orderBudget.namespace} = ${(this.#o.namespacePrefix ?? "") + namespace}
+        and ${orderBudget.sentAt} >= date_trunc('day', clock_timestamp() + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'`);
+    return {
+      second: Number(row?.second ?? 0),
+      minute: Number(row?.minute ?? 0),
+      day: Number(row?.day ?? 0),
+    };
+  }
 }

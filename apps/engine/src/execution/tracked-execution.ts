@@ -21,7 +21,12 @@ export class TrackedExecution implements ExecutionKey {
   readonly clientOrderId: string;
   /** Whether the namespace places real orders here (not simulated, not shadow). */
   readonly live: boolean;
-  state: ExecutionState;
+  /**
+   * Since when (`performance.now()`, ms) its state has been `unknown` in this process; null
+   * while it is not. Taken over `unknown`, it counts from the takeover.
+   */
+  unknownSince: number | null = null;
+  #state!: ExecutionState;
   epoch: number;
   /** Every event of the execution so far, journaled; the first `published` of them are out. */
   events: JournaledEvent[];
@@ -37,6 +42,11 @@ export class TrackedExecution implements ExecutionKey {
    * for an execution taken over from another instance.
    */
   receivedAt: number | null = null;
+  /**
+   * When its signal's batch was read (`performance.now()`), kept for every result (the console's
+   * signal-to-fill latency); null for an execution taken over from another instance.
+   */
+  readAt: number | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(fields: {
@@ -65,14 +75,27 @@ export class TrackedExecution implements ExecutionKey {
     this.published = fields.published ?? 0;
   }
 
+  get state(): ExecutionState {
+    return this.#state;
+  }
+
+  set state(next: ExecutionState) {
+    if (next.status !== "unknown") this.unknownSince = null;
+    else this.unknownSince ??= performance.now();
+    this.#state = next;
+  }
+
   /** What a log line about it carries. */
   context() {
     const original = this.signal.data.original_signal;
+    const symbol = original.metadata?.symbol;
     return {
       signal_id: this.signalId,
       namespace: this.namespace,
       strategy_id: original.strategy_id,
       instrument_token: original.instrument_token,
+      // The signal's own name for the instrument, when it gives one (the embedded demo's do).
+      ...(typeof symbol === "string" && symbol !== "" ? { symbol } : {}),
       correlation_id: this.lineage.correlation_id,
     };
   }

@@ -1,38 +1,27 @@
 import { silentLogger } from "@engine/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { EngineMetrics } from "../observability/metrics.js";
+import { describe, expect, it } from "vitest";
 import { type ControlsUnderTest, startControls } from "../test-support/controls-testbed.js";
+import { useHttpTestbed } from "../test-support/http-testbed.js";
 import { useServiceTestbed } from "../test-support/service-testbed.js";
 import { registerControlRoutes } from "./control-routes.js";
-import { HttpServer } from "./http-server.js";
 
 const TOKEN = "s3cret-token-0123456789";
 const testbed = useServiceTestbed();
-const servers: HttpServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
+const http = useHttpTestbed();
 
 async function serve(
   adminToken: string | null,
 ): Promise<{ url: string; controls: ControlsUnderTest }> {
   const controls = await startControls(testbed.database());
-  const server = new HttpServer({
-    port: 0,
-    host: "127.0.0.1",
-    metrics: new EngineMetrics(),
-    readiness: async () => ({ ready: true, checks: {} }),
-    routes: (app) =>
-      registerControlRoutes(app, {
-        board: controls.board,
-        positions: controls.positions,
-        adminToken,
-        logger: silentLogger,
-      }),
-  });
-  servers.push(server);
-  return { url: `http://127.0.0.1:${await server.start()}`, controls };
+  const url = await http.serve((app) =>
+    registerControlRoutes(app, {
+      board: controls.board,
+      positions: controls.positions,
+      adminToken,
+      logger: silentLogger,
+    }),
+  );
+  return { url, controls };
 }
 
 const HALT = { scope: "global", state: "HALTED", reason: "kill switch drill" };

@@ -33,10 +33,31 @@ const REDACTED_PATHS = [
   "*.sasl",
 ];
 
+/**
+ * `LOG_FORMAT`: `json` (one JSON object a line), `pretty` (pino-pretty), `lines` (one aligned line
+ * per result, other logs pretty), or `auto`: `lines` when stdout is a terminal, else `json`.
+ */
+export const LOG_FORMATS = ["auto", "json", "pretty", "lines"] as const;
+
+/** What `engine start` writes its output as. */
+export type OutputFormat = Exclude<(typeof LOG_FORMATS)[number], "auto">;
+
+/**
+ * The output format `LOG_FORMAT` asks for on this stdout. A value that is none of
+ * `LOG_FORMATS` gives `json` here, and the settings then stop start-up naming the variable.
+ */
+export function outputFormat(value: string | undefined, stdoutIsTerminal: boolean): OutputFormat {
+  const format = (value ?? "").trim().toLowerCase() || "auto";
+  if (format === "auto") return stdoutIsTerminal ? "lines" : "json";
+  return format === "pretty" || format === "lines" ? format : "json";
+}
+
 export interface LoggerOptions {
   level: string;
   /** Human-readable output; defaults to whether stdout is a terminal. */
   pretty?: boolean;
+  /** Pretty output with each record on one line (beside result lines). */
+  singleLine?: boolean;
   /** Write to stderr instead of stdout (a CLI command whose stdout is its answer). */
   stderr?: boolean;
 }
@@ -61,6 +82,7 @@ export function createLogger(options: LoggerOptions): Logger & pino.Logger {
               colorize: true,
               translateTime: "SYS:HH:MM:ss.l",
               ignore: "pid,hostname,service",
+              singleLine: options.singleLine === true,
             },
           },
         }

@@ -1,5 +1,25 @@
-import { TRADING_STATES } from "@engine/core";
+import { type ExecutionAnomaly, TRADING_STATES } from "@engine/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** A trader's health as `engine_trader_ready` shows it. */
+export interface TraderReadiness {
+  namespace: string;
+  /** Whether it places real orders (a live broker outside shadow mode). */
+  live: boolean;
+  ready: boolean;
+}
+
+/** What a namespace's follower follows, as `engine_open_orders` shows it. */
+export interface FollowedOrders {
+  namespace: string;
+  /** Followed executions by status (`submitted`, `unknown`, `accepted`, `partially_filled`). */
+  byStatus: Record<string, number>;
+  /** Seconds the oldest `unknown` execution has been so; 0 when none is. */
+  oldestUnknownSeconds: number;
+}
+
+/** How long `engine_journal_up` waits for the database at a scrape, ms. */
+const JOURNAL_PING_TIMEOUT_MS = 2_000;
 
 /** The engine's Prometheus metrics, on a registry of its own (no global state). */
 export class EngineMetrics {
@@ -146,6 +166,78 @@ export class EngineMetrics {
     },
   });
 
+  /** Where `engine_trader_ready` reads the traders' health from at each scrape (the registry). */
+  traders: () => readonly TraderReadiness[] = () => [];
+
+  readonly traderReady = new Gauge({
+    name: "engine_trader_ready",
+    help: "1 when the namespace's trader is ready to take orders, 0 when not (no session, an expired token, failed to start); live=true for a namespace that places real orders",
+    labelNames: ["namespace", "live"] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const trader of this.traders()) {
+        this.traderReady.set(
+          { namespace: trader.namespace, live: String(trader.live) },
+          trader.ready ? 1 : 0,
+        );
+      }
+    },
+  });
+
+  /** Where `engine_open_orders` reads what is followed from at each scrape (the execution service). */
+  followed: () => readonly FollowedOrders[] = () => [];
+
+  readonly openOrders = new Gauge({
+    name: "engine_open_orders",
+    help: "Executions this instance follows now (sent and not yet ended), by namespace and state (submitted, unknown, accepted, partially_filled)",
+    labelNames: ["namespace", "state"] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const census of this.followed()) {
+        // Every state, so one nothing is in any more reads 0, not its last count.
+        for (const state of FOLLOWED_STATES) {
+          this.openOrders.set({ namespace: census.namespace, state }, census.byStatus[state] ?? 0);
+        }
+      }
+    },
+  });
+
+  readonly oldestUnknown = new Gauge({
+    name: "engine_oldest_unknown_order_seconds",
+    help: "How long the oldest execution whose order may or may not exist at the broker (state unknown) has been so, by namespace, seconds; 0 when none is",
+    labelNames: ["namespace"] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const census of this.followed()) {
+        this.oldestUnknown.set({ namespace: census.namespace }, census.oldestUnknownSeconds);
+      }
+    },
+  });
+
+  /** Whether the journal's database answers (the engine's database connection). */
+  journalPing: () => Promise<boolean> = async () => false;
+
+  readonly journalUp = new Gauge({
+    name: "engine_journal_up",
+    help: "1 when the journal's database answered a query within 2 s at this scrape, 0 when not (nothing is executed while it is away)",
+    registers: [this.registry],
+    collect: async () => {
+      this.journalUp.set((await withTimeout(this.journalPing(), JOURNAL_PING_TIMEOUT_MS)) ? 1 : 0);
+    },
+  });
+
+  /** Whether this instance's lease lets it send orders now. */
+  leaseHealthy: () => boolean = () => false;
+
+  readonly leaseUp = new Gauge({
+    name: "engine_instance_lease_healthy",
+    help: "1 while this instance's lease lets it send orders, 0 while it could not renew it in time (it sends nothing until it can: another instance may be taking its executions over)",
+    registers: [this.registry],
+    collect: () => {
+      this.leaseUp.set(this.leaseHealthy() ? 1 : 0);
+    },
+  });
+
   readonly controlRefusals = new Counter({
     name: "engine_control_refusals_total",
     help: "Executions refused by a trading control, by namespace and error code (TRADING_HALTED, REDUCE_ONLY, RISK_REJECTED)",
@@ -180,6 +272,19 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Gives the counters alerts watch a 0 for each series they can have, from the start: Prometheus
+   * sees no increase in a counter whose first sample is already 1, so the first dead letter or
+   * duplicate order after a restart would never fire an alert.
+   */
+  initialise(scope: { namespaces: readonly string[]; inputTopics: readonly string[] }): void {
+    for (const topic of scope.inputTopics) this.deadLetters.inc({ topic }, 0);
+    for (const namespace of scope.namespaces) {
+      this.fencedWrites.inc({ namespace }, 0);
+      for (const anomaly of ANOMALIES) this.anomalies.inc({ namespace, anomaly }, 0);
+    }
+  }
+
   #lastTickCount = 0;
   #lastTickAt = Date.now();
 
@@ -196,5 +301,32 @@ export class EngineMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+}
+
+/** Every kind of anomaly, so that each has a series from the start (a missing one fails the build). */
+const ANOMALIES = Object.keys({
+  duplicate_order: true,
+  vanished_order: true,
+  overfill: true,
+  fill_without_price: true,
+  out_of_order: true,
+} satisfies Record<ExecutionAnomaly, true>);
+
+/** The states an execution can be followed in: the non-final ones after its submission. */
+const FOLLOWED_STATES = ["submitted", "unknown", "accepted", "partially_filled"] as const;
+
+/** False when `check` rejects or takes longer than `ms`. */
+async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      check.catch(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

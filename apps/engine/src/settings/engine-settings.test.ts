@@ -42,6 +42,15 @@ describe("EngineSettingsSchema", () => {
     },
   );
 
+  it.each(["auto", "json", "pretty", "LINES"])("reads LOG_FORMAT=%j", (value) => {
+    expect(load({ LOG_FORMAT: value }).logFormat).toBe(value.toLowerCase());
+  });
+
+  it("refuses a LOG_FORMAT that is not auto, json, pretty or lines, naming it", () => {
+    const error = settingsError({ LOG_FORMAT: "colour" });
+    expect(error.issues.map((issue) => issue.variable)).toEqual(["LOG_FORMAT"]);
+  });
+
   it("refuses a price age of 0 and a session timeout under a second, naming them", () => {
     const error = settingsError({ PRICE_MAX_AGE_MS: "0", KAFKA_SESSION_TIMEOUT_MS: "500" });
     expect(error.message).toMatch(/PRICE_MAX_AGE_MS/);
@@ -89,6 +98,7 @@ describe("EngineSettingsSchema", () => {
       traderInitTimeoutMs: 15000,
       httpPort: 8080,
       logLevel: "info",
+      logFormat: "auto",
     });
   });
 
@@ -295,6 +305,7 @@ describe("EngineSettingsSchema", () => {
       "TRADER_INIT_TIMEOUT_MS",
       "HTTP_PORT",
       "LOG_LEVEL",
+      "LOG_FORMAT",
     ];
     fc.assert(
       fc.property(

@@ -14,6 +14,7 @@ import {
   parseSessionEntry,
 } from "@engine/core";
 import { z } from "zod";
+import { LOG_FORMATS } from "../observability/logger.js";
 
 const namespace = z
   .string()
@@ -166,6 +167,7 @@ export const EngineSettingsSchema = z
     TRADER_INIT_TIMEOUT_MS: envInteger(15_000, { min: 100, max: 600_000 }),
     HTTP_PORT: envInteger(8080, { min: 0, max: 65_535 }),
     LOG_LEVEL: envEnum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
+    LOG_FORMAT: envEnum(LOG_FORMATS, "auto"),
   })
   .superRefine(
     (env, ctx) => {
@@ -269,6 +271,7 @@ export const EngineSettingsSchema = z
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,
     httpPort: env.HTTP_PORT,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
   }));
 /** The engine's parsed settings (`EngineSettingsSchema`): durations in ms, sizes in bytes. */
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;

@@ -91,6 +91,10 @@ export interface ServiceOptions {
   gate?: ExecutionGate;
   /** The order budget shared by instances (default none). */
   orderBudget?: ExecutionServiceOptions["orderBudget"];
+  /** Told every result once it is out (the console's feed). */
+  onPublished?: ExecutionServiceOptions["onPublished"];
+  /** Told every result instead of logging it (the terminal's lines). */
+  onResult?: ExecutionServiceOptions["onResult"];
 }
 
 /** One engine instance's execution service on a shared database, publishing into `published`. */
@@ -168,6 +172,8 @@ export async function startService(
     adoptIntervalMs: 200,
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.orderBudget ? { orderBudget: options.orderBudget } : {}),
+    ...(options.onPublished ? { onPublished: options.onPublished } : {}),
+    ...(options.onResult ? { onResult: options.onResult } : {}),
     clock,
     logger: silentLogger,
     metrics,

@@ -63,6 +63,8 @@ export interface KafkaTransportOptions {
   maxMessageBytes?: number;
   /** The dead-letter topic of a consumed topic (a message no handler could take goes there). */
   deadLetterTopic(topic: string): string;
+  /** Told each dead letter this transport published itself (the console's list); must not throw. */
+  onDeadLetter?(letter: OutboundMessage): void;
   topicPartitions: number;
   replicationFactor: number;
   /** Signal partitions handled at once by this instance. */
@@ -569,16 +571,16 @@ export class KafkaTransport implements MessageTransport {
       { topic: message.topic, partition: message.partition, offset: message.offset, reason },
       "message set aside to its dead-letter topic",
     );
-    await this.publish([
-      deadLetter(
-        message,
-        reason,
-        this.#o.deadLetterTopic(message.topic),
-        this.#clock,
-        this.#maxMessageBytes,
-      ),
-    ]);
+    const letter = deadLetter(
+      message,
+      reason,
+      this.#o.deadLetterTopic(message.topic),
+      this.#clock,
+      this.#maxMessageBytes,
+    );
+    await this.publish([letter]);
     this.#o.metrics.deadLetters.inc({ topic: message.topic });
+    this.#o.onDeadLetter?.(letter);
   }
 
   /** Commits sent on the coordinator's connection before this point are applied first. */

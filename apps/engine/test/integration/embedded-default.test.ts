@@ -50,13 +50,40 @@ describe("the README's run command on its embedded default", () => {
     for (const fill of fills) {
       expect(fill).toMatchObject({ outcome: "filled", strategy_id: "demo_random_walk" });
       expect(typeof fill.fill_price).toBe("number");
+      // The demo's instruments by name, not only by token.
+      expect(fill.symbol).toEqual(expect.stringMatching(/^(RELIANCE|INFY|TCS|HDFCBANK|SBIN)$/));
     }
+    // Not a terminal: every line on stdout is a JSON log record, none a terminal result line.
+    const printed = engine.stdout.split("\n").filter((line) => line.trim() !== "");
+    expect(printed.length).toBeGreaterThan(3);
+    expect(printed.filter((line) => !line.startsWith("{"))).toEqual([]);
+    expect(engine.logLines()).toHaveLength(printed.length - (engine.stdout.endsWith("\n") ? 0 : 1));
 
     const metrics = await engine.http("/metrics");
     expect(metrics.status).toBe(200);
     expect(
       metricValue(metrics.body, "engine_results_total", { namespace: "paper", outcome: "filled" }),
     ).toBeGreaterThan(0);
+
+    // The console's address is printed, and it serves the page and the fills it shows.
+    const port = env.HTTP_PORT;
+    expect(engine.logLines()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: `console: http://127.0.0.1:${port}/` }),
+      ]),
+    );
+    const page = await engine.http("/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<title>Engine console</title>");
+    const blotter = JSON.parse((await engine.http("/api/executions?state=filled")).body) as {
+      executions: { namespace: string; strategy_id: string }[];
+    };
+    expect(blotter.executions.length).toBeGreaterThan(0);
+    expect(blotter.executions[0]).toMatchObject({
+      namespace: "paper",
+      strategy_id: "demo_random_walk",
+    });
+    expect(JSON.parse((await engine.http("/api/lag")).body)).toMatchObject({ applicable: false });
 
     const exit = await engine.stop("SIGTERM");
     expect(exit).toMatchObject({ code: 0, signal: null });

@@ -3,7 +3,6 @@ import type { MarketQuote } from "../events/market-tick-decoder.js";
 import { clientOrderId } from "../orders/client-order-id.js";
 import {
   FINAL_BROKER_STATUSES,
-  type OrderQuery,
   type OrderRef,
   OrderStatusReportSchema,
 } from "../orders/order-status-report.js";

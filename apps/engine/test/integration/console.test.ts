@@ -1,0 +1,163 @@
+import { mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Env } from "@engine/core";
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARTIFACTS_DIR, type BrowserPage, openPage } from "./test-support/browser.js";
+import { openTestDatabase, putStrategy, type TestDatabase } from "./test-support/database.js";
+import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
+import { openProducer, uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { primePrice, randomToken, sendOne } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
+
+const ADMIN_TOKEN = "console-admin-token-0123456789";
+const SCREENSHOT = join(ARTIFACTS_DIR, "console.png");
+
+interface ConsoleBench {
+  db: TestDatabase;
+  engine: TestEngine;
+  origin: string;
+  browser: BrowserPage;
+}
+
+/** An engine on real Kafka and PostgreSQL, and a browser showing its console, live. */
+async function openConsole(teardown: Teardown, namespace: string, env: Env): Promise<ConsoleBench> {
+  const db = await openTestDatabase(teardown);
+  const engine = await startEngine(
+    teardown,
+    baseEnv(db.url, namespace, {
+      ENGINE_CONTROL_TOPIC: uniqueName(`${namespace}.control.`),
+      ...env,
+    }),
+  );
+  const origin = `http://127.0.0.1:${engine.running.httpPort}`;
+  const browser = await openPage(teardown, origin);
+  await browser.page.goto(`${origin}/`);
+  await browser.page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
+  return { db, engine, origin, browser };
+}
+
+/**
+ * Issue 15: the engine's browser console, in a real Chromium, against an engine on real Kafka and
+ * PostgreSQL: a fill appears live, a halt through its button refuses the next signal.
+ */
+describe("the browser console on an engine with an admin token", () => {
+  const teardown = new Teardown();
+  const namespace = uniqueName("console");
+  const signalTopic = `${namespace}.signals.validated`;
+  const strategyId = uniqueName("console_s_");
+  const token = randomToken();
+  let engine: TestEngine;
+  let producer: Producer;
+  let browser: BrowserPage;
+
+  beforeAll(async () => {
+    const bench = await openConsole(teardown, namespace, { ENGINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    ({ engine, browser } = bench);
+    producer = await openProducer(teardown);
+    await primePrice(engine, producer, token, 1234.5);
+    await putStrategy(bench.db, { id: strategyId });
+  });
+
+  afterAll(() => teardown.run());
+
+  it("shows a signal's fill without a reload, halts the strategy through its button (a wrong token refused on screen), shows the next signal refused, and fetches nothing outside the engine", async () => {
+    const { page } = browser;
+    await expect(page.locator("#admin").textContent()).resolves.toBe(
+      "admin: token asked per change",
+    );
+    // A reload would lose this: the row below must come through the event stream.
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+
+    const first = validatedSignal({ strategyId, instrumentToken: token, quantity: 3 });
+    await sendSignals(producer, signalTopic, [first]);
+    const filled = page.locator(
+      `#blotter tr[data-signal="${first.id}"][data-namespace="paper"][data-state="filled"]`,
+    );
+    await filled.waitFor({ timeout: 30_000 });
+    await expect(filled.textContent()).resolves.toContain("3 / 3");
+    await expect(
+      page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).resolves.toBe(true);
+    // The realised P&L table knows the strategy from the journal's fills.
+    await page.locator(`#pnl tr[data-strategy="${strategyId}"]`).waitFor({ timeout: 10_000 });
+
+    const halt = page.locator(
+      `button[data-action="HALTED"][data-scope="strategy"][data-strategy="${strategyId}"]`,
+    );
+    await halt.click();
+    await page.getByTestId("control-token").fill("not-the-token");
+    await page.getByTestId("control-reason").fill("console test: halt");
+    await page.getByTestId("control-submit").click();
+    await expect(page.locator("#control-error").textContent()).resolves.toContain("HTTP 401");
+    expect(engine.running.controls.resolve({ namespace: "paper", strategyId }).state).toBe(
+      "ACTIVE",
+    );
+    await page.getByTestId("control-token").fill(ADMIN_TOKEN);
+    await page.getByTestId("control-submit").click();
+    await page
+      .locator(`tr[data-scope-key="strategy:${strategyId}"] [data-testid="scope-state"]`)
+      .filter({ hasText: "HALTED" })
+      .waitFor({ timeout: 10_000 });
+    expect(engine.running.controls.resolve({ namespace: "paper", strategyId }).state).toBe(
+      "HALTED",
+    );
+
+    const second = validatedSignal({ strategyId, instrumentToken: token, quantity: 4 });
+    await sendSignals(producer, signalTopic, [second]);
+    const refused = page.locator(
+      `#blotter tr[data-signal="${second.id}"][data-state="failed"][data-error-code="TRADING_HALTED"]`,
+    );
+    await refused.waitFor({ timeout: 30_000 });
+
+    // A message that is not a signal: its dead letter and reason appear too.
+    await sendOne(producer, signalTopic, { key: null, value: "not a signal" });
+    await page
+      .locator("#dead-letters tr")
+      .filter({ hasText: signalTopic })
+      .waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId("lag").textContent()).resolves.toContain("behind");
+    await page.locator("#latency-chart svg").waitFor({ timeout: 10_000 });
+
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+    expect(browser.outsideRequests).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
+  });
+});
+
+describe("the browser console on an engine without an admin token", () => {
+  const teardown = new Teardown();
+  let browser: BrowserPage;
+
+  beforeAll(async () => {
+    ({ browser } = await openConsole(teardown, uniqueName("console_ro"), {}));
+  });
+
+  afterAll(() => teardown.run());
+
+  it("says it is read-only, disables every trading-state button, and the admin API refuses a change anyway", async () => {
+    const { page } = browser;
+    await expect(page.getByTestId("readonly-note").isVisible()).resolves.toBe(true);
+    const buttons = page.locator("button[data-action]");
+    await expect(buttons.count()).resolves.toBeGreaterThanOrEqual(6);
+    for (const button of await buttons.all()) {
+      await expect(button.isDisabled()).resolves.toBe(true);
+    }
+    const status = await page.evaluate(async () => {
+      const response = await fetch("/control", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer guess" },
+        body: JSON.stringify({ scope: "global", state: "HALTED", reason: "should be refused" }),
+      });
+      return response.status;
+    });
+    expect(status).toBe(403);
+    expect(browser.outsideRequests).toEqual([]);
+  });
+});
