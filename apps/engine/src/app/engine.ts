@@ -25,7 +25,7 @@ import { RecentActivity } from "../console/recent-activity.js";
 import { ControlBoard } from "../controls/control-board.js";
 import { type ControlLog, InMemoryControlLog } from "../controls/control-log.js";
 import { KafkaControlLog } from "../controls/kafka-control-log.js";
-import { OrderUsage } from "../controls/order-usage.js";
+import { SharedOrderUsage } from "../controls/shared-order-usage.js";
 import { TradingGate } from "../controls/trading-gate.js";
 import { type DatabaseHandle, openDatabase } from "../db/database.js";
 import { KiteInstrumentRegistry } from "../db/kite-instrument-registry.js";
@@ -321,7 +321,7 @@ export class Engine {
       exposure: (namespace, strategyId, token) => positions.exposure(namespace, strategyId, token),
       limits: (namespace) =>
         preTradeLimitsFor(settings.preTrade, namespace, livePlugins.has(namespace) && !shadow),
-      usage: new OrderUsage(),
+      usage: new SharedOrderUsage({ database, namespacePrefix: prefix }),
       quote: (token) => marketData.quote(token),
       metrics,
     });
@@ -364,6 +364,13 @@ export class Engine {
         return ms > 0 ? ms : null;
       },
       signalAge: settings.signalAge,
+      cancelOnOpen: (execution) => {
+        const halt = board.cancellingHalt({
+          namespace: execution.namespace,
+          strategyId: execution.signal.data.original_signal.strategy_id,
+        });
+        return halt === null ? null : haltCancelReason(halt);
+      },
       adoptIntervalMs: Math.max(1_000, Math.floor(settings.leaseMs / 3)),
       clock,
       logger,
@@ -520,10 +527,7 @@ export class Engine {
           },
           at,
         ),
-      {
-        code: "TRADING_HALTED",
-        message: `cancelled: trading halted by ${describeScope(control)} (operator ${control.operator}): ${control.reason}`,
-      },
+      haltCancelReason(control),
     );
     logger.warn(
       { scope: describeScope(control), cancels_sent: sent, cannot_cancel: unsupported },
@@ -570,4 +574,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** What an order cancelled by a halt with `cancel_open` ends with. */
+function haltCancelReason(control: TradingControl): { code: string; message: string } {
+  return {
+    code: "TRADING_HALTED",
+    message: `cancelled: trading halted by ${describeScope(control)} (operator ${control.operator}): ${control.reason}`,
+  };
 }

@@ -2,6 +2,7 @@ import {
   type Clock,
   type ControlRequest,
   type ControlTarget,
+  controlApplies,
   controlFromRequest,
   controlKey,
   errorMessage,
@@ -76,6 +77,22 @@ export class ControlBoard {
   /** The state that applies to a target now. */
   resolve(target: ControlTarget): ResolvedState {
     return this.#controls.resolve(target, this.#o.clock.now());
+  }
+
+  /**
+   * A halt with `cancel_open` in force over a target, if any: its open orders are to be
+   * cancelled, including those that show open only after the halt. A later change of that scope
+   * (a resume) ends it.
+   */
+  cancellingHalt(target: ControlTarget): TradingControl | null {
+    const now = this.#o.clock.now();
+    const halts = this.#controls
+      .list(now)
+      .filter(
+        (control) =>
+          control.state === "HALTED" && control.cancel_open && controlApplies(control, target, now),
+      );
+    return halts[0] ?? null;
   }
 
   /** The latest change of every scope, with its key and whether it expired. */

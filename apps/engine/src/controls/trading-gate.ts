@@ -4,20 +4,24 @@ import {
   type ExecutionEvent,
   type MarketQuote,
   type PreTradeLimits,
+  type PreTradeUsage,
   reducesPosition,
 } from "@engine/core";
 import type { TrackedExecution } from "../execution/tracked-execution.js";
 import type { Exposure } from "../journal/position-ledger.js";
 import type { EngineMetrics } from "../observability/metrics.js";
 import type { ControlBoard } from "./control-board.js";
-import type { OrderUsage } from "./order-usage.js";
+import type { UsageCounter } from "./order-usage.js";
+
+const NO_USAGE: PreTradeUsage = { ordersLastMinute: 0, ordersToday: 0, notionalToday: 0 };
 
 export interface TradingGateOptions {
   board: ControlBoard;
   /** A strategy's exposure in an instrument on a namespace (the journal's fills and open orders). */
   exposure(namespace: string, strategyId: string, instrumentToken: number): Promise<Exposure>;
   limits(namespace: string): PreTradeLimits;
-  usage: OrderUsage;
+  /** Counts the orders let through, for the rules on orders per minute and day and daily notional. */
+  usage: UsageCounter;
   quote(instrumentToken: number): MarketQuote | null;
   metrics: EngineMetrics;
 }
@@ -87,15 +91,22 @@ export class TradingGate {
       }
     }
     const lastPrice = this.#o.quote(original.instrument_token)?.lastPrice ?? null;
-    const verdict = checkPreTrade(
-      this.#o.limits(namespace),
-      { quantity, price: signal.validated_price ?? original.price, lastPrice },
-      this.#o.usage.of(namespace, strategyId, at),
-    );
+    const limits = this.#o.limits(namespace);
+    const judge = (usage: PreTradeUsage) =>
+      checkPreTrade(
+        limits,
+        { quantity, price: signal.validated_price ?? original.price, lastPrice },
+        usage,
+      );
+    // Orders are counted only while a rule needs the count: with none on, nothing is stored.
+    const counted =
+      limits.maxOrdersPerMinute > 0 || limits.maxOrdersPerDay > 0 || limits.maxDailyNotional > 0;
+    const verdict = counted
+      ? await this.#o.usage.admit(namespace, strategyId, at, judge)
+      : judge(NO_USAGE);
     if (verdict.kind === "refuse") {
       return { type: "refuse", code: "RISK_REJECTED", message: verdict.message, at };
     }
-    this.#o.usage.record(namespace, strategyId, at, verdict.notional);
     return null;
   }
 }

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -139,17 +140,47 @@ export const engineInstances = pgTable("engine_instances", {
 });
 
 /**
- * One row per live order an instance was allowed to send, for the order budget all instances of a
- * namespace share (`SharedOrderBudget`): counted per second, minute and day by the database's
- * clock, so instances need no synchronised clocks. Rows older than a day are deleted.
+ * One row per order request (a placement or a cancel) an instance was allowed to send, for the
+ * order budget all instances of a namespace share (`SharedOrderBudget`). A row counts from
+ * `sent_at` (its slot was taken) until a window's length after `ended_at` (its request was
+ * answered, or given up on): wherever between the two the broker counted it, every window of the
+ * broker's that holds it holds the row too. Times are the database's, so instances need no
+ * synchronised clocks. A row never ended counts until `in_flight_until`. Cancels count per second
+ * and per minute, not per day (`kind`). Rows older than two days are deleted.
  */
 export const orderBudget = pgTable(
   "engine_order_budget",
   {
+    id: bigint("id", { mode: "bigint" }).primaryKey().generatedAlwaysAsIdentity(),
     namespace: text("namespace").notNull(),
     sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Until when a request with no `ended_at` counts (its process died): the longest its call runs. */
+    inFlightUntil: timestamp("in_flight_until", { withTimezone: true }).notNull().defaultNow(),
+    /** `order` (a placement) or `cancel`. */
+    kind: text("kind").notNull().default("order"),
   },
   (table) => [index("engine_order_budget_idx").on(table.namespace, table.sentAt)],
+);
+
+/**
+ * One row per order the trading gate let through, for the pre-trade limits counted per strategy
+ * and namespace across every instance (`SharedOrderUsage`): orders in the last minute, orders and
+ * notional in the IST trading day. `sent_at` is the engine's clock of the instance that let the
+ * order through. Rows older than two days are deleted.
+ */
+export const strategyOrders = pgTable(
+  "engine_strategy_orders",
+  {
+    namespace: text("namespace").notNull(),
+    strategyId: text("strategy_id").notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
+    /** Quantity × price in the instrument's currency; 0 when unknown. */
+    notional: doublePrecision("notional").notNull(),
+  },
+  (table) => [
+    index("engine_strategy_orders_idx").on(table.namespace, table.strategyId, table.sentAt),
+  ],
 );
 
 export const schema = {
@@ -159,4 +190,5 @@ export const schema = {
   executionJournal,
   engineInstances,
   orderBudget,
+  strategyOrders,
 };

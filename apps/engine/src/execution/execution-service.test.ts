@@ -262,7 +262,7 @@ describe("ExecutionService: ownership", () => {
           running.failRenewals(false);
           await running.lease.renew();
         }
-        return { taken: true as const };
+        return { taken: true as const, release: async () => {} };
       },
     };
     engine = await start({ traders: [broker], leaseMs: 600, orderBudget });

@@ -34,9 +34,9 @@ import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js"
 import type { ResultSink } from "../observability/result-lines.js";
 import type { OutboundMessage } from "../transport/transport.js";
 import type { InstanceLease } from "./instance-lease.js";
-import { NamespaceFollower } from "./namespace-follower.js";
+import { NamespaceFollower, type NamespaceFollowerOptions } from "./namespace-follower.js";
 import { type PublishedResult, ResultPublisher } from "./result-publisher.js";
-import type { BudgetAnswer } from "./shared-order-budget.js";
+import type { BudgetAnswer, BudgetKind } from "./shared-order-budget.js";
 import { TrackedExecution } from "./tracked-execution.js";
 import { callTrader, type TraderCallOptions, traderUnavailable } from "./trader-call.js";
 
@@ -86,8 +86,19 @@ export interface ExecutionServiceOptions {
    * trader's own limiter alone.
    */
   orderBudget?: {
-    take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer>;
+    take(
+      namespace: string,
+      budget: OrderBudget,
+      kind: BudgetKind,
+      inFlightMs: number,
+    ): Promise<BudgetAnswer>;
   };
+  /**
+   * Why an open order of `execution` must be cancelled now (a halt with `cancel_open` over its
+   * scope), or null. Asked whenever one of its events leaves it open with no cancel sent, so an
+   * order that was still on its way at the halt is cancelled as soon as it shows open.
+   */
+  cancelOnOpen?(execution: TrackedExecution): { code: string; message: string } | null;
   /** How often executions of dead instances are looked for, ms. */
   adoptIntervalMs: number;
   /** Told every result once it is out (the console); see `ResultPublisherOptions.onPublished`. */
@@ -562,12 +573,18 @@ export class ExecutionService {
     abort: AbortSignal,
   ): Promise<void> {
     const budget = trader.capabilities.orderBudget;
+    let slot: Extract<BudgetAnswer, { taken: true }> | undefined;
     if (budget && this.#o.orderBudget) {
       // Taken right before the call, not before the journal write: the broker counts an order
       // when it arrives, so the time between the slot and the request must stay short. While it
       // waits, an instance may take the execution over (this one's lease at risk); `abort`, the
       // signal ownership was confirmed under, then stays fired and the trader sends nothing.
-      const answer = await this.#o.orderBudget.take(execution.namespace, budget);
+      const answer = await this.#o.orderBudget.take(
+        execution.namespace,
+        budget,
+        "order",
+        this.#longestCallMs(trader),
+      );
       if (!answer.taken) {
         await this.#applyNow(execution, {
           type: "submit_result",
@@ -581,10 +598,15 @@ export class ExecutionService {
         });
         return;
       }
+      slot = answer;
     }
     const queryable = trader.capabilities.queryByClientOrderId;
-    const call = callTrader(execution, trader, { ...this.#callOptions(queryable), abort });
-    const answered = await call;
+    const answered = await callTrader(execution, trader, {
+      ...this.#callOptions(queryable),
+      abort,
+    });
+    // The slot is over when the trader's call is, answered in time or not (`late` always resolves).
+    if (slot) this.#track(answered.late.then(() => slot.release()));
     if (answered.result !== null) {
       await this.#applyNow(execution, {
         type: "submit_result",
@@ -626,27 +648,32 @@ export class ExecutionService {
     let unsupported = 0;
     await Promise.all(
       open.map(async (execution) => {
-        const follower = this.#followerOf(execution.namespace);
-        const outcome = follower ? await follower.cancel(execution, reason) : null;
-        if (outcome === null) {
-          if (!this.#operationsOf(execution.namespace)?.cancelOrder) {
-            unsupported += 1;
-            this.#o.logger.warn(
-              { ...execution.context() },
-              "the trader cannot cancel: the open order is left to the broker",
-            );
-          }
-          return;
-        }
-        sent += 1;
-        this.#o.metrics.controlCancels.inc({
-          namespace: execution.namespace,
-          outcome: outcome.kind,
-        });
-        follower?.wake();
+        const outcome = await this.#cancelOpenOne(execution, reason);
+        if (outcome === "sent") sent += 1;
+        else if (outcome === "unsupported") unsupported += 1;
       }),
     );
     return { sent, unsupported };
+  }
+
+  /** Cancels one open order for the trading controls, counting it; says what became of it. */
+  async #cancelOpenOne(
+    execution: TrackedExecution,
+    reason: { code: string; message: string },
+  ): Promise<"sent" | "unsupported" | "not_sent"> {
+    const follower = this.#followerOf(execution.namespace);
+    const outcome = follower ? await follower.cancel(execution, reason) : null;
+    if (outcome === null) {
+      if (this.#operationsOf(execution.namespace)?.cancelOrder) return "not_sent";
+      this.#o.logger.warn(
+        { ...execution.context() },
+        "the trader cannot cancel: the open order is left to the broker",
+      );
+      return "unsupported";
+    }
+    this.#o.metrics.controlCancels.inc({ namespace: execution.namespace, outcome: outcome.kind });
+    follower?.wake();
+    return "sent";
   }
 
   /** Applies an event to an owned execution, in its serial section. */
@@ -702,7 +729,27 @@ export class ExecutionService {
       }
     }
     if (isFinalStatus(execution.state.status)) this.#forget(execution);
+    else this.#cancelIfHalted(execution);
     return next.effects;
+  }
+
+  /**
+   * Cancels an open order a halt with `cancel_open` covers and no cancel was sent for yet: one
+   * whose submission was still on its way (or its answer lost) when the halt came, or one taken
+   * over since. Runs after the current event, outside its serial section.
+   */
+  #cancelIfHalted(execution: TrackedExecution): void {
+    const { status, cancel } = execution.state;
+    if (status !== "accepted" && status !== "partially_filled") return;
+    if (cancel !== null || execution.haltCancelQueued || !this.#o.cancelOnOpen) return;
+    const reason = this.#o.cancelOnOpen(execution);
+    if (reason === null) return;
+    execution.haltCancelQueued = true;
+    this.#o.logger.warn(
+      { ...execution.context(), order_id: execution.state.orderId },
+      "an order in a halted scope with cancel_open is open: cancelling it",
+    );
+    this.#track(this.#cancelOpenOne(execution, reason).then(() => undefined));
   }
 
   /** Another instance took it over: drop it here without a word on the wire. */
@@ -811,6 +858,7 @@ export class ExecutionService {
           execution.serially(() => this.#submitCall(execution, trader, this.#o.lease.abortSignal)),
         ),
       orderTtlMs: this.#o.orderTtlMs(namespace),
+      takeCancelSlot: this.#cancelSlots(namespace, trader),
       clock: this.#o.clock,
       logger: this.#o.logger.child({ namespace }),
       metrics: this.#o.metrics,
@@ -818,6 +866,26 @@ export class ExecutionService {
     this.#followers.set(namespace, follower);
     if (!this.#stopping) follower.start();
     return follower;
+  }
+
+  /**
+   * Where a trader declares an order budget, a cancel takes a slot of it like a placement: brokers
+   * count cancels against the same order limits (Kite: 10/s per account, place, modify and cancel
+   * alike).
+   */
+  #cancelSlots(
+    namespace: string,
+    trader: Trader,
+  ): NamespaceFollowerOptions["takeCancelSlot"] | undefined {
+    const budget = trader.capabilities.orderBudget;
+    const shared = this.#o.orderBudget;
+    if (!budget || !shared) return undefined;
+    return () => shared.take(namespace, budget, "cancel", this.#longestCallMs(trader));
+  }
+
+  /** The longest a trader's call may run: the engine's timeout, or the trader's own if longer. */
+  #longestCallMs(trader: Trader): number {
+    return Math.max(this.#o.executionTimeoutMs, trader.capabilities.maxSubmitMs ?? 0);
   }
 
   #operationsOf(namespace: string): TraderOperations | undefined {

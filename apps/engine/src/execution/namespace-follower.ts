@@ -11,6 +11,7 @@ import {
 } from "@engine/core";
 import pLimit from "p-limit";
 import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
+import type { BudgetAnswer } from "./shared-order-budget.js";
 import type { TrackedExecution } from "./tracked-execution.js";
 
 export interface NamespaceFollowerOptions {
@@ -23,6 +24,12 @@ export interface NamespaceFollowerOptions {
   resubmit(execution: TrackedExecution): void;
   /** Time in force of an open order, ms, or null for none. */
   orderTtlMs: number | null;
+  /**
+   * Takes a slot of the order budget every instance shares before a cancel is sent (none: the
+   * trader's own limiter alone); `release` once the cancel is answered. No slot: not sent now, sent
+   * again later.
+   */
+  takeCancelSlot?: (() => Promise<BudgetAnswer>) | undefined;
   clock: Clock;
   logger: Logger;
   metrics: EngineMetrics;
@@ -227,16 +234,24 @@ export class NamespaceFollower {
     return Math.min(PER_ORDER_BACKOFF_CAP_MS, PER_ORDER_BACKOFF_MS * 2 ** misses);
   }
 
-  /** Cancels open orders whose time in force ran out, and sends again cancels left unanswered. */
+  /**
+   * Sends again cancels that left the order open (or could not be sent for want of an order-budget
+   * slot), and cancels open orders whose time in force ran out.
+   */
   async #expire(): Promise<void> {
     const ttl = this.#o.orderTtlMs;
-    if (ttl === null || !this.#o.operations.cancelOrder) return;
+    if (!this.#o.operations.cancelOrder) return;
     const now = this.#o.clock.now();
     for (const execution of this.#open.values()) {
       const state = execution.state;
       if (state.status !== "accepted" && state.status !== "partially_filled") continue;
-      if (state.acceptedAt === null || now - state.acceptedAt < ttl) continue;
-      if (state.cancel !== null && now - execution.lastCancelAt < CANCEL_RESEND_MS) continue;
+      if (state.cancel !== null) {
+        if (now - execution.lastCancelAt >= CANCEL_RESEND_MS) {
+          await this.cancel(execution, state.cancel);
+        }
+        continue;
+      }
+      if (ttl === null || state.acceptedAt === null || now - state.acceptedAt < ttl) continue;
       await this.cancel(execution, {
         code: "ORDER_EXPIRED",
         message: `the order was still open after its time in force (${ttl} ms)`,
@@ -258,9 +273,30 @@ export class NamespaceFollower {
     if (!cancelOrder) return null;
     const now = this.#o.clock.now();
     const effects = await this.#o.apply(execution, { type: "cancel", ...reason, at: now });
-    if (!effects.some((effect) => effect.type === "cancel")) return null;
-    execution.lastCancelAt = now;
-    const outcome = await cancelOrder(refOf(execution));
+    // One cancel request at a time per order: a resend while one waits for a budget slot would
+    // spend the account's order budget twice for nothing.
+    if (!effects.some((effect) => effect.type === "cancel") || execution.cancelSending) return null;
+    execution.cancelSending = true;
+    let outcome: CancelOutcome;
+    try {
+      const slot = this.#o.takeCancelSlot ? await this.#cancelSlot(this.#o.takeCancelSlot) : null;
+      // A resend is due a while after the request left, or after the budget said no.
+      execution.lastCancelAt = this.#o.clock.now();
+      if (slot && !slot.taken) {
+        this.#o.logger.warn(
+          { namespace: this.#o.namespace, signal_id: execution.signalId, reason: slot.reason },
+          "cancel not sent for want of an order-budget slot: sent again later",
+        );
+        return null;
+      }
+      try {
+        outcome = await cancelOrder(refOf(execution));
+      } finally {
+        if (slot?.taken) await slot.release();
+      }
+    } finally {
+      execution.cancelSending = false;
+    }
     this.#o.metrics.cancels.inc({ namespace: this.#o.namespace, outcome: outcome.kind });
     if (outcome.kind === "failed") {
       this.#o.logger.warn(
@@ -276,6 +312,15 @@ export class NamespaceFollower {
       );
     }
     return outcome;
+  }
+
+  /** A budget slot for a cancel; the database away is no slot (the cancel is sent again later). */
+  async #cancelSlot(take: () => Promise<BudgetAnswer>): Promise<BudgetAnswer> {
+    try {
+      return await take();
+    } catch (error) {
+      return { taken: false, reason: `the order budget cannot be read: ${errorMessage(error)}` };
+    }
   }
 
   /**

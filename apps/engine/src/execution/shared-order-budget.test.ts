@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "../db/database.js";
-import { openEmbeddedDatabase } from "../test-support/service-testbed.js";
+import { describe, expect, it } from "vitest";
+import { embeddedDatabaseForFile } from "../test-support/service-testbed.js";
 import { SharedOrderBudget } from "./shared-order-budget.js";
 
-let database: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await openEmbeddedDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await database.close();
-});
+const opened = embeddedDatabaseForFile();
 
 /** The most of `times` (ms) inside any window of `windowMs`. */
 function peak(times: number[], windowMs: number): number {
@@ -27,14 +18,15 @@ describe("SharedOrderBudget", () => {
   it("lets two instances together take at most the budget in any second, and every order through in time", async () => {
     const budget = { perSecond: 4, perMinute: 1_000, perDay: 10_000 };
     const instances = [1, 2].map(
-      () => new SharedOrderBudget({ database, maxWaitMs: 10_000, marginMs: 100 }),
+      () => new SharedOrderBudget({ database: opened(), maxWaitMs: 10_000, marginMs: 100 }),
     );
     const taken: number[] = [];
     await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
-        const answer = await instances[i % 2]?.take("burst", budget);
-        expect(answer).toEqual({ taken: true });
+        const answer = await instances[i % 2]?.take("burst", budget, "order", 5_000);
+        expect(answer).toMatchObject({ taken: true });
         taken.push(performance.now());
+        if (answer?.taken) await answer.release();
       }),
     );
     expect(taken).toHaveLength(12);
@@ -45,13 +37,44 @@ describe("SharedOrderBudget", () => {
 
   it("refuses when no room comes within the wait: the day's budget is spent", async () => {
     const budget = { perSecond: 100, perMinute: 100, perDay: 3 };
-    const instance = new SharedOrderBudget({ database, maxWaitMs: 200, marginMs: 100 });
+    const instance = new SharedOrderBudget({ database: opened(), maxWaitMs: 200, marginMs: 100 });
     for (let i = 0; i < 3; i++)
-      expect(await instance.take("daily", budget)).toEqual({ taken: true });
-    const refused = await instance.take("daily", budget);
+      expect(await instance.take("daily", budget, "order", 5_000)).toMatchObject({ taken: true });
+    const refused = await instance.take("daily", budget, "order", 5_000);
     expect(refused).toMatchObject({ taken: false });
     if (!refused.taken) expect(refused.reason).toContain("3/day");
     // Another namespace has a budget of its own.
-    expect(await instance.take("other", budget)).toEqual({ taken: true });
+    expect(await instance.take("other", budget, "order", 5_000)).toMatchObject({ taken: true });
+    // A cancel counts per second and minute only: the day's placements do not stop it.
+    expect(await instance.take("daily", budget, "cancel", 5_000)).toMatchObject({ taken: true });
   });
+
+  it("counts a request from its slot until a second after its answer: one answered late holds the window", async () => {
+    const budget = { perSecond: 1, perMinute: 100, perDay: 100 };
+    const instances = [1, 2].map(
+      () => new SharedOrderBudget({ database: opened(), maxWaitMs: 5_000, marginMs: 0 }),
+    );
+    const first = await instances[0]?.take("late", budget, "order", 5_000);
+    if (!first?.taken) throw new Error("the first slot was refused");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const started = performance.now();
+    const third = instances[1]?.take("late", budget, "order", 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const answeredAt = performance.now();
+    await first.release();
+    expect(await third).toMatchObject({ taken: true });
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(answeredAt - started + 900);
+  }, 20_000);
+
+  it("counts a request whose end is never written (its process died) until its longest call, then a window more", async () => {
+    const budget = { perSecond: 1, perMinute: 100, perDay: 100 };
+    const instance = new SharedOrderBudget({ database: opened(), maxWaitMs: 5_000, marginMs: 0 });
+    const started = performance.now();
+    expect(await instance.take("dead", budget, "order", 1_000)).toMatchObject({ taken: true });
+    expect(await instance.take("dead", budget, "order", 1_000)).toMatchObject({ taken: true });
+    // Never released: free a second after its call could have ended at the latest.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(performance.now() - started).toBeLessThan(3_500);
+  }, 20_000);
 });

@@ -7,30 +7,48 @@ import { orderBudget } from "../db/schema.js";
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
 const IST_OFFSET = "5 hours 30 minutes";
+/** How soon a take blocked by requests still in flight tries again, ms. */
+const IN_FLIGHT_POLL_MS = 20;
 
 export interface SharedOrderBudgetOptions {
   database: DatabaseHandle;
   /** The journal's namespace prefix (a shadow engine's): its budget rows are its own. */
   namespacePrefix?: string;
-  /** The longest a submission waits for room, ms; past it the order is refused (`RATE_LIMITED`). */
+  /** The longest a request waits for room, ms; past it the order is refused (`RATE_LIMITED`). */
   maxWaitMs: number;
   /**
-   * How much longer than its length each window is counted, ms: a slot's time is taken before
-   * its request leaves, and the broker counts the order when it arrives, so two orders a little
-   * over a second apart here may land a little under a second apart there.
+   * How much longer than its length each window is counted, ms: room for the broker's clock and
+   * the database's to tick at slightly different rates and round differently. Transit time needs
+   * none: a request counts from its slot until a window after its answer (see `SharedOrderBudget`).
    */
   marginMs: number;
 }
 
-/** What `take` answers: the order may go, or why it may not. */
-export type BudgetAnswer = { taken: true } | { taken: false; reason: string };
+/** What a request is: a placement (`order`) counts per second, minute and day; a `cancel` per second and minute. */
+export type BudgetKind = "order" | "cancel";
+
+/**
+ * What `take` answers: the request may go, and `release` must be called once it is over (answered,
+ * or given up on; never rejects: an end that cannot be written counts until the take's `inFlightMs`);
+ * or why it may not.
+ */
+export type BudgetAnswer =
+  | { taken: true; release(): Promise<void> }
+  | { taken: false; reason: string };
 
 /**
  * The order budget every instance trading a namespace shares: a broker's limits are per account,
- * so two instances each within them could together exceed them. Each live order takes one slot
- * through the database before it is sent; the slots of the last second, minute and IST day are
- * counted under an advisory lock per namespace (one transaction: lock, count, insert), by the
- * database's clock. The trader's own per-process limiter still applies after it.
+ * so two instances each within them could together exceed them. Each live order request (a
+ * placement, a cancel) takes one slot through the database before it is sent and gives it back
+ * when answered; the slots are counted under an advisory lock per namespace (one transaction:
+ * lock, count, insert), by the database's clock.
+ *
+ * The rule: a request occupies every window from its slot until one window after its end. The
+ * broker counts it at some moment between the two, so when the last of any n requests the
+ * broker saw within one window took its slot, the other n - 1 were all counted (taken before, and
+ * not yet a window past their end): n never exceeds the limit, however late a request reaches the
+ * broker or its answer comes back, and whichever instance's clock is off. The trader's own
+ * per-process limiter still applies after it.
  */
 export class SharedOrderBudget {
   readonly #o: SharedOrderBudgetOptions;
@@ -47,91 +65,139 @@ export class SharedOrderBudget {
   }
 
   /**
-   * Takes one slot of the namespace's budget, waiting for room up to `maxWaitMs`.
+   * Takes one slot of the namespace's budget for a request of `kind`, waiting for room up to
+   * `maxWaitMs`. `inFlightMs` is the longest the request's call may run: a request whose end is
+   * never written (its process died) counts as ended then.
    * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
    */
-  take(namespace: string, budget: OrderBudget): Promise<BudgetAnswer> {
+  take(
+    namespace: string,
+    budget: OrderBudget,
+    kind: BudgetKind,
+    inFlightMs: number,
+  ): Promise<BudgetAnswer> {
     let queue = this.#queues.get(namespace);
     if (!queue) {
       queue = pLimit(1);
       this.#queues.set(namespace, queue);
     }
     const deadline = performance.now() + this.#o.maxWaitMs;
-    return queue(() => this.#takeBefore(namespace, budget, deadline));
+    return queue(() => this.#takeBefore(namespace, budget, kind, inFlightMs, deadline));
   }
 
   async #takeBefore(
     namespace: string,
     budget: OrderBudget,
+    kind: BudgetKind,
+    inFlightMs: number,
     deadline: number,
   ): Promise<BudgetAnswer> {
+    const key = (this.#o.namespacePrefix ?? "") + namespace;
     for (;;) {
-      const waitMs = await this.#tryTake((this.#o.namespacePrefix ?? "") + namespace, budget);
-      if (waitMs === 0) return { taken: true };
-      if (performance.now() + waitMs > deadline) {
+      const tried = await this.#tryTake(key, budget, kind, inFlightMs);
+      if (tried.kind === "taken") {
+        const id = tried.id;
+        let released: Promise<void> | undefined;
+        return { taken: true, release: () => (released ??= this.#release(id)) };
+      }
+      if (performance.now() + tried.waitMs > deadline) {
         return {
           taken: false,
           reason: `the account's order budget shared by every instance (${budget.perSecond}/s, ${budget.perMinute}/min, ${budget.perDay}/day) had no room within ${this.#o.maxWaitMs} ms`,
         };
       }
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await new Promise((resolve) => setTimeout(resolve, tried.waitMs));
     }
   }
 
-  /** One try: 0 when a slot was taken, else how long until one may free up, ms. */
-  async #tryTake(namespace: string, budget: OrderBudget): Promise<number> {
+  /** Marks a request over, by the database's clock. */
+  async #release(id: string): Promise<void> {
+    try {
+      await this.#o.database.transaction((rows) =>
+        rows(
+          sql`update ${orderBudget} set ended_at = clock_timestamp() where ${orderBudget.id} = ${id}`,
+        ),
+      );
+    } catch {
+      // The row then counts until its `in_flight_until`: later, never sooner.
+    }
+  }
+
+  /** One try: the slot's row id when taken, else how long until one may free up, ms. */
+  async #tryTake(
+    namespace: string,
+    budget: OrderBudget,
+    kind: BudgetKind,
+    inFlightMs: number,
+  ): Promise<{ kind: "taken"; id: string } | { kind: "wait"; waitMs: number }> {
     const margin = this.#o.marginMs;
     const clean = ++this.#takes % CLEAN_EVERY === 0;
     return this.#o.database.transaction(async (rows) => {
       await rows(
         sql`select pg_advisory_xact_lock(hashtext(${`engine_order_budget:${namespace}`}))`,
       );
-      // clock_timestamp(), not now(): the time after the lock was granted, not the transaction's start.
+      const second = `${1_000 + margin} milliseconds`;
+      const minute = `${60_000 + margin} milliseconds`;
+      // clock_timestamp(), not now(): the time after the lock was granted, not the transaction's
+      // start. A request still in flight ends no sooner than now; a row of the version before
+      // (no end, `in_flight_until` defaulted to its transaction's start) ends when sent.
       const [count] = await rows<{
         now_ms: string;
         second: string;
         minute: string;
         day: string;
-        second_oldest_ms: string | null;
-        minute_oldest_ms: string | null;
+        second_frees_ms: string | null;
+        minute_frees_ms: string | null;
         day_end_ms: string;
       }>(sql`
         with at as (select clock_timestamp() as now),
         recent as (
-          select ${orderBudget.sentAt} as sent_at from ${orderBudget}, at
+          select ${orderBudget.sentAt} as sent_at, ${orderBudget.kind} as kind,
+            coalesce(${orderBudget.endedAt}, least(at.now, greatest(${orderBudget.sentAt}, ${orderBudget.inFlightUntil}))) as ends,
+            ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now as in_flight
+          from ${orderBudget}, at
           where ${orderBudget.namespace} = ${namespace}
-            and ${orderBudget.sentAt} >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'
+            and (${orderBudget.sentAt} >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'
+              or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${minute}::interval)
         )
         select
           (extract(epoch from at.now) * 1000)::bigint::text as now_ms,
-          count(*) filter (where sent_at > at.now - ${`${1_000 + margin} milliseconds`}::interval)::text as second,
-          count(*) filter (where sent_at > at.now - ${`${60_000 + margin} milliseconds`}::interval)::text as minute,
-          count(*)::text as day,
-          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${1_000 + margin} milliseconds`}::interval)) * 1000)::bigint::text as second_oldest_ms,
-          (extract(epoch from min(sent_at) filter (where sent_at > at.now - ${`${60_000 + margin} milliseconds`}::interval)) * 1000)::bigint::text as minute_oldest_ms,
+          count(*) filter (where ends > at.now - ${second}::interval)::text as second,
+          count(*) filter (where ends > at.now - ${minute}::interval)::text as minute,
+          count(*) filter (where kind = 'order' and sent_at >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}')::text as day,
+          (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${second}::interval)) * 1000)::bigint::text as second_frees_ms,
+          (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${minute}::interval)) * 1000)::bigint::text as minute_frees_ms,
           (extract(epoch from date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') + interval '1 day' - interval '${sql.raw(IST_OFFSET)}') * 1000)::bigint::text as day_end_ms
         from at left join recent on true
         group by at.now`);
       if (!count) throw new Error("the order budget's count returned no row");
       const now = Number(count.now_ms);
+      // A window held full by requests still in flight frees up when one is answered: soon.
+      const frees = (at: string | null, windowMs: number) =>
+        at === null ? IN_FLIGHT_POLL_MS : Number(at) + windowMs + margin - now;
       const waits: number[] = [];
-      if (Number(count.day) >= budget.perDay) waits.push(Number(count.day_end_ms) - now);
+      if (kind === "order" && Number(count.day) >= budget.perDay) {
+        waits.push(Number(count.day_end_ms) - now);
+      }
       if (Number(count.minute) >= budget.perMinute) {
-        waits.push(Number(count.minute_oldest_ms) + 60_000 + margin - now);
+        waits.push(frees(count.minute_frees_ms, 60_000));
       }
       if (Number(count.second) >= budget.perSecond) {
-        waits.push(Number(count.second_oldest_ms) + 1_000 + margin - now);
+        waits.push(frees(count.second_frees_ms, 1_000));
       }
-      if (waits.length > 0) return Math.max(1, ...waits);
-      await rows(
-        sql`insert into ${orderBudget} (namespace, sent_at) values (${namespace}, clock_timestamp())`,
+      if (waits.length > 0) return { kind: "wait", waitMs: Math.max(1, ...waits) };
+      const [inserted] = await rows<{ id: string }>(
+        sql`insert into ${orderBudget} (namespace, sent_at, in_flight_until, kind)
+          values (${namespace}, clock_timestamp(), clock_timestamp() + ${`${inFlightMs} milliseconds`}::interval, ${kind})
+          returning id::text as id`,
       );
+      if (!inserted) throw new Error("the order budget's insert returned no row");
       if (clean) {
         await rows(
           sql`delete from ${orderBudget} where ${orderBudget.namespace} = ${namespace} and ${orderBudget.sentAt} < clock_timestamp() - interval '2 days'`,
         );
       }
-      return 0;
+      return { kind: "taken", id: inserted.id };
     });
   }
 

@@ -37,6 +37,10 @@ export class TrackedExecution implements ExecutionKey {
   lastQueriedAt = 0;
   /** When the engine last sent a cancel for it (epoch ms). */
   lastCancelAt = 0;
+  /** A cancel request for it is waiting for its slot or on its way. */
+  cancelSending = false;
+  /** A halt with `cancel_open` asked for its cancel here (it is asked once). */
+  haltCancelQueued = false;
   /**
    * When its signal's batch was read (`performance.now()`), until its first result is out; null
    * for an execution taken over from another instance.

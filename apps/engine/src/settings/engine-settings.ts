@@ -265,7 +265,8 @@ export const EngineSettingsSchema = z
     orderBudgetMaxWaitMs: env.ORDER_BUDGET_MAX_WAIT_MS,
     /**
      * How much longer than its length each window of the shared order budget is counted, ms:
-     * room for the time between taking a slot and the broker receiving the order.
+     * room for the database's and the broker's clocks to differ in rate and rounding (a request
+     * counts until a window after its answer, so transit time needs none).
      */
     orderBudgetMarginMs: env.ORDER_BUDGET_MARGIN_MS,
     traderInitTimeoutMs: env.TRADER_INIT_TIMEOUT_MS,

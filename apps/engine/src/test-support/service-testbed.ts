@@ -77,6 +77,24 @@ export async function openEmbeddedDatabase(): Promise<DatabaseHandle> {
   return database;
 }
 
+/**
+ * A migrated embedded database shared by a test file's tests: opened before them, closed after.
+ * @returns the database, once the file's `beforeAll` ran
+ */
+export function embeddedDatabaseForFile(): () => DatabaseHandle {
+  let database: DatabaseHandle | undefined;
+  beforeAll(async () => {
+    database = await openEmbeddedDatabase();
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+  return () => {
+    if (!database) throw new Error("the embedded database is opened in beforeAll");
+    return database;
+  };
+}
+
 export interface ServiceOptions {
   traders: Trader[];
   /** Namespaces that place real orders (default: every trader's but `paper`). */

@@ -252,6 +252,41 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     expect(emulator.orders().some((o) => o.tag === orderTag(refused.id))).toBe(false);
   });
 
+  it("cancels an order whose placement answer was still on its way at a halt with cancel_open, once it shows open", async () => {
+    const strategyC = uniqueName("tc_c_");
+    await putZerodhaStrategy(bench.sql, strategyC);
+    const [t1 = 0] = tokens;
+    // Kite creates the order and holds its answer for 3 s: the execution is `submitted` when the
+    // halt comes, so the cancel pass at the halt finds nothing open.
+    emulator.setFaults({ timeoutAfterAccept: { next: 1, mode: "hang", hangMs: 3_000 } });
+    const late = buy(strategyC, t1, 0.95);
+    await sendSignals(bench.producer, `${namespace}.signals.validated`, [late]);
+    await bench.recorder.waitFor(
+      () => emulator.orders().some((o) => o.tag === orderTag(late.id)),
+      30_000,
+      "the order created at Kite",
+    );
+    expect(bench.ledger.of(late.id).placed).toHaveLength(0);
+    const answer = await postControl(second, {
+      scope: "strategy",
+      strategy_id: strategyC,
+      state: "HALTED",
+      reason: "halt while an order is in flight",
+      cancel_open: true,
+    });
+    expect(answer.status).toBe(202);
+    await bothSee("HALTED", strategyC, Date.now());
+    expect(bench.ledger.of(late.id).placed).toHaveLength(0);
+
+    await bench.ledger.waitForEnds([late.id], 30_000);
+    expect(bench.ledger.of(late.id).failed[0]?.json.data).toMatchObject({
+      error_code: "TRADING_HALTED",
+    });
+    expect(emulator.orders().find((o) => o.tag === orderTag(late.id))?.status).toBe("CANCELLED");
+    expect(bench.ledger.problems([late.id], emulator, { end: "failed" })).toEqual([]);
+    emulator.clearFaults();
+  });
+
   it.each([
     ["no token", null],
     ["a wrong token", "not-the-admin-token-at-all"],

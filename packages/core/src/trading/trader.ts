@@ -43,10 +43,11 @@ export interface TraderCapabilities {
    */
   readonly maxSubmitMs?: number;
   /**
-   * The broker's order limits for the whole account (placements per second, per minute, per
-   * day), which every engine instance trading the namespace shares: the engine keeps the sum of
-   * all instances' orders under them (through its database), on top of the trader's own
-   * per-process limiter. Absent: no shared budget (a simulator).
+   * The broker's order limits for the whole account (order requests per second and per minute,
+   * placements and cancels alike; placements per day), which every engine instance trading the
+   * namespace shares: the engine keeps the sum of all instances' requests under them (through its
+   * database), on top of the trader's own per-process limiter. Absent: no shared budget (a
+   * simulator).
    */
   readonly orderBudget?: OrderBudget;
 }
