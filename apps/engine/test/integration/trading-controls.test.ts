@@ -1,7 +1,13 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { childEnv, dumpOnFailure, runCli, scratchDir, sleep } from "./test-support/engine-process.js";
+import {
+  childEnv,
+  dumpOnFailure,
+  runCli,
+  scratchDir,
+  sleep,
+} from "./test-support/engine-process.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { uniqueName } from "./test-support/kafka.js";
