@@ -298,17 +298,16 @@ class FollowingRig {
     } else if (topic === ZERODHA_TOPICS.failed) {
       this.failed.push({ order_id: orderId, error_code: event.data?.error_code });
     } else {
-      const order = orderId === undefined ? undefined : this.orders.get(orderId);
-      if (!order || order.releasedAt === null) {
-        this.filledUnreleased += 1;
-        return;
-      }
-      if (order.seenAt !== null) {
-        this.duplicateFills += 1;
-        return;
-      }
-      order.seenAt = now;
+      this.#onFill(orderId, now);
     }
+  }
+
+  /** An `order_filled`: the first for a released order times it; any other is counted apart. */
+  #onFill(orderId: string | undefined, now: number) {
+    const order = orderId === undefined ? undefined : this.orders.get(orderId);
+    if (!order || order.releasedAt === null) this.filledUnreleased += 1;
+    else if (order.seenAt !== null) this.duplicateFills += 1;
+    else order.seenAt = now;
   }
 
   /**

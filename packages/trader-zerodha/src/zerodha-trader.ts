@@ -327,23 +327,8 @@ export class ZerodhaTrader implements Trader {
     }
     if (!(await parts.refresher.load())) return this.#unavailable("instruments unavailable");
     if (this.#stopped()) return false;
-    if (settings.postbackPort !== null && settings.apiSecret !== null) {
-      this.#postbacks = new PostbackServer({
-        port: settings.postbackPort,
-        ...(settings.postbackHost === null ? {} : { host: settings.postbackHost }),
-        apiSecret: settings.apiSecret,
-        logger: this.#logger,
-        onPostback: () => this.#notifyOrdersChanged(),
-      });
-      try {
-        await this.#postbacks.start();
-      } catch (error) {
-        this.#postbacks = undefined;
-        return this.#unavailable(
-          `could not listen for postbacks on port ${settings.postbackPort}: ${errorMessage(error)}`,
-        );
-      }
-    }
+    const postbackProblem = await this.#listenForPostbacks();
+    if (postbackProblem !== null) return this.#unavailable(postbackProblem);
     if (this.#stopped()) {
       await this.#postbacks?.stop();
       return false;
@@ -354,6 +339,29 @@ export class ZerodhaTrader implements Trader {
     this.#state = "ready";
     this.#logger.info({ instruments: parts.store.size }, "zerodha trader ready");
     return true;
+  }
+
+  /**
+   * Starts the postback listener when a port and the API secret are set; the reason it could not
+   * listen, or null.
+   */
+  async #listenForPostbacks(): Promise<string | null> {
+    const settings = this.#settings;
+    if (settings.postbackPort === null || settings.apiSecret === null) return null;
+    this.#postbacks = new PostbackServer({
+      port: settings.postbackPort,
+      ...(settings.postbackHost === null ? {} : { host: settings.postbackHost }),
+      apiSecret: settings.apiSecret,
+      logger: this.#logger,
+      onPostback: () => this.#notifyOrdersChanged(),
+    });
+    try {
+      await this.#postbacks.start();
+      return null;
+    } catch (error) {
+      this.#postbacks = undefined;
+      return `could not listen for postbacks on port ${settings.postbackPort}: ${errorMessage(error)}`;
+    }
   }
 
   /** Whether `shutdown()` ran, possibly while a start was awaiting. */

@@ -15,6 +15,7 @@ import {
   systemClock,
   TopicMap,
   type Trader,
+  type TraderContext,
   TraderRegistry,
   type TradingControl,
 } from "@engine/core";
@@ -191,34 +192,26 @@ export class Engine {
     await database.migrate();
     logger.info({ driver: database.kind }, "database migrated");
 
-    const simulatorSettings =
-      pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
     const registry = new TraderRegistry({ timeoutMs: settings.traderInitTimeoutMs, logger });
     const prices = new PriceCache({ maxAgeMs: settings.priceMaxAgeMs, clock });
     const marketData = new MarketData(prices);
     // Traders built below reach the execution service (made further down) through this.
     let executions: ExecutionService | undefined;
-    const enabled = plugins.filter((plugin) => pluginSettings.get(plugin.namespace)?.enabled);
     const instruments = new KiteInstrumentRegistry(database.sql, clock);
-    for (const plugin of enabled) {
-      const context = {
+    this.#registerTraders(registry, {
+      plugins,
+      pluginSettings,
+      shadow,
+      context: (namespace) => ({
         sql: database.sql,
         instruments,
-        namespace: plugin.namespace,
+        namespace,
         clock,
-        logger: logger.child({ namespace: plugin.namespace }),
+        logger: logger.child({ namespace }),
         marketData,
-        ordersChanged: () => executions?.ordersChanged(plugin.namespace),
-      };
-      // Shadow mode never reaches a live broker: the simulator executes live namespaces instead.
-      const trader: Trader =
-        shadow && plugin.live
-          ? SIMULATOR_PLUGIN.create({ ...context, settings: simulatorSettings })
-          : plugin.create({ ...context, settings: pluginSettings.get(plugin.namespace) });
-      // A live trader that could not resolve an ambiguous submission must not start at all.
-      if (plugin.live && !shadow) assertLiveCapable(trader);
-      registry.register(trader);
-    }
+        ordersChanged: () => executions?.ordersChanged(namespace),
+      }),
+    });
     const namespaces = registry.namespaces();
 
     const input = new TopicMap(settings.namespace);
@@ -237,20 +230,12 @@ export class Engine {
 
     const activity = new RecentActivity({ now: () => clock.now() });
     const deadLetterTopics = new Set([dlq(topics.signals), dlq(topics.ticks)]);
-    const transport: MessageTransport = settings.kafka
-      ? new KafkaTransport({
-          ...settings.kafka,
-          signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
-          tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${instanceId}`,
-          deadLetterTopic: dlq,
-          onDeadLetter: (letter) => activity.recordDeadLetter(letter),
-          onFatal: (error) => this.#o.onFatal?.(error),
-          clock,
-          logger,
-          metrics,
-        })
-      : new InMemoryTransport();
-    if (transport instanceof KafkaTransport) await transport.connect();
+    const transport = await this.#openTransport(settings, {
+      instanceId,
+      dlq,
+      onDeadLetter: (letter) => activity.recordDeadLetter(letter),
+      metrics,
+    });
     this.#onStop("transport", () => transport.close());
 
     const wanted = [
@@ -297,17 +282,12 @@ export class Engine {
       namespacePrefix: prefix,
     });
     // Trading controls: read from the control log's beginning before anything is executed.
-    const controlLog: ControlLog =
-      settings.kafka && transport instanceof KafkaTransport
-        ? new KafkaControlLog({
-            connection: settings.kafka,
-            topic: settings.controlTopic,
-            groupId: `${settings.groupIdPrefix}.trading_engine.control.${instanceId}`,
-            replicationFactor: settings.kafka.replicationFactor,
-            logger,
-          })
-        : new InMemoryControlLog(transport as InMemoryTransport, settings.controlTopic);
-    const board = new ControlBoard({ log: controlLog, clock, logger, metrics });
+    const board = new ControlBoard({
+      log: this.#controlLog(settings, transport, instanceId),
+      clock,
+      logger,
+      metrics,
+    });
     this.#onStop("trading controls", () => board.stop());
     void board.start().catch((error: unknown) => {
       // Orders stay held (fail closed); the process exits to be restarted.
@@ -486,6 +466,80 @@ export class Engine {
       topics,
     };
     return this.#running;
+  }
+
+  /**
+   * Registers a trader for each enabled plugin. Shadow mode never reaches a live broker: the
+   * simulator executes live namespaces instead.
+   * @throws when a live trader cannot resolve an ambiguous submission (it must not start at all)
+   */
+  #registerTraders(
+    registry: TraderRegistry,
+    o: {
+      plugins: readonly AnyTraderPlugin[];
+      pluginSettings: ReadonlyMap<string, { enabled: boolean }>;
+      shadow: boolean;
+      context: (namespace: string) => Omit<TraderContext, "settings">;
+    },
+  ): void {
+    const simulatorSettings =
+      o.pluginSettings.get(SIMULATOR_PLUGIN.namespace) ?? SIMULATOR_PLUGIN.settingsSchema.parse({});
+    for (const plugin of o.plugins) {
+      const settings = o.pluginSettings.get(plugin.namespace);
+      if (!settings?.enabled) continue;
+      const context = o.context(plugin.namespace);
+      const trader: Trader =
+        o.shadow && plugin.live
+          ? SIMULATOR_PLUGIN.create({ ...context, settings: simulatorSettings })
+          : plugin.create({ ...context, settings });
+      if (plugin.live && !o.shadow) assertLiveCapable(trader);
+      registry.register(trader);
+    }
+  }
+
+  /** Kafka when it is configured (connected here), else the in-process bus. */
+  async #openTransport(
+    settings: EngineSettings,
+    o: {
+      instanceId: string;
+      dlq: (topic: string) => string;
+      onDeadLetter: (letter: OutboundMessage) => void;
+      metrics: EngineMetrics;
+    },
+  ): Promise<MessageTransport> {
+    if (!settings.kafka) return new InMemoryTransport();
+    const shadow = settings.mode === "shadow";
+    const transport = new KafkaTransport({
+      ...settings.kafka,
+      signalGroupId: `${settings.groupIdPrefix}.trading_engine${shadow ? ".shadow" : ""}`,
+      tickGroupId: `${settings.groupIdPrefix}.trading_engine.ticks.${o.instanceId}`,
+      deadLetterTopic: o.dlq,
+      onDeadLetter: o.onDeadLetter,
+      onFatal: (error) => this.#o.onFatal?.(error),
+      clock: this.#clock,
+      logger: this.#logger,
+      metrics: o.metrics,
+    });
+    await transport.connect();
+    return transport;
+  }
+
+  /** The control topic on Kafka, or on the in-process bus in embedded mode. */
+  #controlLog(
+    settings: EngineSettings,
+    transport: MessageTransport,
+    instanceId: string,
+  ): ControlLog {
+    if (settings.kafka && transport instanceof KafkaTransport) {
+      return new KafkaControlLog({
+        connection: settings.kafka,
+        topic: settings.controlTopic,
+        groupId: `${settings.groupIdPrefix}.trading_engine.control.${instanceId}`,
+        replicationFactor: settings.kafka.replicationFactor,
+        logger: this.#logger,
+      });
+    }
+    return new InMemoryControlLog(transport as InMemoryTransport, settings.controlTopic);
   }
 
   /** Stops in reverse order of start: consumption (finishing batches in hand), traders, HTTP, database. */

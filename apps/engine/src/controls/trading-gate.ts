@@ -62,47 +62,68 @@ export class TradingGate {
     execution: TrackedExecution,
     at: number,
   ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
+    return (await this.#stateRefusal(execution, at)) ?? (await this.#limitRefusal(execution, at));
+  }
+
+  /** The trading state of the most restrictive scope: HALTED refuses, REDUCING refuses what adds. */
+  async #stateRefusal(
+    execution: TrackedExecution,
+    at: number,
+  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
     const { namespace } = execution;
     const signal = execution.signal.data;
     const original = signal.original_signal;
     const strategyId = original.strategy_id;
-    const quantity = signal.validated_quantity;
     const { state, control } = this.#o.board.resolve({ namespace, strategyId });
-    if (control !== null) {
-      const by = `${describeScope(control)} (operator ${control.operator}, since ${control.ts}): ${control.reason}`;
-      if (state === "HALTED") {
-        return { type: "refuse", code: "TRADING_HALTED", message: `trading halted by ${by}`, at };
-      }
-      const side = original.signal_type === "SELL" ? "SELL" : "BUY";
-      const exposure = await this.#o.exposure(namespace, strategyId, original.instrument_token);
-      // Judged as if every open order filled: two SELLs each within a long position must not
-      // together cross zero.
-      const net =
-        side === "SELL" ? exposure.net - exposure.openSell : exposure.net + exposure.openBuy;
-      if (state === "REDUCING" && !reducesPosition(net, side, quantity)) {
-        const pending =
-          net === exposure.net ? "" : ` once its open orders fill (${exposure.net} filled)`;
-        return {
-          type: "refuse",
-          code: "REDUCE_ONLY",
-          message: `reduce-only set by ${by}; a ${side} of ${quantity} does not reduce the net position of ${net}${pending}`,
-          at,
-        };
-      }
+    if (control === null) return null;
+    const by = `${describeScope(control)} (operator ${control.operator}, since ${control.ts}): ${control.reason}`;
+    if (state === "HALTED") {
+      return { type: "refuse", code: "TRADING_HALTED", message: `trading halted by ${by}`, at };
     }
+    if (state !== "REDUCING") return null;
+    const quantity = signal.validated_quantity;
+    const side = original.signal_type === "SELL" ? "SELL" : "BUY";
+    const exposure = await this.#o.exposure(namespace, strategyId, original.instrument_token);
+    // Judged as if every open order filled: two SELLs each within a long position must not
+    // together cross zero.
+    const net =
+      side === "SELL" ? exposure.net - exposure.openSell : exposure.net + exposure.openBuy;
+    if (reducesPosition(net, side, quantity)) return null;
+    const pending =
+      net === exposure.net ? "" : ` once its open orders fill (${exposure.net} filled)`;
+    return {
+      type: "refuse",
+      code: "REDUCE_ONLY",
+      message: `reduce-only set by ${by}; a ${side} of ${quantity} does not reduce the net position of ${net}${pending}`,
+      at,
+    };
+  }
+
+  /** The pre-trade limits, counted across instances where a rule needs the count. */
+  async #limitRefusal(
+    execution: TrackedExecution,
+    at: number,
+  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
+    const { namespace } = execution;
+    const signal = execution.signal.data;
+    const original = signal.original_signal;
     const lastPrice = this.#o.quote(original.instrument_token)?.lastPrice ?? null;
     const limits = this.#o.limits(namespace);
     const judge = (usage: PreTradeUsage) =>
       checkPreTrade(
         limits,
-        { quantity, price: signal.validated_price ?? original.price, lastPrice },
+        {
+          quantity: signal.validated_quantity,
+          price: signal.validated_price ?? original.price,
+          lastPrice,
+        },
         usage,
       );
     // Orders are counted only while a rule needs the count: with none on, nothing is stored.
     const counted =
       limits.maxOrdersPerMinute > 0 || limits.maxOrdersPerDay > 0 || limits.maxDailyNotional > 0;
     const verdict = counted
-      ? await this.#o.usage.admit(namespace, strategyId, at, judge)
+      ? await this.#o.usage.admit(namespace, original.strategy_id, at, judge)
       : judge(NO_USAGE);
     if (verdict.kind === "refuse") {
       return { type: "refuse", code: "RISK_REJECTED", message: verdict.message, at };

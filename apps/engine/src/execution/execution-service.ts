@@ -236,10 +236,7 @@ export class ExecutionService {
     const decided = signals.map((signal) => signal.record);
     const planned = signals.flatMap((signal) => this.#plan(signal, signal.record));
     const receivedAt = batch.receivedAt ?? performance.now();
-    for (const execution of planned) {
-      execution.receivedAt = receivedAt;
-      execution.readAt = receivedAt;
-    }
+    stampReceived(planned, receivedAt);
     const stage = this.#stageTimer();
     await this.#prepare(planned, closedSignals(decided));
     stage("execute");
@@ -251,25 +248,25 @@ export class ExecutionService {
     let executions = planned;
     if (!first.allFresh) {
       executions = await this.#resume(signals);
-      for (const execution of executions) {
-        execution.receivedAt = receivedAt;
-        execution.readAt = receivedAt;
-      }
+      stampReceived(executions, receivedAt);
     } else {
       for (const signal of signals) this.#noteDisposition(signal, signal.record);
     }
     await this.#publishOutcomes(executions);
     stage("produce");
-    for (const execution of executions) {
-      if (isFinalStatus(execution.state.status) || execution.lost) continue;
-      this.#tracked.set(execution.key, execution);
-      if (execution.state.status === "pending") void this.#enqueue(execution);
-      else this.#followerOf(execution.namespace)?.add(execution);
-    }
+    for (const execution of executions) this.#takeOn(execution);
     // The batch is done once its live executions are claimed: they are this instance's (or, if it
     // dies, another's by adoption) whatever happens to the batch, and a slow broker's lane must
     // not hold up the partitions behind it. Only a backlog past the bound makes intake wait.
     await this.#awaitWithHeartbeat(this.#roomInLanes(), batch);
+  }
+
+  /** Keeps an execution that has not ended: queued for submission, or followed at its broker. */
+  #takeOn(execution: TrackedExecution): void {
+    if (isFinalStatus(execution.state.status) || execution.lost) return;
+    this.#tracked.set(execution.key, execution);
+    if (execution.state.status === "pending") void this.#enqueue(execution);
+    else this.#followerOf(execution.namespace)?.add(execution);
   }
 
   /** Resolves once fewer than `MAX_QUEUED_SUBMISSIONS` submissions wait in the lanes. */
@@ -514,14 +511,10 @@ export class ExecutionService {
   #submit(execution: TrackedExecution): Promise<void> {
     return execution.serially(async () => {
       if (execution.lost || execution.state.status !== "pending" || this.#stopping) return;
-      const at = this.#o.clock.now();
       const trader = this.#trader(execution.namespace);
-      const refusal =
-        trader.kind === "unavailable"
-          ? ({ type: "refuse", code: "TRADER_UNAVAILABLE", message: trader.reason, at } as const)
-          : (this.#staleRefusal(execution, at) ?? (await this.#gateRefusal(execution, at)));
-      if (refusal || trader.kind === "unavailable") {
-        if (refusal) await this.#applyNow(execution, refusal);
+      const refusal = await this.#refusalBeforeSubmit(execution, trader);
+      if (refusal !== null || trader.kind === "unavailable") {
+        if (refusal !== null) await this.#applyNow(execution, refusal);
         return;
       }
       await this.#o.lease.whenHealthy();
@@ -534,6 +527,18 @@ export class ExecutionService {
       // even when a later renewal lets new submissions go.
       await this.#submitCall(execution, trader.trader, this.#o.lease.abortSignal);
     });
+  }
+
+  /** Why the order may not go out now: its trader unavailable, the signal stale, the gate. */
+  async #refusalBeforeSubmit(
+    execution: TrackedExecution,
+    trader: TraderLookup,
+  ): Promise<ExecutionEvent | null> {
+    const at = this.#o.clock.now();
+    if (trader.kind === "unavailable") {
+      return { type: "refuse", code: "TRADER_UNAVAILABLE", message: trader.reason, at };
+    }
+    return this.#staleRefusal(execution, at) ?? (await this.#gateRefusal(execution, at));
   }
 
   /**
@@ -695,42 +700,58 @@ export class ExecutionService {
     for (const effect of next.effects) {
       if (effect.type === "emit") newEvents.push(this.#results.event(execution, effect.emit));
     }
-    if (next.effects.some((effect) => effect.type === "journal")) {
-      const write = {
-        signalId: execution.signalId,
-        namespace: execution.namespace,
-        epoch: execution.epoch,
-        state: next.state,
-        newEvents,
-      };
-      const written = await retryWhileRetryable(() => this.#o.journal.write([write]), {
-        onRetry: (error, attempt) =>
-          this.#o.logger.error(
-            { ...execution.context(), err: errorMessage(error), attempt },
-            "journal unavailable: holding the execution's transition",
-          ),
-      });
-      if (!written.has(execution.key)) {
-        this.#lose(execution);
-        return [];
-      }
+    const journaled =
+      !next.effects.some((effect) => effect.type === "journal") ||
+      (await this.#journalTransition(execution, next.state, newEvents));
+    if (!journaled) {
+      this.#lose(execution);
+      return [];
     }
     execution.state = next.state;
     if (newEvents.length > 0) {
       execution.events.push(...newEvents);
       await this.#results.publish(newEvents);
       this.#results.markPublished(execution);
-      for (const journaled of newEvents) this.#results.report(execution, journaled);
+      for (const event of newEvents) this.#results.report(execution, event);
     }
-    for (const effect of next.effects) {
-      if (effect.type === "alert") this.#results.alert(execution, effect.message, effect.anomaly);
-      else if (effect.type === "follow" || effect.type === "query") {
-        this.#followerOf(execution.namespace)?.add(execution);
-      }
-    }
+    for (const effect of next.effects) this.#afterTransition(execution, effect);
     if (isFinalStatus(execution.state.status)) this.#forget(execution);
     else this.#cancelIfHalted(execution);
     return next.effects;
+  }
+
+  /**
+   * The fenced journal write of a transition, retried while the database is away; false when
+   * another instance took the execution over.
+   */
+  async #journalTransition(
+    execution: TrackedExecution,
+    state: TrackedExecution["state"],
+    newEvents: JournaledEvent[],
+  ): Promise<boolean> {
+    const write = {
+      signalId: execution.signalId,
+      namespace: execution.namespace,
+      epoch: execution.epoch,
+      state,
+      newEvents,
+    };
+    const written = await retryWhileRetryable(() => this.#o.journal.write([write]), {
+      onRetry: (error, attempt) =>
+        this.#o.logger.error(
+          { ...execution.context(), err: errorMessage(error), attempt },
+          "journal unavailable: holding the execution's transition",
+        ),
+    });
+    return written.has(execution.key);
+  }
+
+  /** Alerts and following, once the transition is journaled and its events are out. */
+  #afterTransition(execution: TrackedExecution, effect: ExecutionEffect): void {
+    if (effect.type === "alert") this.#results.alert(execution, effect.message, effect.anomaly);
+    else if (effect.type === "follow" || effect.type === "query") {
+      this.#followerOf(execution.namespace)?.add(execution);
+    }
   }
 
   /**
@@ -898,9 +919,7 @@ export class ExecutionService {
     return operations;
   }
 
-  #trader(
-    namespace: string,
-  ): { kind: "ready"; trader: Trader } | { kind: "unavailable"; reason: string } {
+  #trader(namespace: string): TraderLookup {
     try {
       return { kind: "ready", trader: this.#o.registry.get(namespace) };
     } catch (error) {
@@ -976,4 +995,15 @@ function closedSignals(records: readonly SignalRecord[]): Map<string, string> {
     if (record.disposition === "market_closed") closed.set(record.signalId, record.detail ?? "");
   }
   return closed;
+}
+
+/** A namespace's trader, or why there is none to use now. */
+type TraderLookup = { kind: "ready"; trader: Trader } | { kind: "unavailable"; reason: string };
+
+/** When the batch was read, for the latency of each execution's results. */
+function stampReceived(executions: readonly TrackedExecution[], receivedAt: number): void {
+  for (const execution of executions) {
+    execution.receivedAt = receivedAt;
+    execution.readAt = receivedAt;
+  }
 }

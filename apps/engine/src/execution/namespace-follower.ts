@@ -169,41 +169,47 @@ export class NamespaceFollower {
 
   async #roundOnce(): Promise<void> {
     const executions = [...this.#open.values()];
-    const askedAt = this.#o.clock.now();
     const { orderStatusReports, queryOrder } = this.#o.operations;
-    let single: TrackedExecution[] = [];
-    if (orderStatusReports) {
-      const batch = await orderStatusReports(executions.map(refOf));
-      if (batch.kind === "unavailable") {
-        this.#o.logger.debug(
-          { namespace: this.#o.namespace, reason: batch.reason },
-          "status reports unavailable: trying again next round",
-        );
-      } else {
-        const byClientOrderId = new Map(batch.reports.map((r) => [r.clientOrderId, r]));
-        const byOrderId = new Map(batch.reports.map((r) => [r.orderId, r]));
-        const answers: [TrackedExecution, ExecutionEvent][] = [];
-        for (const execution of executions) {
-          const report =
-            byClientOrderId.get(execution.clientOrderId) ??
-            (execution.state.orderId === null ? undefined : byOrderId.get(execution.state.orderId));
-          if (report) {
-            answers.push([execution, { type: "report", report, at: askedAt }]);
-          } else if (execution.state.orderId !== null) {
-            // The broker knew it and its book does not list it (an earlier day's order): ask for
-            // it by its id.
-            single.push(execution);
-          } else {
-            answers.push([execution, { type: "absent", at: askedAt }]);
-          }
-        }
-        await this.#applyByKey(answers);
-      }
-    } else {
-      single = executions;
-    }
+    const single = orderStatusReports
+      ? await this.#reportRound(executions, orderStatusReports)
+      : executions;
     if (queryOrder) await this.#querySome(single, queryOrder);
     await this.#expire();
+  }
+
+  /**
+   * One batch of status reports for every open execution, applied; returns the executions to ask
+   * for one by one: those with a broker order id its book does not list (an earlier day's order).
+   * None when the reports are unavailable this round.
+   */
+  async #reportRound(
+    executions: TrackedExecution[],
+    orderStatusReports: NonNullable<TraderOperations["orderStatusReports"]>,
+  ): Promise<TrackedExecution[]> {
+    const askedAt = this.#o.clock.now();
+    const batch = await orderStatusReports(executions.map(refOf));
+    if (batch.kind === "unavailable") {
+      this.#o.logger.debug(
+        { namespace: this.#o.namespace, reason: batch.reason },
+        "status reports unavailable: trying again next round",
+      );
+      return [];
+    }
+    const byClientOrderId = new Map(batch.reports.map((r) => [r.clientOrderId, r]));
+    const byOrderId = new Map(batch.reports.map((r) => [r.orderId, r]));
+    const answers: [TrackedExecution, ExecutionEvent][] = [];
+    const single: TrackedExecution[] = [];
+    for (const execution of executions) {
+      const { orderId } = execution.state;
+      const report =
+        byClientOrderId.get(execution.clientOrderId) ??
+        (orderId === null ? undefined : byOrderId.get(orderId));
+      if (report) answers.push([execution, { type: "report", report, at: askedAt }]);
+      else if (orderId !== null) single.push(execution);
+      else answers.push([execution, { type: "absent", at: askedAt }]);
+    }
+    await this.#applyByKey(answers);
+    return single;
   }
 
   async #querySome(

@@ -159,6 +159,26 @@ export function transitionExecution(
   }
 }
 
+/** A submission's answer after a status report already showed the order open. */
+function onSubmitResultWhileOpen(state: ExecutionState, result: SubmitResult): Transition {
+  // A status report got there first: the broker's word about the order stands.
+  if (
+    result.kind === "placed" &&
+    state.orderId !== null &&
+    result.payload.order_id !== state.orderId
+  ) {
+    return alert(
+      state,
+      "duplicate_order",
+      `two broker orders for one client order id: ${state.orderId} and ${result.payload.order_id}`,
+    );
+  }
+  if (result.kind === "filled") return onImmediateFill(state, result.payload);
+  return state.callOutstanding
+    ? changed({ ...state, callOutstanding: false }, [])
+    : unchanged(state);
+}
+
 function onSubmitResult(
   state: ExecutionState,
   result: SubmitResult,
@@ -169,24 +189,7 @@ function onSubmitResult(
   if (state.status === "pending") {
     return alert(state, "out_of_order", "a submission answered before it was made");
   }
-  if (open) {
-    // A status report got there first: the broker's word about the order stands.
-    if (
-      result.kind === "placed" &&
-      state.orderId !== null &&
-      result.payload.order_id !== state.orderId
-    ) {
-      return alert(
-        state,
-        "duplicate_order",
-        `two broker orders for one client order id: ${state.orderId} and ${result.payload.order_id}`,
-      );
-    }
-    if (result.kind === "filled") return onImmediateFill(state, result.payload);
-    return state.callOutstanding
-      ? changed({ ...state, callOutstanding: false }, [])
-      : unchanged(state);
-  }
+  if (open) return onSubmitResultWhileOpen(state, result);
   switch (result.kind) {
     case "placed": {
       const payload = result.payload;
@@ -321,6 +324,59 @@ function onReport(
       `two broker orders for one client order id: ${state.orderId} and ${report.orderId}`,
     );
   }
+  const { filledQuantity, averagePrice, alerts } = reportedFill(state, report);
+  const placed = state.placed || policy.announcesPlacement;
+  const seen: ReportSeen = {
+    base: {
+      ...state,
+      orderId: report.orderId,
+      limitPrice: state.limitPrice ?? report.limitPrice,
+      filledQuantity,
+      averagePrice,
+      callOutstanding: false,
+      absentConclusiveAfter: null,
+      acceptedAt: state.acceptedAt ?? at,
+      placed,
+    },
+    placedEmits:
+      state.placed || !policy.announcesPlacement
+        ? []
+        : [
+            {
+              event: "order_placed",
+              orderId: report.orderId,
+              price: state.limitPrice ?? report.limitPrice,
+              timestamp: report.updatedAt ?? iso(at),
+            },
+          ],
+    alerts,
+    timestamp: report.updatedAt ?? iso(at),
+  };
+  if (report.status === "accepted" || report.status === "partially_filled") {
+    return onOpenReport(state, seen);
+  }
+  return onFinalReport(state, report, seen);
+}
+
+/** What a status report makes of an execution, before its status is decided. */
+interface ReportSeen {
+  /** The state with the report's order id, fill and prices taken in. */
+  base: ExecutionState;
+  /** `order_placed`, when this report is the first word of the order and the policy announces it. */
+  placedEmits: ExecutionEmit[];
+  alerts: ExecutionEffect[];
+  /** The report's time, else the transition's. */
+  timestamp: string;
+}
+
+/**
+ * The filled quantity and average price a report brings: a fill never shrinks, a `filled` with no
+ * quantity means all of it, and more than the order's quantity is capped with an alert.
+ */
+function reportedFill(
+  state: ExecutionState,
+  report: OrderStatusReport,
+): { filledQuantity: number; averagePrice: number | null; alerts: ExecutionEffect[] } {
   const alerts: ExecutionEffect[] = [];
   let reported = report.filledQuantity;
   if (report.status === "filled" && reported === 0) reported = state.quantity;
@@ -329,53 +385,42 @@ function onReport(
     reported = state.quantity;
   }
   const grew = reported > state.filledQuantity;
-  const filledQuantity = grew ? reported : state.filledQuantity;
-  const averagePrice = grew ? (report.averagePrice ?? state.averagePrice) : state.averagePrice;
-  const base: ExecutionState = {
-    ...state,
-    orderId: report.orderId,
-    limitPrice: state.limitPrice ?? report.limitPrice,
-    filledQuantity,
-    averagePrice,
-    callOutstanding: false,
-    absentConclusiveAfter: null,
-    acceptedAt: state.acceptedAt ?? at,
+  return {
+    filledQuantity: grew ? reported : state.filledQuantity,
+    averagePrice: grew ? (report.averagePrice ?? state.averagePrice) : state.averagePrice,
+    alerts,
   };
-  const placed = state.placed || policy.announcesPlacement;
-  const placedEmits: ExecutionEmit[] =
-    state.placed || !policy.announcesPlacement
-      ? []
-      : [
-          {
-            event: "order_placed",
-            orderId: report.orderId,
-            price: state.limitPrice ?? report.limitPrice,
-            timestamp: report.updatedAt ?? iso(at),
-          },
-        ];
-  const timestamp = report.updatedAt ?? iso(at);
+}
 
-  if (report.status === "accepted" || report.status === "partially_filled") {
-    const status = filledQuantity > 0 ? "partially_filled" : "accepted";
-    const next: ExecutionState = { ...base, status, placed };
-    if (
-      state.placed === placed &&
-      state.status === next.status &&
-      state.filledQuantity === filledQuantity &&
-      state.orderId === next.orderId
-    ) {
-      return { state, effects: alerts };
-    }
-    return withAlerts(
-      changed(next, [
-        ...placedEmits.map((emit): ExecutionEffect => ({ type: "emit", emit })),
-        { type: "follow" },
-      ]),
-      alerts,
-    );
+/** The order is open at the broker: accepted, or partially filled. */
+function onOpenReport(state: ExecutionState, seen: ReportSeen): Transition {
+  const { base, placedEmits, alerts } = seen;
+  const status = base.filledQuantity > 0 ? "partially_filled" : "accepted";
+  const next: ExecutionState = { ...base, status };
+  if (
+    state.placed === next.placed &&
+    state.status === next.status &&
+    state.filledQuantity === next.filledQuantity &&
+    state.orderId === next.orderId
+  ) {
+    return { state, effects: alerts };
   }
+  return withAlerts(
+    changed(next, [
+      ...placedEmits.map((emit): ExecutionEffect => ({ type: "emit", emit })),
+      { type: "follow" },
+    ]),
+    alerts,
+  );
+}
 
-  // Final at the broker: whatever was filled stands as one `order_filled`.
+/** Final at the broker: whatever was filled stands as one `order_filled`, else one `order_failed`. */
+function onFinalReport(
+  state: ExecutionState,
+  report: OrderStatusReport,
+  { base, placedEmits, alerts, timestamp }: ReportSeen,
+): Transition {
+  const { filledQuantity, averagePrice } = base;
   if (filledQuantity > 0) {
     if (averagePrice === null) {
       alerts.push({
@@ -384,7 +429,7 @@ function onReport(
         message: `the broker reports ${filledQuantity} filled without an average price`,
       });
     }
-    const ended = end({ ...base, status: report.status, placed }, [
+    const ended = end({ ...base, status: report.status }, [
       ...placedEmits,
       {
         event: "order_filled",
@@ -398,7 +443,7 @@ function onReport(
     return withAlerts(ended, alerts);
   }
   const { status, code, message } = failureOf(state, report);
-  const ended = end({ ...base, status, placed }, [
+  const ended = end({ ...base, status }, [
     ...placedEmits,
     failedEmit(report.orderId, code, message, timestamp),
   ]);

@@ -207,17 +207,7 @@ export class OrderBook {
     const status = latestState(record).status;
     const working = record.stage === "working" || record.stage === "amo";
     if (!working) return { kind: "error", message: MESSAGES.notModifiable(status) };
-    const current = record.request;
-    const order_type = change.order_type ?? current.order_type;
-    const next: OrderRequest = {
-      ...current,
-      order_type,
-      quantity: change.quantity ?? current.quantity,
-      price: order_type === "MARKET" || order_type === "SL-M" ? 0 : (change.price ?? current.price),
-      trigger_price: change.trigger_price ?? current.trigger_price,
-      validity: change.validity ?? current.validity,
-      disclosed_quantity: change.disclosed_quantity ?? current.disclosed_quantity,
-    };
+    const next = modified(record.request, change);
     const lot = next.instrument.lot_size;
     if (next.quantity < record.filledQuantity || next.quantity % lot !== 0) {
       return { kind: "error", message: MESSAGES.lotSize(lot) };
@@ -263,4 +253,18 @@ function referencePrice(request: OrderRequest, prices: PriceBook): number {
   if (request.price > 0) return request.price;
   if (request.trigger_price > 0) return request.trigger_price;
   return prices.priceOf(request.instrument);
+}
+
+/** The order as a modification leaves it: each field changed or kept; no limit price at market. */
+function modified(current: OrderRequest, change: OrderModification): OrderRequest {
+  const order_type = change.order_type ?? current.order_type;
+  return {
+    ...current,
+    order_type,
+    quantity: change.quantity ?? current.quantity,
+    price: order_type === "MARKET" || order_type === "SL-M" ? 0 : (change.price ?? current.price),
+    trigger_price: change.trigger_price ?? current.trigger_price,
+    validity: change.validity ?? current.validity,
+    disclosed_quantity: change.disclosed_quantity ?? current.disclosed_quantity,
+  };
 }

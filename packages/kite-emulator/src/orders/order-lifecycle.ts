@@ -118,68 +118,71 @@ export function releaseHold(record: OrderRecord, now: number, ctx: LifecycleCont
 
 /** Replays every step of `record` that is due by `now`. */
 export function advanceOrder(record: OrderRecord, now: number, ctx: LifecycleContext): void {
-  const d = record.fillDelayMs;
   while (record.stage !== "done" && record.stage !== "amo" && now >= record.nextAt) {
     // A step that had to wait for the price happens when it is observed, not when it was due.
     const at = record.waiting ? now : record.nextAt;
-    switch (record.stage) {
-      case "received": {
-        emit(record, ctx, "VALIDATION PENDING", at);
-        if (record.rejection !== null) {
-          record.stage = "done";
-          emit(record, ctx, "REJECTED", at, {
-            statusMessage: record.rejection.message,
-            statusMessageRaw: record.rejection.raw,
-          });
-        } else if (record.request.variety === "amo") {
-          record.stage = "amo";
-          emit(record, ctx, "AMO REQ RECEIVED", at);
-        } else {
-          record.stage = "open-pending";
-          record.nextAt = record.placedAt + d / 2;
-        }
-        break;
-      }
-      case "open-pending": {
-        emit(record, ctx, "OPEN PENDING", at);
-        record.stage = "opening";
-        record.nextAt = record.placedAt + (3 * d) / 4;
-        break;
-      }
-      case "opening": {
-        record.exchangeTimestamp = formatIstTimestamp(at);
-        const stop = record.request.order_type === "SL" || record.request.order_type === "SL-M";
-        emit(record, ctx, stop ? "TRIGGER PENDING" : "OPEN", at);
-        record.stage = "working";
-        record.fillStep = 1;
-        record.nextAt = at + d / (4 * record.fillSteps);
-        break;
-      }
-      case "working": {
-        const market = ctx.priceOf(record.request.instrument);
-        const stop = record.request.order_type === "SL" || record.request.order_type === "SL-M";
-        if (stop && !record.triggered) {
-          if (!triggerHit(record, market)) {
-            record.waiting = true;
-            return;
-          }
-          record.triggered = true;
-          emit(record, ctx, "OPEN", at);
-        }
-        if (!marketable(record, market)) {
-          if (record.request.validity === "IOC") {
-            cancelRemaining(record, ctx, at);
-            return;
-          }
-          record.waiting = true;
-          return;
-        }
-        // Held: the step stays due, and `releaseHold` moves it to the release time.
-        if (heldHere(record)) return;
-        record.waiting = false;
-        fillStep(record, ctx, at, market);
-        break;
-      }
-    }
+    if (!STEPS[record.stage](record, ctx, at)) return;
   }
+}
+
+/** One step of a stage at `at`; false when the order stops there until a later read. */
+type Step = (record: OrderRecord, ctx: LifecycleContext, at: number) => boolean;
+
+const STEPS: Record<Exclude<OrderRecord["stage"], "done" | "amo">, Step> = {
+  received(record, ctx, at) {
+    emit(record, ctx, "VALIDATION PENDING", at);
+    if (record.rejection !== null) {
+      record.stage = "done";
+      emit(record, ctx, "REJECTED", at, {
+        statusMessage: record.rejection.message,
+        statusMessageRaw: record.rejection.raw,
+      });
+    } else if (record.request.variety === "amo") {
+      record.stage = "amo";
+      emit(record, ctx, "AMO REQ RECEIVED", at);
+    } else {
+      record.stage = "open-pending";
+      record.nextAt = record.placedAt + record.fillDelayMs / 2;
+    }
+    return true;
+  },
+  "open-pending"(record, ctx, at) {
+    emit(record, ctx, "OPEN PENDING", at);
+    record.stage = "opening";
+    record.nextAt = record.placedAt + (3 * record.fillDelayMs) / 4;
+    return true;
+  },
+  opening(record, ctx, at) {
+    record.exchangeTimestamp = formatIstTimestamp(at);
+    emit(record, ctx, isStop(record) ? "TRIGGER PENDING" : "OPEN", at);
+    record.stage = "working";
+    record.fillStep = 1;
+    record.nextAt = at + record.fillDelayMs / (4 * record.fillSteps);
+    return true;
+  },
+  working(record, ctx, at) {
+    const market = ctx.priceOf(record.request.instrument);
+    if (isStop(record) && !record.triggered) {
+      if (!triggerHit(record, market)) {
+        record.waiting = true;
+        return false;
+      }
+      record.triggered = true;
+      emit(record, ctx, "OPEN", at);
+    }
+    if (!marketable(record, market)) {
+      if (record.request.validity === "IOC") cancelRemaining(record, ctx, at);
+      else record.waiting = true;
+      return false;
+    }
+    // Held: the step stays due, and `releaseHold` moves it to the release time.
+    if (heldHere(record)) return false;
+    record.waiting = false;
+    fillStep(record, ctx, at, market);
+    return true;
+  },
+};
+
+function isStop(record: OrderRecord): boolean {
+  return record.request.order_type === "SL" || record.request.order_type === "SL-M";
 }

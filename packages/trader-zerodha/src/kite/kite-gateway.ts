@@ -238,6 +238,21 @@ export class KiteGateway {
     | OrderSlotRefusal
     | { kind: "aborted" }
   > {
+    const slot = await this.#orderSlot(bounds, policy);
+    if (slot.kind !== "permit") return slot;
+    return this.#sendWithPermit(operation, call, slot.permit);
+  }
+
+  /**
+   * A slot of the order rate limits for one request, once the token is good, the engine has not
+   * withdrawn and the daily cap allows it; else why nothing may be sent.
+   */
+  async #orderSlot(
+    bounds: OrderSlotBounds,
+    policy: { countsTowardDailyCap: boolean; urgent: boolean },
+  ): Promise<
+    { kind: "permit"; permit: Permit } | KiteFailure | OrderSlotRefusal | { kind: "aborted" }
+  > {
     const { abort } = bounds;
     await this.syncToken();
     if (this.#tokenProblem !== null) return this.#tokenFailure();
@@ -255,23 +270,36 @@ export class KiteGateway {
         message: `order rate limit: no slot freed within ${bounds.maxQueueMs} ms (ZERODHA_MAX_QUEUE_MS); nothing was sent`,
       };
     }
+    const refusal = this.#refusalAfterWait(abort, policy.countsTowardDailyCap);
+    if (refusal === null) return { kind: "permit", permit };
+    permit.cancel();
+    return refusal;
+  }
+
+  /** What stops a request whose slot came: the session lost, the engine withdrawn, the daily cap. */
+  #refusalAfterWait(
+    abort: AbortSignal | undefined,
+    countsTowardDailyCap: boolean,
+  ): KiteFailure | OrderSlotRefusal | { kind: "aborted" } | null {
     // The session may have been lost, or the engine may have withdrawn, while this waited.
-    if (this.#tokenProblem !== null) {
-      permit.cancel();
-      return this.#tokenFailure();
-    }
-    if (abort?.aborted) {
-      permit.cancel();
-      return { kind: "aborted" };
-    }
-    if (policy.countsTowardDailyCap && !this.#o.dailyCap.tryTake(this.#o.clock.now())) {
-      permit.cancel();
+    if (this.#tokenProblem !== null) return this.#tokenFailure();
+    if (abort?.aborted) return { kind: "aborted" };
+    if (countsTowardDailyCap && !this.#o.dailyCap.tryTake(this.#o.clock.now())) {
       return {
         kind: "throttled",
         reason: "daily-cap",
         message: `daily order limit reached (ZERODHA_ORDERS_PER_DAY=${this.#o.dailyCap.limit}); nothing was sent`,
       };
     }
+    return null;
+  }
+
+  /** Sends the request under its slot, once; the slot is released whatever the answer. */
+  async #sendWithPermit(
+    operation: string,
+    call: (api: KiteApi) => Promise<unknown>,
+    permit: Permit,
+  ): Promise<{ kind: "answered"; value: { order_id: string } } | KiteFailure> {
     let failure: KiteFailure;
     try {
       const answer = await call(this.#o.api);
