@@ -13,10 +13,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/support/global-setup.ts"],
+          globalSetup: ["test/integration/test-support/global-setup.ts"],
           // The files share one Kafka broker and its topics: one engine at a time.
           fileParallelism: false,
-          testTimeout: 120_000,
+          // A file's fixtures (test/integration/test-support/fixtures.ts) are set up inside its
+          // first test: that test's budget is the setup's and its own.
+          testTimeout: 240_000,
           hookTimeout: 120_000,
         },
       },

@@ -1,12 +1,7 @@
 import { clientOrderId, type SubmitContext } from "@engine/core";
-import { sampleSignal } from "@engine/core/testing";
+import { RecordingLogger, sampleSignal } from "@engine/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  RELIANCE_KEY,
-  recordingLogger,
-  UNMAPPED_TOKEN,
-  upstoxHarness,
-} from "./test-support/upstox-harness.js";
+import { RELIANCE_KEY, UNMAPPED_TOKEN, upstoxHarness } from "./test-support/upstox-harness.js";
 import type { UpstoxTrader } from "./upstox-trader.js";
 
 type Harness = Awaited<ReturnType<typeof upstoxHarness>>;
@@ -21,7 +16,7 @@ async function setup(options: Parameters<typeof upstoxHarness>[0] = {}) {
 async function ready(
   harness: Harness,
   env: Record<string, string> = {},
-  logger = recordingLogger(),
+  logger = new RecordingLogger(),
 ) {
   const trader = harness.trader(env, logger);
   cleanup.push(() => trader.shutdown());
@@ -204,7 +199,7 @@ describe("UpstoxTrader limits and session", () => {
   it("becomes unavailable on an expired token, sends nothing more, and recovers when the token file rotates", async () => {
     const harness = await setup();
     await harness.writeToken(harness.emulator.accessToken ?? "");
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const trader = await ready(
       harness,
       { UPSTOX_ACCESS_TOKEN: "", UPSTOX_ACCESS_TOKEN_FILE: harness.tokenFile },
@@ -226,7 +221,7 @@ describe("UpstoxTrader limits and session", () => {
     await harness.writeToken("rotated-token-0001");
     await expect.poll(() => trader.health(), { timeout: 2_000 }).toEqual({ status: "ready" });
     expect((await submit(trader, "expired-3")).kind).toBe("placed");
-    const logged = logger.lines.join("\n");
+    const logged = logger.inspectedText();
     expect(logged).not.toContain("rotated-token-0001");
     expect(logged).not.toContain("upstox-emulator-token");
   });

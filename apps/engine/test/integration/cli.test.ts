@@ -1,7 +1,8 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { childEnv, type ProcessEnv, runCli, scratchDir } from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
+import { describe, expect } from "vitest";
+import { openTestDatabase, type TestDatabase } from "./test-support/database.js";
+import { childEnv, type ProcessEnv, runCli } from "./test-support/engine-process.js";
+import { KAFKA_BROKERS } from "./test-support/environment.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 const ENGINE_TABLES = [
   "engine_execution_journal",
@@ -9,41 +10,48 @@ const ENGINE_TABLES = [
   "strategy_configurations",
 ] as const;
 
-describe("the engine CLI as a process", () => {
-  const dir = scratchDir("engine-cli");
-  const databases: TestDatabase[] = [];
-  let runs = 0;
-
-  async function freshDatabase(): Promise<TestDatabase> {
-    const db = await createTestDatabase();
-    databases.push(db);
-    return db;
-  }
-
-  function run(args: string[], env: ProcessEnv) {
-    runs += 1;
-    return runCli({ name: `cli-${runs}-${args[0]}`, args, env: childEnv(env), logDir: dir });
-  }
-
-  async function tables(db: TestDatabase): Promise<string[]> {
-    const rows = await db.query<{ table_name: string }>(
-      "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
-    );
-    return rows.map((row) => row.table_name);
-  }
-
-  afterAll(async () => {
-    await Promise.all(databases.map((db) => db.drop()));
+/** `run(args, env)` runs the CLI to its end; `freshDatabase()` gives a database of its own. */
+const it = integrationTest
+  .extend("options", FILE_SCOPE, { label: "cli" })
+  .extend(
+    "freshDatabase",
+    FILE_SCOPE,
+    ({ teardown }) =>
+      () =>
+        openTestDatabase(teardown),
+  )
+  .extend("run", FILE_SCOPE, ({ engines }) => {
+    let runs = 0;
+    return (args: string[], env: ProcessEnv) => {
+      runs += 1;
+      return runCli({
+        name: `cli-${runs}-${args[0]}`,
+        args,
+        env: childEnv(env),
+        logDir: engines.logDir,
+      });
+    };
   });
 
-  it("--help lists the start and migrate commands", async () => {
+async function tables(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ table_name: string }>(
+    "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+  );
+  return rows.map((row) => row.table_name);
+}
+
+describe("the engine CLI as a process", () => {
+  it("--help lists the start and migrate commands", async ({ run }) => {
     const { exit, stdout } = await run(["--help"], {});
     expect(exit.code).toBe(0);
     expect(stdout).toMatch(/^\s+start\b/m);
     expect(stdout).toMatch(/^\s+migrate\b/m);
   });
 
-  it("migrate creates the engine's tables in a fresh database, and a second run changes nothing", async () => {
+  it("migrate creates the engine's tables in a fresh database, and a second run changes nothing", async ({
+    freshDatabase,
+    run,
+  }) => {
     const db = await freshDatabase();
     const first = await run(["migrate"], { DATABASE_URL: db.url, LOG_LEVEL: "info" });
     expect(first.exit.code, first.output).toBe(0);
@@ -61,7 +69,10 @@ describe("the engine CLI as a process", () => {
     expect(await columns()).toEqual(before);
   });
 
-  it("migrate leaves an existing strategy_configurations table, its extra column and rows alone", async () => {
+  it("migrate leaves an existing strategy_configurations table, its extra column and rows alone", async ({
+    freshDatabase,
+    run,
+  }) => {
     const db = await freshDatabase();
     await db.query(`create table strategy_configurations (
       id text primary key,
@@ -100,13 +111,16 @@ describe("the engine CLI as a process", () => {
     ]);
   });
 
-  it("migrate without DATABASE_URL fails naming it", async () => {
+  it("migrate without DATABASE_URL fails naming it", async ({ run }) => {
     const { exit, stderr } = await run(["migrate"], {});
     expect(exit.code).not.toBe(0);
     expect(stderr).toContain("DATABASE_URL");
   });
 
-  it("refuses to start on bad configuration, naming every bad variable", async () => {
+  it("refuses to start on bad configuration, naming every bad variable", async ({
+    freshDatabase,
+    run,
+  }) => {
     const db = await freshDatabase();
     const { exit, stderr, output } = await run(["start"], {
       KAFKA_BROKERS,
@@ -124,7 +138,7 @@ describe("the engine CLI as a process", () => {
     expect(await tables(db)).toEqual([]);
   });
 
-  it("never prints a secret when it refuses to start", async () => {
+  it("never prints a secret when it refuses to start", async ({ run }) => {
     const secret = "s3cr3t-value";
     const dbSecret = "db-pa55-Xq9";
     const { exit, output } = await run(["start"], {

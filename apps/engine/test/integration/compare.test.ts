@@ -1,43 +1,40 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { paperPlugin } from "@engine/trader-paper";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import {
   type FollowingService,
   startFollowing,
 } from "../../src/migration/compare-follow-service.js";
-import { type Bench, openBench } from "./support/bench.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { kafka, uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { MigrationCli } from "./support/migration-cli.js";
-import { type OldAnswer, startOldEngine } from "./support/old-engine-standin.js";
+import type { Bench } from "./test-support/bench.js";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { kafka } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import type { MigrationCli } from "./test-support/migration-cli.js";
+import { type OldAnswer, startOldEngine } from "./test-support/old-engine-standin.js";
 import {
   eventually,
   metricValue,
   primePrice,
-  randomToken,
   resultsOf,
   resultTopics,
   sleep,
-} from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
-import {
-  openAdmin,
-  prepareSignalTopic,
-  type SignalEvent,
-  sendSignals,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/probes.js";
+import { ResultLedger } from "./test-support/result-ledger.js";
+import { prepareSignalTopic, type SignalEvent, sendSignals } from "./test-support/signal-stream.js";
+
+const it = benchTest.extend("options", FILE_SCOPE, {
+  label: "cmp",
+  namespaces: ["paper"],
+  recorded: resultTopics("paper", "shadow."),
+  plugins: [paperPlugin],
+});
 
 describe("engine compare against a stand-in old engine and a shadow engine on real Kafka", () => {
-  const namespace = uniqueName("cmp");
-  const signalTopic = `${namespace}.signals.validated`;
-  const oldGroup = `old-${namespace}`;
-  const teardown = new Teardown();
-  const cli = new MigrationCli({ namespace });
-  const token = randomToken();
+  // The file's fixtures, bound once: the tests below read one comparison's window.
   let bench: Bench;
+  let cli: MigrationCli;
   let shadow: TestEngine;
   let signals: SignalEvent[];
   let planted: { drop: string; price: string; noCausation: string; errorCode: string };
@@ -68,20 +65,12 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
     return { kind: "fill", fillPrice, fees, withoutCausation: signal.id === planted.noCausation };
   }
 
-  beforeAll(async () => {
-    bench = await openBench(teardown, [
-      ...resultTopics("paper"),
-      ...resultTopics("paper", "shadow."),
-    ]);
-    const admin = await openAdmin(teardown);
-    await prepareSignalTopic(admin, signalTopic, 3, oldGroup);
-    shadow = await startEngine(
-      teardown,
-      baseEnv(bench.db.url, namespace, { ENGINE_MODE: "shadow" }),
-      {
-        plugins: [paperPlugin],
-      },
-    );
+  it.beforeAll(async ({ bench: b, cli: c, site, startEngine, teardown, token }) => {
+    [bench, cli] = [b, c];
+    const { signalTopic } = site;
+    const oldGroup = `old-${site.namespace}`;
+    await prepareSignalTopic(bench.admin, signalTopic, 3, oldGroup);
+    shadow = await startEngine({ ENGINE_MODE: "shadow" });
     await primePrice(shadow, bench.producer, token, 1234.5);
     await startOldEngine(teardown, { signalTopic, groupId: oldGroup, answer: oldAnswer });
     following = await startFollowing({
@@ -130,8 +119,6 @@ describe("engine compare against a stand-in old engine and a shadow engine on re
       "the old engine's 9 results",
     );
   });
-
-  afterAll(() => teardown.run());
 
   it("reports exactly the planted differences and the match counts", async () => {
     const html = join(cli.logDir, "compare.html");

@@ -1,31 +1,26 @@
 import { silentLogger } from "@engine/core";
 import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { EngineMetrics } from "../../src/observability/metrics.js";
 import { KafkaTransport } from "../../src/transport/kafka-transport.js";
 import type { InboundBatch } from "../../src/transport/transport.js";
-import { openTestDatabase, type TestDatabase } from "./support/database.js";
-import {
-  childEnv,
-  freePort,
-  SpawnedEngines,
-  spawnedEngineVariables,
-} from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
-import { openProducer, openRecorder, uniqueName } from "./support/kafka.js";
-import { metricValue } from "./support/probes.js";
-import { ensureTopic, openAdmin, waitForAllCommitted } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { childEnv, freePort, spawnedEngineVariables } from "./test-support/engine-process.js";
+import { KAFKA_BROKERS } from "./test-support/environment.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
+import { openProducer, openRecorder, uniqueName } from "./test-support/kafka.js";
+import { metricValue } from "./test-support/probes.js";
+import { ensureTopic, openAdmin, waitForAllCommitted } from "./test-support/signal-stream.js";
+
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "isolate" });
 
 describe("a message its handler fails on, every time", () => {
   const topic = uniqueName("it.isolate.");
   const groupId = uniqueName("it-isolate-");
-  const teardown = new Teardown();
   const metrics = new EngineMetrics();
   const seen: string[] = [];
   let admin: Admin;
 
-  beforeAll(async () => {
+  it.beforeAll(async ({ teardown }) => {
     admin = await openAdmin(teardown);
     await ensureTopic(admin, topic, 1);
     const transport = new KafkaTransport({
@@ -61,9 +56,9 @@ describe("a message its handler fails on, every time", () => {
     teardown.defer(() => transport.stop());
   });
 
-  afterAll(() => teardown.run());
-
-  it("is set aside to the dead-letter topic with the reason; the messages around it are handled and committed", async () => {
+  it("is set aside to the dead-letter topic with the reason; the messages around it are handled and committed", async ({
+    teardown,
+  }) => {
     const recorder = await openRecorder(teardown, [`${topic}.dlq`]);
     const producer = await openProducer(teardown);
     const [sent] = await producer.send({
@@ -93,21 +88,10 @@ describe("a message its handler fails on, every time", () => {
 });
 
 describe("a consumer its client gives up on", () => {
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "engine-fatal");
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("ends the process with exit code 1, not alive and never consuming", async () => {
+  it("ends the process with exit code 1, not alive and never consuming", async ({
+    db,
+    engines,
+  }) => {
     const engine = engines.spawn(
       "engine-fatal",
       childEnv({

@@ -1,94 +1,48 @@
-import { join } from "node:path";
-import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
-import {
-  type EngineProcess,
-  engineEnv,
-  freePort,
-  SpawnedEngines,
-  signalGroupId,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { liveRecordProblems } from "./support/live-standin.js";
-import { resultTopics } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+import { describe, expect } from "vitest";
+import type { Bench } from "./test-support/bench.js";
+import { putStrategy } from "./test-support/database.js";
+import { FILE_SCOPE, spawnedEngineTest } from "./test-support/fixtures.js";
+import { liveRecordProblems } from "./test-support/live-standin.js";
 import {
   eventually,
   groupState,
-  openAdmin,
-  prepareSignalTopic,
   produceStream,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
   waitForAllCommitted,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
-const NAMESPACES = ["paper", "livesim"];
-const PARTITIONS = 3;
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "group",
+  env: { LIVESIM_DELAY_MS: "2" },
+});
+
+const strategyId = "group_live";
+// Two keys on each partition, so each instance has work whatever it is assigned.
+const tokens = tokensCoveringPartitions(strategyId, 3, 2);
+
+/** Which engine claimed how many executions of these signals, by pid. */
+async function claimsByPid(bench: Bench, ids: readonly string[]): Promise<Map<number, number>> {
+  const rows = await bench.db.query<{ claimed_by: string; count: string }>(
+    `select claimed_by, count(*)::text as count from engine_execution_journal
+     where signal_id = any($1) group by claimed_by`,
+    [ids],
+  );
+  // The instance id is `${hostname}-${pid}-${random}`.
+  return new Map(rows.map((row) => [Number(row.claimed_by.split("-").at(-2)), Number(row.count)]));
+}
 
 describe("two engine processes in one consumer group", () => {
-  const namespace = uniqueName("group");
-  const groupIdPrefix = uniqueName("it-group-");
-  const groupId = signalGroupId(groupIdPrefix);
-  const signalTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "engine-group", () =>
-    ledger ? `results: ${ledger.describe()}` : "",
-  );
-  const recordFile = join(engines.logDir, "livesim-orders.jsonl");
-  const strategyId = "group_live";
-  // Two keys on each partition, so each instance has work whatever it is assigned.
-  const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
-  let bench: Bench;
-  let admin: Admin;
-  let ledger: ResultLedger;
-
-  async function startEngine(name: string): Promise<EngineProcess> {
-    return engines.spawn(
-      name,
-      engineEnv({
-        databaseUrl: bench.db.url,
-        namespace,
-        groupIdPrefix,
-        httpPort: await freePort(),
-        recordFile,
-        extra: { LIVESIM_DELAY_MS: "2" },
-      }),
-    );
-  }
-
-  /** Which engine claimed how many executions of these signals, by pid. */
-  async function claimsByPid(ids: readonly string[]): Promise<Map<number, number>> {
-    const rows = await bench.db.query<{ claimed_by: string; count: string }>(
-      `select claimed_by, count(*)::text as count from engine_execution_journal
-       where signal_id = any($1) group by claimed_by`,
-      [ids],
-    );
-    // The instance id is `${hostname}-${pid}-${random}`.
-    return new Map(
-      rows.map((row) => [Number(row.claimed_by.split("-").at(-2)), Number(row.count)]),
-    );
-  }
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics(NAMESPACES));
-    admin = await openAdmin(teardown);
-    await prepareSignalTopic(admin, signalTopic, PARTITIONS, groupId);
-    ledger = new ResultLedger(bench.recorder, NAMESPACES);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("shares the partitions: each signal executed once, both instances working", async () => {
-    const [a, b] = [await startEngine("engine-a"), await startEngine("engine-b")];
+  it("shares the partitions: each signal executed once, both instances working", async ({
+    bench,
+    ledger,
+    site: { groupId, signalTopic },
+    recordFile,
+    spawnEngine,
+  }) => {
+    const { admin } = bench;
+    const [a, b] = [await spawnEngine("engine-a"), await spawnEngine("engine-b")];
     await Promise.all([a.waitReady(), b.waitReady()]);
     await eventually(
       async () => {
@@ -111,14 +65,21 @@ describe("two engine processes in one consumer group", () => {
 
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(recordFile, ids)).toEqual([]);
-    const claims = await claimsByPid(ids);
+    const claims = await claimsByPid(bench, ids);
     expect([...claims.keys()].sort()).toEqual([a.pid, b.pid].sort());
     expect(claims.get(a.pid)).toBeGreaterThan(0);
     expect(claims.get(b.pid)).toBeGreaterThan(0);
     expect((claims.get(a.pid) ?? 0) + (claims.get(b.pid) ?? 0)).toBe(ids.length * 2);
   });
 
-  it("hands a stopped instance's partitions to the other without losing or repeating a signal", async () => {
+  it("hands a stopped instance's partitions to the other without losing or repeating a signal", async ({
+    bench,
+    ledger,
+    site: { groupId, signalTopic },
+    recordFile,
+    engines,
+  }) => {
+    const { admin } = bench;
     const [a, b] = engines.all;
     if (!a || !b) throw new Error("the first test starts both engines");
     const { signals } = signalSeries(strategyId, tokens, 150);
@@ -151,6 +112,8 @@ describe("two engine processes in one consumer group", () => {
     expect(ledger.problems(all)).toEqual([]);
     expect(liveRecordProblems(recordFile, ledger.signalIds)).toEqual([]);
     // Everything sent after B left was A's.
-    expect([...(await claimsByPid(moreIds)).entries()]).toEqual([[a.pid, moreIds.length * 2]]);
+    expect([...(await claimsByPid(bench, moreIds)).entries()]).toEqual([
+      [a.pid, moreIds.length * 2],
+    ]);
   });
 });

@@ -1,90 +1,43 @@
-import { join } from "node:path";
-import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
-import {
-  type EngineProcess,
-  engineEnv,
-  freePort,
-  SpawnedEngines,
-  signalGroupId,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { liveRecordProblems, readLiveRecord } from "./support/live-standin.js";
-import { resultTopics } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { FILE_SCOPE, spawnedEngineTest, TAKEOVER_ENV } from "./test-support/fixtures.js";
+import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
 import {
   eventually,
-  openAdmin,
-  prepareSignalTopic,
   produceStream,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
   waitForAllCommitted,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
-const NAMESPACES = ["paper", "livesim"];
 const SIGNALS = 300;
 
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "crash",
+  env: {
+    LIVESIM_DELAY_MS: "5",
+    // The order is recorded at the stand-in well before its answer: a kill catches some.
+    LIVESIM_ANSWER_DELAY_MS: "30",
+    ...TAKEOVER_ENV,
+  },
+});
+
 describe("engine process killed with SIGKILL mid-stream", () => {
-  const namespace = uniqueName("crash");
-  const groupIdPrefix = uniqueName("it-crash-");
-  const signalTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "engine-crash", () =>
-    ledger ? `results: ${ledger.describe()}` : "",
-  );
-  const recordFile = join(engines.logDir, "livesim-orders.jsonl");
-  let bench: Bench;
-  let admin: Admin;
-  let ledger: ResultLedger;
-
-  async function startEngine(name: string): Promise<EngineProcess> {
-    return engines.spawn(
-      name,
-      engineEnv({
-        databaseUrl: bench.db.url,
-        namespace,
-        groupIdPrefix,
-        httpPort: await freePort(),
-        recordFile,
-        extra: {
-          LIVESIM_DELAY_MS: "5",
-          // The order is recorded at the stand-in well before its answer: a kill catches some.
-          LIVESIM_ANSWER_DELAY_MS: "30",
-          // A dead instance's executions are taken over once its lease runs out.
-          ENGINE_LEASE_MS: "3000",
-          // The backlog a restart leaves is traded, not refused as stale: this is about duplicates.
-          SIGNAL_MAX_AGE_MS: "600000",
-        },
-      }),
-    );
-  }
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics(NAMESPACES));
-    admin = await openAdmin(teardown);
-    await prepareSignalTopic(admin, signalTopic, 3, signalGroupId(groupIdPrefix));
-    ledger = new ResultLedger(bench.recorder, NAMESPACES);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("gives every signal exactly one result per namespace and trades none twice after a restart", async () => {
+  it("gives every signal exactly one result per namespace and trades none twice after a restart", async ({
+    bench,
+    ledger,
+    site: { groupId, signalTopic },
+    recordFile,
+    spawnEngine,
+  }) => {
     const strategyId = "crash_live";
     const tokens = tokensCoveringPartitions(strategyId, 3, 2);
     const { signals, byKey } = signalSeries(strategyId, tokens, SIGNALS);
     const ids = signals.map((signal) => signal.id);
     ledger.expect(ids);
 
-    const first = await startEngine("engine-1");
+    const first = await spawnEngine("engine-1");
     await first.waitReady();
     await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
     await sendTicks(bench.producer, tokens);
@@ -133,14 +86,14 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     // The case that matters: orders the broker holds whose results the engine never stored.
     expect(placedInFlight, "the kill caught no placed order in flight").toBeGreaterThan(0);
 
-    const second = await startEngine("engine-2");
+    const second = await spawnEngine("engine-2");
     await streaming;
     // Joining waits for the dead member's session (KAFKA_SESSION_TIMEOUT_MS, 6 s) to expire.
     await second.waitReady(60_000);
     await sendTicks(bench.producer, tokens);
     await ledger.waitForAll(60_000);
     // Everything produced is handled and committed: no late result can still come.
-    await waitForAllCommitted(admin, signalGroupId(groupIdPrefix), signalTopic, 30_000);
+    await waitForAllCommitted(bench.admin, groupId, signalTopic, 30_000);
     // Let any copy published just before the last commit reach the recorder.
     await new Promise((resolve) => setTimeout(resolve, 500));
 

@@ -1,44 +1,26 @@
-import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { baseEnv, startEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { MigrationCli } from "./support/migration-cli.js";
-import { startOldEngine } from "./support/old-engine-standin.js";
-import { resultTopics } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+import { describe, expect } from "vitest";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
+import { startOldEngine } from "./test-support/old-engine-standin.js";
+import { ResultLedger } from "./test-support/result-ledger.js";
 import {
-  openAdmin,
   prepareSignalTopic,
   sendSignals,
   signalSeries,
   tokensCoveringPartitions,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
+
+const it = benchTest.extend("options", FILE_SCOPE, { label: "cutk", namespaces: ["paper"] });
 
 describe("a cut-over after the old engine stopped without committing", () => {
-  const namespace = uniqueName("cutk");
-  const signalTopic = `${namespace}.signals.validated`;
-  const oldGroup = `old-${namespace}`;
-  const env = baseEnv("", namespace);
-  const cli = new MigrationCli({ namespace, groupIdPrefix: String(env.KAFKA_GROUP_ID_PREFIX) });
-  const teardown = new Teardown();
-  let bench: Bench;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics("paper"));
-    admin = await openAdmin(teardown);
-    await prepareSignalTopic(admin, signalTopic, 3, oldGroup);
-  });
-
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") process.stderr.write(cli.outputs.join("\n"));
-  });
-
-  afterAll(() => teardown.run());
-
-  it("executes again what the old engine executed but never committed, and compare over the window shows each one twice", async () => {
+  it("executes again what the old engine executed but never committed, and compare over the window shows each one twice", async ({
+    bench,
+    cli,
+    site: { namespace, signalTopic },
+    startEngine,
+    teardown,
+  }) => {
+    const oldGroup = `old-${namespace}`;
+    await prepareSignalTopic(bench.admin, signalTopic, 3, oldGroup);
     const from = new Date(Date.now() - 1_000).toISOString();
     const { signals } = signalSeries("unclean", tokensCoveringPartitions("unclean", 3, 1), 6);
     const ids = signals.map((signal) => signal.id);
@@ -54,7 +36,7 @@ describe("a cut-over after the old engine stopped without committing", () => {
     expect(applied.exit.code, applied.output).toBe(0);
     // The plan shows all six waiting for the new engine: the old group never moved.
     expect(applied.stdout.match(/│ 2\s*│$/gm)).toHaveLength(3);
-    await startEngine(teardown, baseEnv(bench.db.url, namespace));
+    await startEngine();
     await bench.recorder.waitFor(
       () => [...ledger.distinct(ids).values()].every((byNs) => byNs.get("paper")?.size === 2),
       30_000,

@@ -1,16 +1,15 @@
+import type { Env } from "@engine/core";
 import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { MigrationCli } from "./support/migration-cli.js";
-import { OldEngineStandin } from "./support/old-engine-standin.js";
-import { resultTopics } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+import { describe, expect } from "vitest";
+import type { Bench } from "./test-support/bench.js";
+import { benchTest, FILE_SCOPE, type InProcessEngineOptions } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import type { MigrationCli } from "./test-support/migration-cli.js";
+import { OldEngineStandin } from "./test-support/old-engine-standin.js";
+import type { ResultLedger } from "./test-support/result-ledger.js";
 import {
   committedAndEnd,
   groupState,
-  openAdmin,
   prepareSignalTopic,
   produceStream,
   type SignalEvent,
@@ -18,28 +17,40 @@ import {
   signalSeries,
   tokensCoveringPartitions,
   waitForAllCommitted,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
 const PARTITIONS = 3;
+const strategyId = "cutover_paper";
+const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
+
+const it = benchTest.extend("options", FILE_SCOPE, { label: "cut", namespaces: ["paper"] });
 
 describe("engine cutover moves the signals topic between the old engine's group and the new one's", () => {
-  const namespace = uniqueName("cut");
-  const signalTopic = `${namespace}.signals.validated`;
-  const oldGroup = `old-${namespace}.trading_engine`;
-  const env = baseEnv("", namespace);
-  const newGroup = `${env.KAFKA_GROUP_ID_PREFIX}.trading_engine`;
-  const strategyId = "cutover_paper";
-  const tokens = tokensCoveringPartitions(strategyId, PARTITIONS, 2);
-  const teardown = new Teardown();
+  // The file's fixtures, bound once: the tests below are steps of one migration.
   let bench: Bench;
   let admin: Admin;
   let ledger: ResultLedger;
-  let old = new OldEngineStandin({ signalTopic, groupId: oldGroup });
+  let cli: MigrationCli;
+  let startEngine: (extra?: Env, engine?: InProcessEngineOptions) => Promise<TestEngine>;
+  let signalTopic = "";
+  let oldGroup = "";
+  let newGroup = "";
+  let old: OldEngineStandin;
   let engine: TestEngine | null = null;
-  const cli = new MigrationCli({ namespace, groupIdPrefix: String(env.KAFKA_GROUP_ID_PREFIX) });
   /** Before the first signal of the cut-over test. */
   let windowFrom = "";
+
+  it.beforeAll(async ({ bench: b, ledger: l, cli: c, startEngine: start, site, teardown }) => {
+    [bench, ledger, cli, startEngine] = [b, l, c, start];
+    admin = bench.admin;
+    signalTopic = site.signalTopic;
+    oldGroup = `old-${site.namespace}.trading_engine`;
+    newGroup = site.groupId;
+    await prepareSignalTopic(admin, signalTopic, PARTITIONS, oldGroup);
+    old = new OldEngineStandin({ signalTopic, groupId: oldGroup });
+    await old.start();
+    teardown.defer(() => old.stop());
+  });
 
   function cutover(args: string[]) {
     return cli.run(["cutover", ...args]);
@@ -63,27 +74,10 @@ describe("engine cutover moves the signals topic between the old engine's group 
   }
 
   async function startNewEngine(): Promise<TestEngine> {
-    const started = await startEngine(teardown, baseEnv(bench.db.url, namespace));
+    const started = await startEngine();
     engine = started;
     return started;
   }
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics("paper"));
-    admin = await openAdmin(teardown);
-    await prepareSignalTopic(admin, signalTopic, PARTITIONS, oldGroup);
-    ledger = new ResultLedger(bench.recorder, ["paper"]);
-    await old.start();
-    teardown.defer(() => old.stop());
-  });
-
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") {
-      process.stderr.write(`\n${cli.outputs.join("\n")}\nresults: ${ledger.describe()}\n`);
-    }
-  });
-
-  afterAll(() => teardown.run());
 
   it("refuses while the old engine's group has members, and changes nothing", async () => {
     const before = await committedAndEnd(admin, newGroup, signalTopic);

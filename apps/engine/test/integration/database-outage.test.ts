@@ -1,79 +1,74 @@
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
-import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
-import { validatedSignal } from "./support/messages.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { benchTest, FILE_SCOPE } from "./test-support/fixtures.js";
+import { readLiveRecord } from "./test-support/live-standin.js";
+import { validatedSignal } from "./test-support/messages.js";
 import {
   eventually,
   executionRows,
   httpGet,
   metricValue,
   primePrice,
-  randomToken,
   resultsOf,
-  resultTopics,
   sleep,
-} from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+import { TcpProxy } from "./test-support/tcp-proxy.js";
 
 /** Strategies first routed during the outage, one key (so one ordering lane) each. */
 const STRATEGIES = ["outage_a", "outage_b", "outage_c", "outage_d", "outage_e", "outage_f"];
 
-describe("a PostgreSQL outage holds signals and loses none", () => {
-  const namespace = uniqueName("dbout");
-  const token = randomToken();
-  const teardown = new Teardown();
-  const recordFile = liveRecordFile(teardown);
-  let db: TestDatabase;
-  let proxy: TcpProxy;
-  let engine: TestEngine;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
+const it = benchTest
+  .extend("options", FILE_SCOPE, {
+    label: "dbout",
+    // The outage is logged at every retry: expected here.
+    env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "fatal" },
+  })
+  /** Between the engine and the database, to cut it off. */
+  .extend("proxy", FILE_SCOPE, async ({ db, teardown }) => {
     const target = new URL(db.url);
-    proxy = await new TcpProxy({
+    const proxy = await new TcpProxy({
       host: target.hostname,
       port: Number(target.port || 5432),
     }).start();
     teardown.defer(() => proxy.stop());
-    engine = await startEngine(
-      teardown,
-      baseEnv(proxy.urlFor(db.url), namespace, {
-        ...liveStandinEnv(recordFile),
-        // The outage is logged at every retry: expected here.
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "fatal",
-      }),
-    );
-    // A test that failed mid-outage leaves the engine cut off: let it reach the database to stop.
-    teardown.defer(() => proxy.unblock());
-    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
-    producer = await openProducer(teardown);
-    for (const id of ["outage_live", ...STRATEGIES])
-      await putStrategy(db, { id, zerodhaTradingEnabled: true });
-    await primePrice(engine, producer, token, 2210.1);
-  });
+    return proxy;
+  })
+  .extend(
+    "engine",
+    { scope: "file", auto: true },
+    async ({ startEngine, proxy, teardown, bench, token }) => {
+      const engine = await startEngine({}, { databaseUrl: proxy.urlFor(bench.db.url) });
+      // A test that failed mid-outage leaves the engine cut off: let it reach the database to stop.
+      teardown.defer(() => proxy.unblock());
+      for (const id of ["outage_live", ...STRATEGIES])
+        await putStrategy(bench.db, { id, zerodhaTradingEnabled: true });
+      await primePrice(engine, bench.producer, token, 2210.1);
+      return engine;
+    },
+  );
 
-  afterAll(() => teardown.run());
-
-  it.each([
+describe("a PostgreSQL outage holds signals and loses none", () => {
+  it.for([
     // Fails fast: every attempt errors at once.
     ["refused", "refuse", 2_500],
     // A partition: attempts hang until the pool's 5 s connection timeout; last past it.
     ["unanswered", "hold", 6_500],
   ] as const)(
     "executes nothing while connections are %s, reports not ready, then executes every held signal exactly once",
-    async (_how, mode, outageMs) => {
+    async ([, mode, outageMs], {
+      engine,
+      token,
+      recordFile,
+      proxy,
+      bench: { db, producer, recorder },
+      site: { signalTopic },
+    }) => {
       // A fresh price for each case: one older than PRICE_MAX_AGE_MS is no price.
       await primePrice(engine, producer, token, 2210.1);
       // Before the outage: executed, and ready.
       const before = validatedSignal({ strategyId: "outage_live", instrumentToken: token });
-      await sendSignals(producer, `${namespace}.signals.validated`, [before]);
+      await sendSignals(producer, signalTopic, [before]);
       await recorder.waitFor(
         () =>
           resultsOf(recorder, before.id, "paper").length === 1 &&
@@ -93,7 +88,7 @@ describe("a PostgreSQL outage holds signals and loses none", () => {
       const held = STRATEGIES.map((strategyId) =>
         validatedSignal({ strategyId, instrumentToken: token }),
       );
-      await sendSignals(producer, `${namespace}.signals.validated`, held);
+      await sendSignals(producer, signalTopic, held);
 
       const notReady = await eventually(
         () => httpGet(engine, "/ready"),

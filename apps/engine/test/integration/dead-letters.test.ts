@@ -1,27 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import {
-  openProducer,
-  openRecorder,
-  type Recorded,
-  type TopicRecorder,
-  uniqueName,
-} from "./support/kafka.js";
-import { asMessage, marketTick, validatedSignal } from "./support/messages.js";
-import {
-  httpGet,
-  metricValue,
-  primePrice,
-  randomToken,
-  resultTopics,
-  type Sent,
-  sendOne,
-} from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import type { Recorded } from "./test-support/kafka.js";
+import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
+import { httpGet, metricValue, type Sent, sendOne } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
 
 /** A message sent, where it landed, and what its dead letter's `error` must name. */
 type SentMessage = Sent & {
@@ -70,32 +53,24 @@ function expectDeadLetter(letter: Recorded | undefined, sent: SentMessage): void
   }
 }
 
+// Every dead letter is logged as a warning: expected here.
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "dlq",
+  namespaces: ["paper"],
+  deadLetters: true,
+  recorded: ["market.ticks.dlq"],
+  env: { LOG_LEVEL: "error" },
+  strategies: [{ id: "dlq_strategy" }],
+  price: 310,
+});
+
 describe("malformed messages go to {topic}.dlq unchanged, and consumption goes on", () => {
-  const namespace = uniqueName("dlq");
-  const token = randomToken();
-  const signalsTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  let engine: TestEngine;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    const db = await openTestDatabase(teardown);
-    // Every dead letter is logged as a warning: expected here.
-    engine = await startEngine(teardown, baseEnv(db.url, namespace, { LOG_LEVEL: "error" }));
-    recorder = await openRecorder(teardown, [
-      `${signalsTopic}.dlq`,
-      "market.ticks.dlq",
-      ...resultTopics("paper"),
-    ]);
-    producer = await openProducer(teardown);
-    await putStrategy(db, { id: "dlq_strategy" });
-    await primePrice(engine, producer, token, 310);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("dead-letters undecodable and invalid validated signals with their key, origin and reason, then executes the next valid one", async () => {
+  it("dead-letters undecodable and invalid validated signals with their key, origin and reason, then executes the next valid one", async ({
+    engine,
+    token,
+    bench: { producer, recorder },
+    site: { signalTopic },
+  }) => {
     const zeroQuantity = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
     zeroQuantity.data.original_signal.quantity = 0;
     const noOriginal: Record<string, unknown> = validatedSignal({
@@ -132,16 +107,16 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
     ];
     const sent: SentMessage[] = [];
     for (const message of malformed) {
-      const where = await sendOne(producer, signalsTopic, {
+      const where = await sendOne(producer, signalTopic, {
         key: message.key,
         value: message.value,
       });
-      sent.push({ ...message, ...where, topic: signalsTopic });
+      sent.push({ ...message, ...where, topic: signalTopic });
     }
     const valid = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
-    await sendSignals(producer, signalsTopic, [valid]);
+    await sendSignals(producer, signalTopic, [valid]);
 
-    const letters = () => recorder.messages.filter((m) => m.topic === `${signalsTopic}.dlq`);
+    const letters = () => recorder.messages.filter((m) => m.topic === `${signalTopic}.dlq`);
     await recorder.waitFor(
       () =>
         letters().length >= malformed.length &&
@@ -159,12 +134,17 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
       expectDeadLetter(letter, message);
     }
     const metrics = await httpGet(engine, "/metrics");
-    expect(metricValue(metrics.text, "engine_dead_letters_total", { topic: signalsTopic })).toBe(
+    expect(metricValue(metrics.text, "engine_dead_letters_total", { topic: signalTopic })).toBe(
       malformed.length,
     );
   });
 
-  it("dead-letters a bad market tick with its key, origin and reason, then applies the next good tick", async () => {
+  it("dead-letters a bad market tick with its key, origin and reason, then applies the next good tick", async ({
+    engine,
+    token,
+    bench: { producer, recorder },
+    site: { signalTopic },
+  }) => {
     // Every engine running reads market.ticks: this file's letters are the ones with its marker.
     const marker = randomUUID();
     const tick = marketTick(token, 1);
@@ -207,7 +187,7 @@ describe("malformed messages go to {topic}.dlq unchanged, and consumption goes o
     while (fillPrice !== 333.35) {
       if (Date.now() > deadline) throw new Error(`the good tick was never applied (${fillPrice})`);
       const signal = validatedSignal({ strategyId: "dlq_strategy", instrumentToken: token });
-      await sendSignals(producer, signalsTopic, [signal]);
+      await sendSignals(producer, signalTopic, [signal]);
       await recorder.waitForResults(
         signal.id,
         ["paper.orders.filled"],

@@ -4,8 +4,8 @@ import { OrderFilledEventSchema } from "@engine/core";
 import { Copy } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
+import { type Bench, openBench } from "./test-support/bench.js";
+import { putStrategy } from "./test-support/database.js";
 import {
   type Deployment,
   deployEngine,
@@ -21,7 +21,7 @@ import {
   readImageRecipe,
   readPackageJson,
   run,
-} from "./support/deployment.js";
+} from "./test-support/deployment.js";
 import {
   dumpOnFailure,
   ENGINE_APP_DIR,
@@ -29,12 +29,12 @@ import {
   freePort,
   scratchDir,
   spawnedEngineVariables,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { asMessage, marketTick, validatedSignal } from "./support/messages.js";
-import { randomToken, resultTopics } from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/engine-process.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
+import { randomToken, resultTopics } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 
 /**
  * DevDependencies that pnpm installs all the same, and why. A dependency's peer that a

@@ -1,13 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import {
-  childEnv,
-  dumpOnFailure,
-  ENGINE_APP_DIR,
-  type EngineProcess,
-  freePort,
-  scratchDir,
-  spawnEngine,
-} from "./support/engine-process.js";
+import { describe, expect } from "vitest";
+import { childEnv, ENGINE_APP_DIR, freePort } from "./test-support/engine-process.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 /** `engine_results_total` samples with these labels, whatever their order. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
@@ -22,30 +15,20 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return total;
 }
 
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "embedded" });
+
 describe("the README's run command on its embedded default", () => {
-  const dir = scratchDir("engine-embedded");
-  let engine: EngineProcess | undefined;
-
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, [engine]);
-  });
-
-  afterAll(async () => {
-    await engine?.dispose();
-  });
-
-  it("streams paper fills without Kafka or PostgreSQL, counts them in /metrics and stops on SIGTERM", async () => {
+  it("streams paper fills without Kafka or PostgreSQL, counts them in /metrics and stops on SIGTERM", async ({
+    engines,
+  }) => {
     // No KAFKA_BROKERS, no DATABASE_URL: in-process bus, PGlite and the market simulator.
     const env = childEnv({ HTTP_PORT: String(await freePort()), LOG_LEVEL: "info" });
     expect(env.KAFKA_BROKERS).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
-    engine = spawnEngine({
-      name: "engine-embedded",
-      logDir: dir,
-      cwd: ENGINE_APP_DIR,
+    // As the README runs it: the relative script, from the app's folder.
+    const engine = engines.spawn("engine-embedded", env, {
       main: "dist/main.js",
-      args: ["start"],
-      env,
+      cwd: ENGINE_APP_DIR,
     });
     await engine.waitReady();
     expect(engine.logLines()).toEqual(

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type ExecutionState, newExecutionState, silentLogger, systemClock } from "@engine/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { type DatabaseHandle, openDatabase, sql } from "../../src/db/database.js";
 import {
   ExecutionJournal,
@@ -9,7 +9,8 @@ import {
   type NewExecution,
   type SignalRecord,
 } from "../../src/journal/execution-journal.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import type { TestDatabase } from "./test-support/database.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 function record(signalId: string, targets: string[]): SignalRecord {
   return {
@@ -55,6 +56,8 @@ function execution(
   };
 }
 
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "journal" });
+
 /** The execution journal on PostgreSQL: one statement per batch, and fenced ownership. */
 describe("ExecutionJournal", () => {
   let db: TestDatabase;
@@ -62,19 +65,15 @@ describe("ExecutionJournal", () => {
   let a: ExecutionJournal;
   let b: ExecutionJournal;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  it.beforeAll(async ({ db: database, teardown }) => {
+    db = database;
     handle = openDatabase(db.url, silentLogger);
+    teardown.defer(() => handle.close());
     await handle.migrate();
     a = new ExecutionJournal(handle, { instanceId: "engine-a", clock: systemClock });
     b = new ExecutionJournal(handle, { instanceId: "engine-b", clock: systemClock });
     await a.renewLease(60_000, "host-a", 1);
     await b.renewLease(60_000, "host-b", 2);
-  });
-
-  afterAll(async () => {
-    await handle.close();
-    await db.drop();
   });
 
   async function row(signalId: string, namespace: string) {

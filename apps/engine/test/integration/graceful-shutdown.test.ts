@@ -1,115 +1,97 @@
 import { join } from "node:path";
-import type { Admin } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
+import { describe, expect } from "vitest";
+import type { Bench } from "./test-support/bench.js";
+import { putStrategy } from "./test-support/database.js";
+import type { ProcessEnv, SpawnedEngines } from "./test-support/engine-process.js";
 import {
-  type EngineProcess,
-  engineEnv,
-  freePort,
-  type ProcessEnv,
-  SpawnedEngines,
-  signalGroupId,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { liveRecordProblems, readLiveRecord } from "./support/live-standin.js";
-import { resultTopics } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+  FILE_SCOPE,
+  newSite,
+  type SpawnEngine,
+  spawnedEngineTest,
+} from "./test-support/fixtures.js";
+import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
+import type { ResultLedger } from "./test-support/result-ledger.js";
 import {
   committedAndEnd,
   eventually,
-  openAdmin,
   prepareSignalTopic,
   produceStream,
   sendSignals,
   sendTicks,
   signalSeries,
   tokensCoveringPartitions,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
-const NAMESPACES = ["paper", "livesim"];
 const PARTITIONS = 3;
 /** main.ts exits with an error when stopping takes longer. */
 const STOP_DEADLINE_MS = 10_000;
 
-describe("SIGTERM stops the engine process cleanly", () => {
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "engine-shutdown", () =>
-    ledger ? `results: ${ledger.describe()}` : "",
+// Each scenario reads a namespace and consumer group of its own.
+const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
+  label: "shutdown",
+  partitions: 0,
+});
+
+/** A namespace and consumer group of its own for one scenario, its signal topic prepared. */
+async function scenario(
+  label: string,
+  bench: Bench,
+  engines: SpawnedEngines,
+  spawnEngine: SpawnEngine,
+) {
+  const site = newSite(label);
+  await prepareSignalTopic(bench.admin, site.signalTopic, PARTITIONS, site.groupId);
+  const recordFile = join(engines.logDir, `${site.namespace}-livesim.jsonl`);
+  return {
+    ...site,
+    recordFile,
+    start: (name: string, extra: ProcessEnv = {}) => spawnEngine(name, extra, { site, recordFile }),
+  };
+}
+
+/** Journaled results whose event ids were never seen on their topics. */
+async function journaledButUnpublished(
+  bench: Bench,
+  ledger: ResultLedger,
+  ids: readonly string[],
+): Promise<string[]> {
+  const rows = await bench.db.query<{ signal_id: string; namespace: string; events: unknown }>(
+    "select signal_id, namespace, events from engine_execution_journal where signal_id = any($1)",
+    [ids],
   );
-  let bench: Bench;
-  let admin: Admin;
-  let ledger: ResultLedger;
-
-  /** A namespace and consumer group of its own for one scenario. */
-  function scenario(label: string) {
-    const namespace = uniqueName(label);
-    const groupIdPrefix = uniqueName(`it-${label}-`);
-    const recordFile = join(engines.logDir, `${namespace}-livesim.jsonl`);
-    return {
-      namespace,
-      groupId: signalGroupId(groupIdPrefix),
-      signalTopic: `${namespace}.signals.validated`,
-      recordFile,
-      async start(name: string, extra: ProcessEnv = {}): Promise<EngineProcess> {
-        return engines.spawn(
-          name,
-          engineEnv({
-            databaseUrl: bench.db.url,
-            namespace,
-            groupIdPrefix,
-            httpPort: await freePort(),
-            recordFile,
-            extra,
-          }),
-        );
-      },
-    };
-  }
-
-  /** Journaled results whose event ids were never seen on their topics. */
-  async function journaledButUnpublished(ids: readonly string[]): Promise<string[]> {
-    const rows = await bench.db.query<{ signal_id: string; namespace: string; events: unknown }>(
-      "select signal_id, namespace, events from engine_execution_journal where signal_id = any($1)",
-      [ids],
-    );
-    const seen = new Set(ledger.results().map((m) => String(m.json.id)));
-    const missing: string[] = [];
-    for (const row of rows) {
-      const events = (row.events ?? []) as { event: { id: string } }[];
-      for (const { event } of events) {
-        if (!seen.has(event.id)) missing.push(`${row.signal_id}/${row.namespace}: ${event.id}`);
-      }
+  const seen = new Set(ledger.results().map((m) => String(m.json.id)));
+  const missing: string[] = [];
+  for (const row of rows) {
+    const events = (row.events ?? []) as { event: { id: string } }[];
+    for (const { event } of events) {
+      if (!seen.has(event.id)) missing.push(`${row.signal_id}/${row.namespace}: ${event.id}`);
     }
-    return missing;
   }
+  return missing;
+}
 
-  async function journalStatuses(ids: readonly string[]): Promise<Record<string, number>> {
-    const rows = await bench.db.query<{ status: string; count: string }>(
-      `select case when status in ('filled', 'rejected', 'cancelled', 'expired') then 'ended'
-         else status end as status, count(*)::text as count
-       from engine_execution_journal where signal_id = any($1) group by 1`,
-      [ids],
-    );
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
-  }
+async function journalStatuses(
+  bench: Bench,
+  ids: readonly string[],
+): Promise<Record<string, number>> {
+  const rows = await bench.db.query<{ status: string; count: string }>(
+    `select case when status in ('filled', 'rejected', 'cancelled', 'expired') then 'ended'
+       else status end as status, count(*)::text as count
+     from engine_execution_journal where signal_id = any($1) group by 1`,
+    [ids],
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
 
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics(NAMESPACES));
-    admin = await openAdmin(teardown);
-    ledger = new ResultLedger(bench.recorder, NAMESPACES);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("exits 0 within 10 s with every handled signal published and its offset committed", async () => {
-    const s = scenario("stop");
-    await prepareSignalTopic(admin, s.signalTopic, PARTITIONS, s.groupId);
+describe("SIGTERM stops the engine process cleanly", () => {
+  it("exits 0 within 10 s with every handled signal published and its offset committed", async ({
+    bench,
+    ledger,
+    engines,
+    spawnEngine,
+  }) => {
+    const { admin } = bench;
+    const s = await scenario("stop", bench, engines, spawnEngine);
     const engine = await s.start("engine-stop");
     await engine.waitReady();
     const strategyId = "stop_live";
@@ -137,15 +119,20 @@ describe("SIGTERM stops the engine process cleanly", () => {
     }
     expect(offsets.reduce((sum, p) => sum + Number(p.end), 0)).toBe(ids.length);
 
-    expect(await journalStatuses(ids)).toEqual({ ended: ids.length * 2 });
-    expect(await journaledButUnpublished(ids)).toEqual([]);
+    expect(await journalStatuses(bench, ids)).toEqual({ ended: ids.length * 2 });
+    expect(await journaledButUnpublished(bench, ledger, ids)).toEqual([]);
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
   });
 
-  it("stops mid-lane within 10 s, exits 0, leaves what it did not send to the next owner, and a restart leaves exactly one result per signal", async () => {
-    const s = scenario("midflight");
-    await prepareSignalTopic(admin, s.signalTopic, PARTITIONS, s.groupId);
+  it("stops mid-lane within 10 s, exits 0, leaves what it did not send to the next owner, and a restart leaves exactly one result per signal", async ({
+    bench,
+    ledger,
+    engines,
+    spawnEngine,
+  }) => {
+    const { admin } = bench;
+    const s = await scenario("midflight", bench, engines, spawnEngine);
     const slow = { LIVESIM_DELAY_MS: "300" };
     const engine = await s.start("engine-midflight", slow);
     await engine.waitReady();
@@ -177,7 +164,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
     // Every execution is journaled: ended, or left for the next owner (`pending`: not started;
     // `submitted` or `unknown`: withdrawn from the trader's queue or unanswered, to be asked of
     // the broker). Every batch it handled is committed.
-    const statuses = await journalStatuses(ids);
+    const statuses = await journalStatuses(bench, ids);
     expect(
       Object.keys(statuses).filter(
         (status) => !["ended", "pending", "submitted", "unknown", "accepted"].includes(status),
@@ -197,9 +184,10 @@ describe("SIGTERM stops the engine process cleanly", () => {
     }
     // The recorder may still be reading what was published just before the exit.
     await eventually(
-      async () => (await journaledButUnpublished(ids)).length === 0,
+      async () => (await journaledButUnpublished(bench, ledger, ids)).length === 0,
       10_000,
-      async () => `published results: ${(await journaledButUnpublished(ids)).join(", ")}`,
+      async () =>
+        `published results: ${(await journaledButUnpublished(bench, ledger, ids)).join(", ")}`,
     );
 
     const restarted = await s.start("engine-midflight-restarted", slow);
@@ -216,7 +204,7 @@ describe("SIGTERM stops the engine process cleanly", () => {
     );
     expect(ledger.problems(ids)).toEqual([]);
     expect(liveRecordProblems(s.recordFile, ids)).toEqual([]);
-    expect(await journalStatuses(ids)).toEqual({ ended: ids.length * 2 });
+    expect(await journalStatuses(bench, ids)).toEqual({ ended: ids.length * 2 });
 
     const restartedExit = await restarted.stop("SIGTERM");
     expect(restartedExit).toMatchObject({ code: 0, signal: null });

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ExecutionStateSchema, silentLogger, systemClock } from "@engine/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.js";
 import { ExecutionJournal } from "../../src/journal/execution-journal.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import type { TestDatabase } from "./test-support/database.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
 const INITIAL_MIGRATION = fileURLToPath(new URL("../../drizzle/0000_initial.sql", import.meta.url));
 
@@ -12,6 +13,8 @@ const INITIAL_MIGRATION = fileURLToPath(new URL("../../drizzle/0000_initial.sql"
 function event(type: string, data: Record<string, unknown>) {
   return { topic: `zerodha.orders.${type}`, key: "m:1", event: { id: `${type}-1`, type, data } };
 }
+
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "journalmig" });
 
 /**
  * A database written by the engine before the order state machine (migration 0000 only), then
@@ -21,8 +24,8 @@ describe("migrating the execution journal to the order state machine", () => {
   let db: TestDatabase;
   let handle: DatabaseHandle;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  it.beforeAll(async ({ db: database, teardown }) => {
+    db = database;
     for (const statement of readFileSync(INITIAL_MIGRATION, "utf8").split(
       "--> statement-breakpoint",
     )) {
@@ -61,12 +64,8 @@ describe("migrating the execution journal to the order state machine", () => {
     ]);
     await execution("completed", "completed", "failed", [event("failed", { error_code: "X" })]);
     handle = openDatabase(db.url, silentLogger);
+    teardown.defer(() => handle.close());
     await handle.migrate();
-  });
-
-  afterAll(async () => {
-    await handle.close();
-    await db.drop();
   });
 
   it("maps every old status to a state that parses and says the same", async () => {

@@ -1,46 +1,25 @@
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine } from "./support/in-process-engine.js";
-import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
-import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
-import { validatedSignal } from "./support/messages.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import { readLiveRecord } from "./test-support/live-standin.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "slowlive",
+  env: { LIVESIM_DELAY_MS: "1500", EXECUTION_TIMEOUT_MS: "300" },
+});
 
 describe("a live broker slower than the execution timeout", () => {
-  const namespace = uniqueName("it");
-  const teardown = new Teardown();
-  const recordFile = liveRecordFile(teardown);
-  let db: TestDatabase;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, {
-        ...liveStandinEnv(recordFile),
-        LIVESIM_DELAY_MS: "1500",
-        EXECUTION_TIMEOUT_MS: "300",
-      }),
-    );
-    producer = await openProducer(teardown);
-    recorder = await openRecorder(teardown, [
-      "paper.orders.failed",
-      "livesim.orders.filled",
-      "livesim.orders.failed",
-    ]);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("does not hold back paper, and reports the live order's real outcome, once", async () => {
+  it("does not hold back paper, and reports the live order's real outcome, once", async ({
+    recordFile,
+    bench: { db, producer, recorder },
+    site: { signalTopic },
+  }) => {
     await putStrategy(db, { id: "slow_live", zerodhaTradingEnabled: true });
     // No tick was seen: paper answers at once (NO_MARKET_PRICE) while the live broker takes 1.5 s.
     const signal = validatedSignal({ strategyId: "slow_live", instrumentToken: 424242 });
-    await sendSignals(producer, `${namespace}.signals.validated`, [signal]);
+    await sendSignals(producer, signalTopic, [signal]);
 
     await recorder.waitForResults(signal.id, ["paper.orders.failed"], 20_000, "the paper result");
     expect(recorder.causedBy("livesim.orders.filled", signal.id)).toHaveLength(0);

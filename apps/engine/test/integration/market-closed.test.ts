@@ -3,91 +3,87 @@ import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "@engine/core/testing";
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
-import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
-import { asMessage, type SignalInput, validatedSignal } from "./support/messages.js";
+import { describe, expect, vi } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { readLiveRecord } from "./test-support/live-standin.js";
+import { asMessage, type SignalInput, validatedSignal } from "./test-support/messages.js";
 import {
   executionRows,
   primePrice,
-  randomToken,
   resultsOf,
-  resultTopics,
   sendOne,
   signalGroupOf,
   signalRow,
   sleep,
   waitForCommit,
-} from "./support/probes.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/probes.js";
 
 /** Wednesday 25 November 2026, 11:00 IST: a regular session. */
 const SESSION_OPEN = "2026-11-25T05:30:00Z";
+const clock = new FakeClock(SESSION_OPEN);
+// Announced while the engines run (see the calendar tests below).
+const calendarFile = join(tmpdir(), `market-calendar-${randomBytes(6).toString("hex")}.json`);
 
-describe("NSE market hours on real Kafka and PostgreSQL", () => {
-  const namespace = uniqueName("mkt");
-  const liveOnlyNamespace = uniqueName("mktlive");
-  const token = randomToken();
-  const clock = new FakeClock(SESSION_OPEN);
-  const teardown = new Teardown();
-  const recordFile = liveRecordFile(teardown);
-  let db: TestDatabase;
-  let engine: TestEngine;
-  let liveOnly: TestEngine;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-  // Announced while the engines run (see the calendar tests below).
-  const calendarFile = join(tmpdir(), `market-calendar-${randomBytes(6).toString("hex")}.json`);
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    writeFileSync(calendarFile, JSON.stringify({}));
-    teardown.defer(() => rmSync(calendarFile, { force: true }));
-    const env = {
+const it = benchTest
+  .extend("options", FILE_SCOPE, {
+    label: "mkt",
+    clock,
+    env: {
       MARKET_HOURS_MODE: "nse",
       LOG_LEVEL: "error",
       // Saturday 21 November 2026: a special session, from the environment.
       MARKET_EXTRA_SESSIONS: "2026-11-21 10:00-12:00",
       MARKET_CALENDAR_FILE: calendarFile,
       MARKET_CALENDAR_POLL_MS: "200",
-      ...liveStandinEnv(recordFile),
-    };
-    engine = await startEngine(teardown, baseEnv(db.url, namespace, env), { clock });
-    // No paper, and a live namespace the test strategies do not enable: nothing to execute on.
-    liveOnly = await startEngine(
-      teardown,
-      baseEnv(db.url, liveOnlyNamespace, { ...env, PAPER_TRADING_ENABLED: "false" }),
-      { clock },
-    );
-    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
-    producer = await openProducer(teardown);
-    await putStrategy(db, { id: "mkt_live", zerodhaTradingEnabled: true });
-    await putStrategy(db, { id: "mkt_paper", zerodhaTradingEnabled: false });
-    await primePrice(engine, producer, token, 99.5);
-  });
-
-  afterAll(() => teardown.run());
-
+    },
+  })
+  .extend(
+    "engine",
+    { scope: "file", auto: true },
+    async ({ startEngine, teardown, bench, token }) => {
+      writeFileSync(calendarFile, JSON.stringify({}));
+      teardown.defer(() => rmSync(calendarFile, { force: true }));
+      const engine = await startEngine();
+      await putStrategy(bench.db, { id: "mkt_live", zerodhaTradingEnabled: true });
+      await putStrategy(bench.db, { id: "mkt_paper", zerodhaTradingEnabled: false });
+      await primePrice(engine, bench.producer, token, 99.5);
+      return engine;
+    },
+  )
+  // No paper, and a live namespace the test strategies do not enable: nothing to execute on.
+  // Started after the file's engine, which migrates the database.
+  .extend("liveOnly", { scope: "file", auto: true }, ({ startEngine, engine: _first }) =>
+    startEngine({ PAPER_TRADING_ENABLED: "false" }, { site: newSite("mktlive") }),
+  )
   /** Sends a signal to an engine and waits until the engine committed it (its effects are out). */
-  async function handled(target: TestEngine, input: SignalInput) {
-    // Validated at the engine's (fake) time: a signal dated ahead of the engine's clock is refused.
-    const signal = validatedSignal({ instrumentToken: token, at: new Date(clock.now()), ...input });
-    const sent = await sendOne(producer, target.running.topics.signals, asMessage(signal));
-    await waitForCommit(signalGroupOf(target), target.running.topics.signals, sent);
-    return signal;
-  }
+  .extend(
+    "handled",
+    FILE_SCOPE,
+    ({ bench: { producer }, token }) =>
+      async (target: TestEngine, input: SignalInput) => {
+        // Validated at the engine's (fake) time: a signal dated ahead of the engine's clock is refused.
+        const signal = validatedSignal({
+          instrumentToken: token,
+          at: new Date(clock.now()),
+          ...input,
+        });
+        const sent = await sendOne(producer, target.running.topics.signals, asMessage(signal));
+        await waitForCommit(signalGroupOf(target), target.running.topics.signals, sent);
+        return signal;
+      },
+  );
 
-  it.each([
+describe("NSE market hours on real Kafka and PostgreSQL", () => {
+  it.for([
     ["on a Saturday", "2026-11-28T05:30:00Z", /weekend/],
     ["on an NSE holiday (Guru Nanak Jayanti, a Tuesday)", "2026-11-24T05:30:00Z", /holiday/],
     ["at 16:00 IST on a weekday, after the close", "2026-11-25T10:30:00Z", /15:30/],
     ["at 09:00 IST on a weekday, before the open", "2026-11-25T03:30:00Z", /09:15/],
-  ])(
+  ] as const)(
     "fails a signal %s with MARKET_CLOSED on every target namespace and executes nothing",
-    async (_when, at, detail) => {
+    async ([, at, detail], { engine, recordFile, handled, bench: { db, recorder } }) => {
       clock.set(at);
       const signal = await handled(engine, { strategyId: "mkt_live" });
       await recorder.waitForResults(
@@ -120,7 +116,12 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     },
   );
 
-  it("executes the same strategy's signal during the session (the clock, not the setup, closed the market)", async () => {
+  it("executes the same strategy's signal during the session (the clock, not the setup, closed the market)", async ({
+    engine,
+    recordFile,
+    handled,
+    bench: { db, recorder },
+  }) => {
     clock.set(SESSION_OPEN);
     const signal = await handled(engine, { strategyId: "mkt_live" });
     await recorder.waitForResults(
@@ -133,7 +134,11 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     expect((await signalRow(db, signal.id))?.disposition).toBe("routed");
   });
 
-  it("executes in a Saturday session from MARKET_EXTRA_SESSIONS, and refuses after it", async () => {
+  it("executes in a Saturday session from MARKET_EXTRA_SESSIONS, and refuses after it", async ({
+    engine,
+    handled,
+    bench: { recorder },
+  }) => {
     clock.set("2026-11-21T05:30:00Z"); // 11:00 IST
     const inSession = await handled(engine, { strategyId: "mkt_live" });
     await recorder.waitForResults(
@@ -150,7 +155,11 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     expect(String(failed?.json.data?.error_message)).toMatch(/closed at 12:00 IST/);
   });
 
-  it("follows the calendar file while running: a new holiday closes, an evening session opens", async () => {
+  it("follows the calendar file while running: a new holiday closes, an evening session opens", async ({
+    engine,
+    handled,
+    bench: { recorder },
+  }) => {
     writeFileSync(
       calendarFile,
       JSON.stringify({
@@ -176,7 +185,7 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     );
   });
 
-  it("reports on /metrics whether today's year has a calendar", async () => {
+  it("reports on /metrics whether today's year has a calendar", async ({ engine }) => {
     const gauge = async () =>
       /^engine_market_calendar_covered (\d)$/m.exec(await engine.running.metrics.render())?.[1];
     const becomes = (value: string) =>
@@ -189,7 +198,11 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     await becomes("1");
   });
 
-  it("records a HOLD signal as hold and publishes nothing for it, open or closed", async () => {
+  it("records a HOLD signal as hold and publishes nothing for it, open or closed", async ({
+    engine,
+    handled,
+    bench: { db, recorder },
+  }) => {
     clock.set("2026-11-28T05:30:00Z");
     const closed = await handled(engine, { strategyId: "mkt_live", signalType: "HOLD" });
     clock.set(SESSION_OPEN);
@@ -203,7 +216,11 @@ describe("NSE market hours on real Kafka and PostgreSQL", () => {
     }
   });
 
-  it("records a signal with no target namespace as no_target and publishes nothing for it", async () => {
+  it("records a signal with no target namespace as no_target and publishes nothing for it", async ({
+    handled,
+    liveOnly,
+    bench: { db, recorder },
+  }) => {
     clock.set(SESSION_OPEN);
     // Paper is disabled on this engine and the strategy does not enable the live namespace.
     const notEnabled = await handled(liveOnly, { strategyId: "mkt_paper" });

@@ -1,25 +1,23 @@
 import { SUBMIT_ONLY, type Trader } from "@engine/core";
 import { PaperTrader, paperPlugin } from "@engine/trader-paper";
 import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { z } from "zod";
 import type { AnyTraderPlugin } from "../../src/app/plugins.js";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { kafka, openProducer, TopicRecorder, uniqueName } from "./support/kafka.js";
-import { LIVE_STANDIN_PLUGIN, liveRecordFile, liveStandinEnv } from "./support/live-standin.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
+import { kafka, TopicRecorder, uniqueName } from "./test-support/kafka.js";
+import { LIVE_STANDIN_PLUGIN } from "./test-support/live-standin.js";
+import { asMessage, validatedSignal } from "./test-support/messages.js";
 import {
   eventually,
   httpGet,
   metricValue,
   primePrice,
-  randomToken,
   resultsOf,
   resultTopics,
-} from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
 
 const EXECUTION_TIMEOUT_MS = 1_000;
 
@@ -70,43 +68,29 @@ function faultyTrader(namespace: string): Trader {
   };
 }
 
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "ops",
+  env: { KAFKA_TOPIC_PARTITIONS: "2", LOG_LEVEL: "error" },
+  strategies: [{ id: "ops_live", zerodhaTradingEnabled: true }],
+  price: 47.25,
+});
+
 describe("operating the engine: topics, HTTP endpoints, metrics and failing traders", () => {
-  const namespace = uniqueName("ops");
   const brokenNamespace = uniqueName("opsbroken");
   const faultyNamespace = uniqueName("opsfaulty");
   const disabledNamespace = uniqueName("opsoff");
-  const token = randomToken();
-  const teardown = new Teardown();
-  const recordFile = liveRecordFile(teardown);
-  let db: TestDatabase;
-  let engine: TestEngine;
   /** paper, livesim and the failing traders, on an input namespace of its own. */
   let custom: TestEngine | undefined;
-  let producer: Producer;
-  /** Replaced by the tests with failing traders: stopped here, not by the teardown. */
+  /** Replaced by the tests with failing traders: stopped here, before the file's teardown. */
   let recorder: TopicRecorder;
 
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, {
-        ...liveStandinEnv(recordFile),
-        KAFKA_TOPIC_PARTITIONS: "2",
-        LOG_LEVEL: "error",
-      }),
-    );
-    producer = await openProducer(teardown);
-    await putStrategy(db, { id: "ops_live", zerodhaTradingEnabled: true });
-    await primePrice(engine, producer, token, 47.25);
-  });
-
-  afterAll(async () => {
+  it.afterAll(async () => {
     await recorder?.stop();
-    await teardown.run();
   });
 
-  it("creates the topics it consumes and writes at start, with KAFKA_TOPIC_PARTITIONS partitions", async () => {
+  it("creates the topics it consumes and writes at start, with KAFKA_TOPIC_PARTITIONS partitions", async ({
+    site: { namespace },
+  }) => {
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -129,7 +113,7 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
     }
   });
 
-  it("answers /health, and /ready with every check passing", async () => {
+  it("answers /health, and /ready with every check passing", async ({ engine }) => {
     const health = await httpGet(engine, "/health");
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toEqual({ status: "ok" });
@@ -148,7 +132,12 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
     });
   });
 
-  it("exposes Prometheus metrics of signals, results, latency, ticks, dead letters and lag after traffic", async () => {
+  it("exposes Prometheus metrics of signals, results, latency, ticks, dead letters and lag after traffic", async ({
+    engine,
+    token,
+    bench: { producer },
+    site: { namespace },
+  }) => {
     recorder = await new TopicRecorder([
       ...resultTopics(["paper", "livesim"]),
       `${namespace}.signals.validated.dlq`,
@@ -234,7 +223,13 @@ describe("operating the engine: topics, HTTP endpoints, metrics and failing trad
   });
 
   describe("with traders that fail", () => {
-    beforeAll(async () => {
+    let token = 0;
+    let producer: Producer;
+
+    it.beforeAll(async ({ teardown, bench, token: fileToken }) => {
+      ({ producer } = bench);
+      token = fileToken;
+      const { db } = bench;
       const customNamespace = uniqueName("opsx");
       custom = await startEngine(
         teardown,

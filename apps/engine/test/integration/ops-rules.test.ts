@@ -13,14 +13,14 @@ import {
   metricNamesIn,
   type OpsQuery,
 } from "../../src/test-support/ops-files.js";
-import { openTestDatabase, putStrategy } from "./support/database.js";
-import { freePort, scratchDir } from "./support/engine-process.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { openProducer, uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { primePrice, randomToken } from "./support/probes.js";
-import { eventually, sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { openTestDatabase, putStrategy } from "./test-support/database.js";
+import { freePort, scratchDir } from "./test-support/engine-process.js";
+import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
+import { openProducer, uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { primePrice, randomToken } from "./test-support/probes.js";
+import { eventually, sendSignals } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 
 const ADMIN_TOKEN = "ops-admin-token-0123456789";
 const ENGINE_JOB = "trading_engine";

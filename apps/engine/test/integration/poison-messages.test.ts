@@ -1,63 +1,61 @@
 import { createHash, randomBytes } from "node:crypto";
 import { paperPlugin } from "@engine/trader-paper";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
-import { signalGroupId } from "./support/engine-process.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { type Recorded, uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { httpGet, randomToken, resultsOf, resultTopics } from "./support/probes.js";
-import { openAdmin, prepareSignalTopic, sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import type { Recorded } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { httpGet, resultsOf } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
 
 /** Kafka's default message.max.bytes: what the broker of these tests takes. */
 const BROKER_MAX_MESSAGE_BYTES = 1_048_588;
 
-describe("one bad message never stops consumption", () => {
-  const namespace = uniqueName("poison");
-  const signalTopic = `${namespace}.signals.validated`;
-  const dlqTopic = `${signalTopic}.dlq`;
-  const token = randomToken();
-  const teardown = new Teardown();
-  let bench: Bench;
-  let engine: TestEngine;
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, [dlqTopic, ...resultTopics("paper")]);
-    const env = baseEnv(bench.db.url, namespace, { LOG_LEVEL: "fatal" });
+// Every dead letter is logged as a warning, the set-aside batch as an error: expected here.
+const it = inProcessTest
+  .extend("options", FILE_SCOPE, {
+    label: "poison",
+    namespaces: ["paper"],
+    deadLetters: true,
     // Only so that where the signal consumer starts is not what this file tests.
-    await prepareSignalTopic(
-      await openAdmin(teardown),
-      signalTopic,
-      3,
-      signalGroupId(env.KAFKA_GROUP_ID_PREFIX ?? ""),
-    );
-    // Every dead letter is logged as a warning, the set-aside batch as an error: expected here.
-    engine = await startEngine(teardown, env, { plugins: [paperPlugin] });
-    await putStrategy(bench.db, { id: "poison_strategy" });
-  });
-
-  afterAll(() => teardown.run());
-
-  const letters = () => bench.recorder.messages.filter((m) => m.topic === dlqTopic);
-  const letterAt = (partition: number, offset: string): Recorded | undefined =>
-    letters().find(
-      (l) => l.json.original_partition === partition && l.json.original_offset === offset,
-    );
-
+    partitions: 3,
+    plugins: [paperPlugin],
+    env: { LOG_LEVEL: "fatal" },
+    strategies: [{ id: "poison_strategy" }],
+  })
+  .extend(
+    "letters",
+    FILE_SCOPE,
+    ({ bench, site }) =>
+      () =>
+        bench.recorder.messages.filter((m) => m.topic === `${site.signalTopic}.dlq`),
+  )
+  .extend(
+    "letterAt",
+    FILE_SCOPE,
+    ({ letters }) =>
+      (partition: number, offset: string): Recorded | undefined =>
+        letters().find(
+          (l) => l.json.original_partition === partition && l.json.original_offset === offset,
+        ),
+  )
   /** Sends a valid signal and waits for its paper result: consumption went on. */
-  async function stillExecutes(): Promise<void> {
+  .extend("stillExecutes", FILE_SCOPE, ({ bench, site, token }) => async (): Promise<void> => {
     const signal = validatedSignal({ strategyId: "poison_strategy", instrumentToken: token });
-    await sendSignals(bench.producer, signalTopic, [signal]);
+    await sendSignals(bench.producer, site.signalTopic, [signal]);
     await bench.recorder.waitFor(
       () => resultsOf(bench.recorder, signal.id, "paper").length === 1,
       45_000,
       "the paper result of the valid signal sent after the bad ones",
     );
-  }
+  });
 
-  it("dead-letters a 900 KB value that is not JSON, cut to fit, with its size and hash, then executes the next signal", async () => {
+describe("one bad message never stops consumption", () => {
+  it("dead-letters a 900 KB value that is not JSON, cut to fit, with its size and hash, then executes the next signal", async ({
+    bench,
+    letterAt,
+    stillExecutes,
+    site: { signalTopic },
+  }) => {
     // Not UTF-8 either: its letter carries it as base64, 1.2 MB whole.
     const value = Buffer.concat([Buffer.from("{not json "), randomBytes(900_000 - 10)]);
     const [sent] = await bench.producer.send({
@@ -86,7 +84,12 @@ describe("one bad message never stops consumption", () => {
     expect(value.subarray(0, kept.length).equals(kept)).toBe(true);
   });
 
-  it("dead-letters 3,000 malformed values fetched in one batch, then executes the next signal", async () => {
+  it("dead-letters 3,000 malformed values fetched in one batch, then executes the next signal", async ({
+    bench,
+    letters,
+    stillExecutes,
+    site: { signalTopic },
+  }) => {
     // One key, so they share a partition, are fetched together, and their letters share one too.
     const key = "poison_strategy:malformed";
     const values = Array.from(
@@ -113,7 +116,13 @@ describe("one bad message never stops consumption", () => {
     expect(ours().every((l) => l.key === key && typeof l.json.payload === "string")).toBe(true);
   });
 
-  it("gives a dead letter its message's key, and no key to a message that had none", async () => {
+  it("gives a dead letter its message's key, and no key to a message that had none", async ({
+    bench,
+    engine,
+    letterAt,
+    stillExecutes,
+    site: { signalTopic },
+  }) => {
     const [keyless] = await bench.producer.send({
       topic: signalTopic,
       messages: [{ key: null, value: "{ no key" }],

@@ -1,62 +1,50 @@
 import { paperPlugin } from "@engine/trader-paper";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
-import { signalGroupId } from "./support/engine-process.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { asMessage, marketTick, validatedSignal } from "./support/messages.js";
-import { randomToken, resultsOf, resultTopics } from "./support/probes.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
+import { randomToken, resultsOf } from "./test-support/probes.js";
 import {
   ensureTopic,
   eventually,
-  openAdmin,
   prepareSignalTopic,
   sendSignals,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
 const STRATEGY = "warm_strategy";
 
-describe("prices at start and prices that aged", () => {
-  const teardown = new Teardown();
-  let bench: Bench;
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics("paper"));
-  });
-
-  afterAll(() => teardown.run());
-
+// Each test starts engines of its own, on a namespace and tick topic of their own.
+const it = benchTest
+  .extend("options", FILE_SCOPE, {
+    label: "warm",
+    namespaces: ["paper"],
+    plugins: [paperPlugin],
+    env: { LOG_LEVEL: "error" },
+  })
   /** A tick topic of its own, so the ticks an engine applied are this test's. */
-  async function tickTopic(): Promise<string> {
+  .extend("tickTopic", FILE_SCOPE, ({ bench }) => async (): Promise<string> => {
     const topic = uniqueName("it.ticks.");
-    await ensureTopic(await openAdmin(teardown), topic, 3);
+    await ensureTopic(bench.admin, topic, 3);
     return topic;
-  }
-
+  })
   /** An engine on a namespace of its own, its signals group committed at the topic's start. */
-  async function engineOn(namespace: string, ticks: string, extra: Record<string, string> = {}) {
-    const env = baseEnv(bench.db.url, namespace, {
-      LOG_LEVEL: "error",
-      MARKET_TICKS_TOPIC: ticks,
-      ...extra,
-    });
-    const admin = await openAdmin(teardown);
-    // Only so that where the signal consumer starts is not what this file tests.
-    await prepareSignalTopic(
-      admin,
-      `${namespace}.signals.validated`,
-      3,
-      signalGroupId(env.KAFKA_GROUP_ID_PREFIX ?? ""),
-    );
-    const engine = await startEngine(teardown, env, { plugins: [paperPlugin] });
-    await putStrategy(bench.db, { id: STRATEGY });
-    return engine;
-  }
-
+  .extend(
+    "engineOn",
+    FILE_SCOPE,
+    ({ bench, startEngine }) =>
+      async (label: string, ticks: string, extra: Record<string, string> = {}) => {
+        const site = newSite(label);
+        // Only so that where the signal consumer starts is not what this file tests.
+        await prepareSignalTopic(bench.admin, site.signalTopic, 3, site.groupId);
+        const engine = await startEngine({ MARKET_TICKS_TOPIC: ticks, ...extra }, { site });
+        await putStrategy(bench.db, { id: STRATEGY });
+        return engine;
+      },
+  )
   /** Sends a BUY and returns its one paper result. */
-  async function buy(engine: TestEngine, token: number) {
+  .extend("buy", FILE_SCOPE, ({ bench }) => async (engine: TestEngine, token: number) => {
     const signal = validatedSignal({ strategyId: STRATEGY, instrumentToken: token });
     await sendSignals(bench.producer, engine.running.topics.signals, [signal]);
     await bench.recorder.waitFor(
@@ -67,21 +55,32 @@ describe("prices at start and prices that aged", () => {
     const results = resultsOf(bench.recorder, signal.id, "paper");
     expect(results).toHaveLength(1);
     return results[0]?.json ?? {};
-  }
+  });
 
-  it("fills the first signal after a start at the price of a tick produced before it", async () => {
+describe("prices at start and prices that aged", () => {
+  it("fills the first signal after a start at the price of a tick produced before it", async ({
+    bench,
+    tickTopic,
+    engineOn,
+    buy,
+  }) => {
     const token = randomToken();
     const ticks = await tickTopic();
     await bench.producer.send({ topic: ticks, messages: [asMessage(marketTick(token, 412.3))] });
-    const engine = await engineOn(uniqueName("warm"), ticks);
+    const engine = await engineOn("warm", ticks);
     const result = await buy(engine, token);
     // Paper buys at the best ask of the last tick.
     expect(result).toMatchObject({ type: "order_filled", data: { fill_price: 412.35 } });
   });
 
-  it("answers NO_MARKET_PRICE when the last tick is older than PRICE_MAX_AGE_MS, and fills on a fresh one", async () => {
+  it("answers NO_MARKET_PRICE when the last tick is older than PRICE_MAX_AGE_MS, and fills on a fresh one", async ({
+    bench,
+    tickTopic,
+    engineOn,
+    buy,
+  }) => {
     const ticks = await tickTopic();
-    const engine = await engineOn(uniqueName("stale"), ticks, { PRICE_MAX_AGE_MS: "5000" });
+    const engine = await engineOn("stale", ticks, { PRICE_MAX_AGE_MS: "5000" });
     const token = randomToken();
     const applied = await engine.ticksApplied();
     // The market saw this price 20 s ago; it arrives now.

@@ -1,63 +1,45 @@
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./support/in-process-engine.js";
-import {
-  kafka,
-  openProducer,
-  openRecorder,
-  type TopicRecorder,
-  uniqueName,
-} from "./support/kafka.js";
-import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
-import { asMessage, validatedSignal } from "./support/messages.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { benchTest, FILE_SCOPE, openFileBench } from "./test-support/fixtures.js";
+import { kafka } from "./test-support/kafka.js";
+import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./test-support/live-standin.js";
+import { asMessage, validatedSignal } from "./test-support/messages.js";
 import {
   executionRows,
   primePrice,
-  randomToken,
   resultsOf,
   resultTopics,
   sendOne,
   signalGroupOf,
   sleep,
   waitForCommit,
-} from "./support/probes.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/probes.js";
 
 const SHADOW = "shadow.";
+const strategyId = "shadow_live";
 
-describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the shadow prefix", () => {
-  const namespace = uniqueName("shd");
-  const token = randomToken();
-  const teardown = new Teardown();
-  const shadowRecord = liveRecordFile(teardown);
-  const normalRecord = liveRecordFile(teardown);
-  const strategyId = "shadow_live";
-  let db: TestDatabase;
-  let shadow: TestEngine;
-  let normal: TestEngine | undefined;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    shadow = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, { ENGINE_MODE: "shadow", ...liveStandinEnv(shadowRecord) }),
-    );
-    // After the shadow engine, so the prefixed topics it is checked for are its own creation.
-    recorder = await openRecorder(teardown, [
-      ...resultTopics(["paper", "livesim"]),
-      ...resultTopics(["paper", "livesim"], SHADOW),
-    ]);
-    producer = await openProducer(teardown);
-    await putStrategy(db, { id: strategyId, zerodhaTradingEnabled: true });
-    await primePrice(shadow, producer, token, 512.4);
+const it = benchTest
+  .extend("options", FILE_SCOPE, {
+    label: "shd",
+    recorded: resultTopics(["paper", "livesim"], SHADOW),
+  })
+  .extend("shadow", FILE_SCOPE, ({ startEngine }) => startEngine({ ENGINE_MODE: "shadow" }))
+  // After the shadow engine, so the prefixed topics it is checked for are its own creation.
+  .extend("bench", FILE_SCOPE, ({ options, teardown, site, db, shadow: _first }) =>
+    openFileBench({ partitions: 0, ...options }, teardown, site, db),
+  )
+  .extend("primed", { scope: "file", auto: true }, async ({ shadow, bench, token }) => {
+    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
+    await primePrice(shadow, bench.producer, token, 512.4);
   });
 
-  afterAll(() => teardown.run());
-
-  it("executes a live namespace with the paper simulator and publishes only to shadow.* topics", async () => {
+describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the shadow prefix", () => {
+  it("executes a live namespace with the paper simulator and publishes only to shadow.* topics", async ({
+    token,
+    recordFile,
+    shadow,
+    bench: { db, producer, recorder },
+  }) => {
     const signal = validatedSignal({ strategyId, instrumentToken: token });
     const sent = await sendOne(producer, shadow.running.topics.signals, asMessage(signal));
     await recorder.waitForResults(
@@ -77,7 +59,7 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     });
     // The simulator's order id: no live broker was asked.
     expect(String(live?.json.data?.order_id)).toMatch(/^paper_/);
-    expect(readLiveRecord(shadowRecord)).toEqual([]);
+    expect(readLiveRecord(recordFile)).toEqual([]);
 
     expect(resultsOf(recorder, signal.id, "paper", SHADOW)).toHaveLength(1);
     expect(resultsOf(recorder, signal.id, "livesim", SHADOW)).toHaveLength(1);
@@ -93,7 +75,10 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     ]);
   });
 
-  it("creates its output and dead-letter topics under the prefix", async () => {
+  it("creates its output and dead-letter topics under the prefix", async ({
+    shadow,
+    site: { namespace },
+  }) => {
     const admin = kafka.admin();
     await admin.connect();
     const topics = new Set(await admin.listTopics());
@@ -109,8 +94,16 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     expect(shadow.running.topics.signals).toBe(`${namespace}.signals.validated`);
   });
 
-  it("consumes in a group of its own: beside a normal engine on the same input and database, each executes the signal once", async () => {
-    normal = await startEngine(teardown, baseEnv(db.url, namespace, liveStandinEnv(normalRecord)));
+  it("consumes in a group of its own: beside a normal engine on the same input and database, each executes the signal once", async ({
+    token,
+    recordFile,
+    startEngine,
+    teardown,
+    shadow,
+    bench: { db, producer, recorder },
+  }) => {
+    const normalRecord = liveRecordFile(teardown);
+    const normal = await startEngine(liveStandinEnv(normalRecord));
     expect(signalGroupOf(normal)).not.toBe(signalGroupOf(shadow));
     await primePrice(normal, producer, token, 512.4);
 
@@ -142,7 +135,7 @@ describe("ENGINE_MODE=shadow simulates live namespaces and writes only under the
     // A new group reads the topic from its start: the first test's signal is the normal engine's
     // to trade too. This one was traded once.
     expect(readLiveRecord(normalRecord).filter((o) => o.signal_id === signal.id)).toHaveLength(1);
-    expect(readLiveRecord(shadowRecord)).toEqual([]);
+    expect(readLiveRecord(recordFile)).toEqual([]);
     expect(
       (await executionRows(db, signal.id)).map(({ namespace, shadow, attempts }) => ({
         namespace,

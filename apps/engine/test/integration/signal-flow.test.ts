@@ -1,42 +1,18 @@
 import { OrderFilledEventSchema } from "@engine/core";
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine } from "./support/in-process-engine.js";
-import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { primePrice, randomToken } from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+
+const it = inProcessTest.extend("options", FILE_SCOPE, { label: "flow", price: 2500.75 });
 
 describe("signal flow on real Kafka and PostgreSQL", () => {
-  const namespace = uniqueName("it");
-  const signalTopic = `${namespace}.signals.validated`;
-  const token = randomToken();
-  const teardown = new Teardown();
-  let db: TestDatabase;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    const engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, { LIVESIM_ENABLED: "true" }),
-    );
-    producer = await openProducer(teardown);
-    recorder = await openRecorder(teardown, [
-      "paper.orders.filled",
-      "paper.orders.failed",
-      "livesim.orders.filled",
-      "livesim.orders.failed",
-    ]);
-    await primePrice(engine, producer, token, 2500.75);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("turns a validated signal into an order_filled on paper.orders.filled with the contract fields", async () => {
+  it("turns a validated signal into an order_filled on paper.orders.filled with the contract fields", async ({
+    token,
+    bench: { db, producer, recorder },
+    site: { signalTopic },
+  }) => {
     await putStrategy(db, { id: "flow_paper_only" });
     const signal = validatedSignal({
       strategyId: "flow_paper_only",
@@ -74,7 +50,11 @@ describe("signal flow on real Kafka and PostgreSQL", () => {
     expect(recorder.causedBy("livesim.orders.filled", signal.id)).toHaveLength(0);
   });
 
-  it("routes a strategy with zerodha_trading_enabled to paper and the live namespace: one result on each", async () => {
+  it("routes a strategy with zerodha_trading_enabled to paper and the live namespace: one result on each", async ({
+    token,
+    bench: { db, producer, recorder },
+    site: { signalTopic },
+  }) => {
     await putStrategy(db, { id: "flow_live", zerodhaTradingEnabled: true });
     const signal = validatedSignal({
       strategyId: "flow_live",

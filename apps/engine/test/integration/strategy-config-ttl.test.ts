@@ -1,73 +1,54 @@
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./support/database.js";
-import { baseEnv, startEngine } from "./support/in-process-engine.js";
-import { openProducer, openRecorder, type TopicRecorder, uniqueName } from "./support/kafka.js";
-import { liveRecordFile, liveStandinEnv, readLiveRecord } from "./support/live-standin.js";
-import { validatedSignal } from "./support/messages.js";
-import {
-  executionRows,
-  primePrice,
-  randomToken,
-  resultsOf,
-  resultTopics,
-  signalRow,
-  sleep,
-} from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import { readLiveRecord } from "./test-support/live-standin.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { executionRows, resultsOf, signalRow, sleep } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
 
 const TTL_MS = 500;
 
-describe("strategy configuration is re-read from PostgreSQL after its TTL, without a restart", () => {
-  const namespace = uniqueName("ttl");
-  const token = randomToken();
-  const teardown = new Teardown();
-  const recordFile = liveRecordFile(teardown);
-  let db: TestDatabase;
-  let producer: Producer;
-  let recorder: TopicRecorder;
-
-  beforeAll(async () => {
-    db = await openTestDatabase(teardown);
-    const engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, {
-        STRATEGY_CONFIG_TTL_MS: String(TTL_MS),
-        ...liveStandinEnv(recordFile),
-      }),
-    );
-    recorder = await openRecorder(teardown, resultTopics(["paper", "livesim"]));
-    producer = await openProducer(teardown);
-    await primePrice(engine, producer, token, 1200);
-  });
-
-  afterAll(() => teardown.run());
-
+const it = inProcessTest
+  .extend("options", FILE_SCOPE, {
+    label: "ttl",
+    env: { STRATEGY_CONFIG_TTL_MS: String(TTL_MS) },
+    price: 1200,
+  })
   /** Sends a signal and waits for its results on `expected`; then checks no other namespace got one. */
-  async function routeOf(strategyId: string, expected: string[]): Promise<string[]> {
-    const signal = validatedSignal({ strategyId, instrumentToken: token });
-    await sendSignals(producer, `${namespace}.signals.validated`, [signal]);
-    await recorder.waitFor(
-      () => expected.every((ns) => resultsOf(recorder, signal.id, ns).length >= 1),
-      30_000,
-      `results of ${signal.id} on ${expected.join(", ")}`,
-    );
-    // The results of one signal are published together; a stray namespace would show up by now.
-    await sleep(1_000);
-    const got = ["paper", "livesim"].filter((ns) => resultsOf(recorder, signal.id, ns).length > 0);
-    for (const ns of got) expect(resultsOf(recorder, signal.id, ns)).toHaveLength(1);
-    expect((await signalRow(db, signal.id))?.targets).toEqual(got);
-    expect((await executionRows(db, signal.id)).map((row) => row.namespace).sort()).toEqual(
-      [...got].sort(),
-    );
-    expect(readLiveRecord(recordFile).some((order) => order.signal_id === signal.id)).toBe(
-      got.includes("livesim"),
-    );
-    return got;
-  }
+  .extend(
+    "routeOf",
+    FILE_SCOPE,
+    ({ bench: { db, producer, recorder }, token, site: { signalTopic }, recordFile }) =>
+      async (strategyId: string, expected: string[]): Promise<string[]> => {
+        const signal = validatedSignal({ strategyId, instrumentToken: token });
+        await sendSignals(producer, signalTopic, [signal]);
+        await recorder.waitFor(
+          () => expected.every((ns) => resultsOf(recorder, signal.id, ns).length >= 1),
+          30_000,
+          `results of ${signal.id} on ${expected.join(", ")}`,
+        );
+        // The results of one signal are published together; a stray namespace would show up by now.
+        await sleep(1_000);
+        const got = ["paper", "livesim"].filter(
+          (ns) => resultsOf(recorder, signal.id, ns).length > 0,
+        );
+        for (const ns of got) expect(resultsOf(recorder, signal.id, ns)).toHaveLength(1);
+        expect((await signalRow(db, signal.id))?.targets).toEqual(got);
+        expect((await executionRows(db, signal.id)).map((row) => row.namespace).sort()).toEqual(
+          [...got].sort(),
+        );
+        expect(readLiveRecord(recordFile).some((order) => order.signal_id === signal.id)).toBe(
+          got.includes("livesim"),
+        );
+        return got;
+      },
+  );
 
-  it("starts routing to the live namespace once zerodha_trading_enabled is set, and stops once it is cleared", async () => {
+describe("strategy configuration is re-read from PostgreSQL after its TTL, without a restart", () => {
+  it("starts routing to the live namespace once zerodha_trading_enabled is set, and stops once it is cleared", async ({
+    routeOf,
+    bench: { db },
+  }) => {
     await putStrategy(db, { id: "ttl_flip", zerodhaTradingEnabled: false });
     expect(await routeOf("ttl_flip", ["paper"])).toEqual(["paper"]);
 
@@ -87,7 +68,10 @@ describe("strategy configuration is re-read from PostgreSQL after its TTL, witho
     expect(await routeOf("ttl_flip", ["paper"])).toEqual(["paper"]);
   });
 
-  it("gives an inactive strategy no live namespace, even with zerodha_trading_enabled, until it is active again", async () => {
+  it("gives an inactive strategy no live namespace, even with zerodha_trading_enabled, until it is active again", async ({
+    routeOf,
+    bench: { db },
+  }) => {
     await putStrategy(db, { id: "ttl_inactive", zerodhaTradingEnabled: true, isActive: false });
     expect(await routeOf("ttl_inactive", ["paper"])).toEqual(["paper"]);
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEMO_INSTRUMENTS } from "../../src/embedded/market-simulator.js";
-import { childEnv, ENGINE_APP_DIR, freePort, sleep } from "./support/engine-process.js";
+import { childEnv, ENGINE_APP_DIR, freePort, sleep } from "./test-support/engine-process.js";
 
 /** An embedded engine started in a pseudo-terminal (util-linux `script`), its output kept. */
 class TerminalEngine {

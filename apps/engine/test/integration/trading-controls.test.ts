@@ -1,13 +1,19 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { childEnv, dumpOnFailure, runCli, scratchDir, sleep } from "./support/engine-process.js";
-import { KAFKA_BROKERS } from "./support/environment.js";
-import type { TestEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { partitionOf, type SignalEvent, sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import {
+  childEnv,
+  dumpOnFailure,
+  runCli,
+  scratchDir,
+  sleep,
+} from "./test-support/engine-process.js";
+import { KAFKA_BROKERS } from "./test-support/environment.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { partitionOf, type SignalEvent, sendSignals } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 import {
   NSE_EQUITIES,
   openZerodhaBench,
@@ -19,7 +25,7 @@ import {
   startZerodhaEngine,
   type ZerodhaBench,
   zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+} from "./test-support/zerodha-harness.js";
 
 const ACCESS_TOKEN = "tc_access_token";
 const ADMIN_TOKEN = "tc-admin-token-0123456789";

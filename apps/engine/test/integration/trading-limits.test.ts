@@ -1,11 +1,11 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dumpOnFailure } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { partitionOf, sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { dumpOnFailure } from "./test-support/engine-process.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { partitionOf, sendSignals } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 import {
   NSE_EQUITIES,
   openZerodhaBench,
@@ -16,7 +16,7 @@ import {
   startZerodhaEngine,
   type ZerodhaBench,
   zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+} from "./test-support/zerodha-harness.js";
 
 const ACCESS_TOKEN = "tl_access_token";
 const PARTITIONS = 3;

@@ -1,49 +1,38 @@
 import { paperPlugin } from "@engine/trader-paper";
-import type { Admin } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./support/bench.js";
-import { putStrategy } from "./support/database.js";
-import { signalGroupId } from "./support/engine-process.js";
-import { baseEnv, startEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { resultsOf, resultTopics, sleep } from "./support/probes.js";
-import { ResultLedger } from "./support/result-ledger.js";
+import { describe, expect } from "vitest";
+import { putStrategy } from "./test-support/database.js";
+import { benchTest, FILE_SCOPE, newSite } from "./test-support/fixtures.js";
+import { resultsOf, sleep } from "./test-support/probes.js";
 import {
   committedAndEnd,
   ensureTopic,
-  openAdmin,
   sendSignals,
   signalSeries,
   tokensCoveringPartitions,
   waitForAllCommitted,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 
 const SIGNALS = 100;
 
-// Deliberately not `prepareSignalTopic`: the group's offsets are the engine's own doing here.
+// Deliberately no prepared signal topic: the group's offsets are the engine's own doing here.
+const it = benchTest.extend("options", FILE_SCOPE, {
+  label: "fresh",
+  namespaces: ["paper"],
+  plugins: [paperPlugin],
+  // Each NO_MARKET_PRICE is logged as a warning: expected here.
+  env: { LOG_LEVEL: "error" },
+});
+
 describe("a signals group without a committed offset", () => {
-  const namespace = uniqueName("fresh");
-  const signalTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  let bench: Bench;
-  let admin: Admin;
-  let ledger: ResultLedger;
-
-  beforeAll(async () => {
-    bench = await openBench(teardown, resultTopics("paper"));
-    admin = await openAdmin(teardown);
-    ledger = new ResultLedger(bench.recorder, ["paper"]);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("answers every signal produced after an instance stopped before its first commit", async () => {
-    // Each NO_MARKET_PRICE is logged as a warning: expected here.
-    const env = baseEnv(bench.db.url, namespace, { LOG_LEVEL: "error" });
-    const groupId = signalGroupId(env.KAFKA_GROUP_ID_PREFIX ?? "");
+  it("answers every signal produced after an instance stopped before its first commit", async ({
+    bench,
+    ledger,
+    site: { groupId, signalTopic },
+    startEngine,
+  }) => {
+    const { admin } = bench;
     // The first deployment creates the topics, joins the group, and stops before any signal.
-    const first = await startEngine(teardown, env, { plugins: [paperPlugin] });
+    const first = await startEngine();
     await first.stop();
     const offsets = await committedAndEnd(admin, groupId, signalTopic);
     expect(offsets.map((p) => p.committed)).toEqual(offsets.map(() => "-1"));
@@ -54,18 +43,21 @@ describe("a signals group without a committed offset", () => {
     ledger.expect(signals.map((signal) => signal.id));
     await sendSignals(bench.producer, signalTopic, signals);
 
-    await startEngine(teardown, env, { plugins: [paperPlugin] });
+    await startEngine();
     // Their results may be NO_MARKET_PRICE (no tick was sent): what counts is that each has one.
     await ledger.waitForAll(60_000);
     await waitForAllCommitted(admin, groupId, signalTopic, 30_000);
     expect(ledger.problems()).toEqual([]);
   });
 
-  it("starts at KAFKA_SIGNALS_START when it is a time: what was written before is not read, what came after is", async () => {
-    const timed = uniqueName("fromtime");
-    const topic = `${timed}.signals.validated`;
-    const env = baseEnv(bench.db.url, timed, { LOG_LEVEL: "error" });
-    const groupId = signalGroupId(env.KAFKA_GROUP_ID_PREFIX ?? "");
+  it("starts at KAFKA_SIGNALS_START when it is a time: what was written before is not read, what came after is", async ({
+    bench,
+    ledger,
+    startEngine,
+  }) => {
+    const { admin } = bench;
+    const timed = newSite("fromtime");
+    const { groupId, signalTopic: topic } = timed;
     await ensureTopic(admin, topic, 3);
     const tokens = tokensCoveringPartitions("fresh_strategy", 3, 1);
     const before = signalSeries("fresh_strategy", tokens, 6).signals;
@@ -78,11 +70,7 @@ describe("a signals group without a committed offset", () => {
     await sendSignals(bench.producer, topic, after);
     ledger.expect(after.map((signal) => signal.id));
 
-    await startEngine(
-      teardown,
-      { ...env, KAFKA_SIGNALS_START: startAt },
-      { plugins: [paperPlugin] },
-    );
+    await startEngine({ KAFKA_SIGNALS_START: startAt }, { site: timed });
     await ledger.waitForAll(
       60_000,
       after.map((signal) => signal.id),

@@ -1,80 +1,34 @@
 import { clientOrderId } from "@engine/core";
-import type { KiteEmulator } from "@engine/kite-emulator";
-import type { UpstoxEmulator } from "@engine/upstox-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  childEnv,
-  type EngineProcess,
-  freePort,
-  SpawnedEngines,
-  spawnedEngineVariables,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { eventually, sleep } from "./support/probes.js";
-import { produceStream, sendTicks, signalSeries } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  liveVariables,
-  openUpstoxBench,
-  outcomeOn,
-  putStrategy,
-  startEmulators,
-  type UpstoxScenario,
-  waitForEnds,
-} from "./support/upstox-harness.js";
-import { prepareSignals } from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, TAKEOVER_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
+import { eventually, sleep } from "./test-support/probes.js";
+import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
+import { outcomeOn, putStrategy, waitForEnds } from "./test-support/upstox-harness.js";
 
 const SIGNALS = 40;
 const TOKENS = [738561, 408065, 2953217, 341249, 779521];
 
+const it = upstoxProcessTest.extend("options", FILE_SCOPE, {
+  label: "upcrash",
+  // Orders take 3 s to fill: a kill finds orders open.
+  upstox: { fillDelayMs: 3_000 },
+  env: {
+    UPSTOX_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
+  },
+});
+
 describe("upstox: the engine process killed with SIGKILL while orders are open at Upstox", () => {
-  const namespace = uniqueName("upcrash");
-  const groupIdPrefix = uniqueName("it-upcrash-");
-  const signalTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  let ids: string[] = [];
-  let kite: KiteEmulator;
-  let upstox: UpstoxEmulator;
-  let bench: UpstoxScenario["bench"];
-  const engines = new SpawnedEngines(
-    teardown,
-    "upstox-crash",
-    () => `upstox stats: ${JSON.stringify(upstox?.stats())}`,
-  );
-
-  async function spawn(name: string): Promise<EngineProcess> {
-    const site = {
-      databaseUrl: bench.db.url,
-      namespace,
-      groupIdPrefix,
-      httpPort: await freePort(),
-    };
-    return engines.spawn(
-      name,
-      childEnv({
-        ...spawnedEngineVariables("engine-it-upstox", site),
-        ...(liveVariables(kite, upstox, { UPSTOX_TIMEOUT_MS: "1500" }) as Record<string, string>),
-        // A dead instance's executions are taken over once its lease runs out.
-        ENGINE_LEASE_MS: "3000",
-        SIGNAL_MAX_AGE_MS: "600000",
-      }),
-    );
-  }
-
-  beforeAll(async () => {
-    // Orders take 3 s to fill and every answer 100 ms: a kill finds orders at every stage.
-    ({ kite, upstox } = await startEmulators(teardown, { fillDelayMs: 3_000 }));
+  it("gives every signal exactly one order at Upstox and one end on upstox after a restart", async ({
+    bench,
+    upstox,
+    site: { signalTopic },
+    spawnEngine,
+  }) => {
+    // Every answer takes 100 ms: a kill finds orders at every stage.
     upstox.setFaults({ latencyMs: 100 });
-    bench = await openUpstoxBench(teardown);
-    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
-  });
-
-  afterEach((context) => engines.dumpOnFailure(context.task.result?.state));
-  afterAll(() => teardown.run());
-
-  it("gives every signal exactly one order at Upstox and one end on upstox after a restart", async () => {
     const { signals } = signalSeries("up_crash", TOKENS, SIGNALS);
-    ids = signals.map((signal) => signal.id);
+    const ids = signals.map((signal) => signal.id);
     const ended = () =>
       ids.filter((id) => {
         const outcome = outcomeOn(bench, id, "upstox");
@@ -82,7 +36,7 @@ describe("upstox: the engine process killed with SIGKILL while orders are open a
       }).length;
     const openAtUpstox = () => upstox.orders().filter((order) => order.status === "open").length;
 
-    const first = await spawn("upstox-engine-1");
+    const first = await spawnEngine("upstox-engine-1");
     await first.waitReady();
     await putStrategy(bench.sql, { id: "up_crash", targets: ["upstox"] });
     await sendTicks(bench.producer, TOKENS);
@@ -108,7 +62,7 @@ describe("upstox: the engine process killed with SIGKILL while orders are open a
     }).length;
     expect(placedNotEnded, "the kill caught no open order").toBeGreaterThan(0);
 
-    const second = await spawn("upstox-engine-2");
+    const second = await spawnEngine("upstox-engine-2");
     await streaming;
     await second.waitReady(90_000);
     await sendTicks(bench.producer, TOKENS);

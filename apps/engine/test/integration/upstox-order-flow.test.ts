@@ -5,18 +5,9 @@ import {
   OrderPlacedEventSchema,
 } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "./support/kafka.js";
-import { type SignalInput, validatedSignal } from "./support/messages.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  outcomeOn,
-  RELIANCE_KEY,
-  startUpstoxScenario,
-  type UpstoxScenario,
-  waitForEnds,
-} from "./support/upstox-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, upstoxTest } from "./test-support/fixtures.js";
+import { outcomeOn, RELIANCE_KEY } from "./test-support/upstox-harness.js";
 
 const RELIANCE = 738561;
 /** Listed by Kite (the platform's registry) but not in the Upstox emulator's master. */
@@ -24,35 +15,24 @@ const ICICIBANK = 1270529;
 /** Listed nowhere. */
 const UNKNOWN = 987_654_321;
 
+const it = upstoxTest.extend("options", FILE_SCOPE, {
+  label: "upflow",
+  upstox: { fillDelayMs: 100 },
+  strategies: [
+    { id: "up_only", targets: ["upstox"] },
+    { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
+  ],
+  tokens: [RELIANCE, ICICIBANK, UNKNOWN],
+});
+
 describe("upstox: a validated signal routed by strategy_execution_targets becomes one Upstox order", () => {
-  const namespace = uniqueName("upflow");
-  const signalTopic = `${namespace}.signals.validated`;
-  const teardown = new Teardown();
-  let s: UpstoxScenario;
-
-  beforeAll(async () => {
-    s = await startUpstoxScenario(teardown, {
-      namespace,
-      upstox: { fillDelayMs: 100 },
-      strategies: [
-        { id: "up_only", targets: ["upstox"] },
-        { id: "up_and_kite", zerodha: true, targets: ["upstox"] },
-      ],
-      tokens: [RELIANCE, ICICIBANK, UNKNOWN],
-    });
-  });
-
-  afterAll(() => teardown.run());
-
-  async function trade(input: SignalInput, namespaces = ["upstox", "paper"]) {
-    const signal = validatedSignal(input);
-    await sendSignals(s.bench.producer, signalTopic, [signal]);
-    await waitForEnds(s.bench, [signal.id], namespaces);
-    return signal;
-  }
-
-  it("places one MARKET order with the instrument key, side, quantity, product, tag and protection, then publishes order_placed and order_filled at Upstox's average price; paper fills beside it", async () => {
-    s.upstox.setPrice(RELIANCE_KEY, 1431.85);
+  it("places one MARKET order with the instrument key, side, quantity, product, tag and protection, then publishes order_placed and order_filled at Upstox's average price; paper fills beside it", async ({
+    bench,
+    upstox,
+    kite,
+    trade,
+  }) => {
+    upstox.setPrice(RELIANCE_KEY, 1431.85);
     const signal = await trade({
       strategyId: "up_only",
       instrumentToken: RELIANCE,
@@ -61,7 +41,7 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
     });
     const tag = clientOrderId(signal.id, "upstox");
 
-    const placements = s.upstox
+    const placements = upstox
       .requests()
       .filter((r) => r.path === "/v3/order/place" && (r.body as { tag?: string }).tag === tag);
     expect(placements).toHaveLength(1);
@@ -76,7 +56,7 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
       validity: "DAY",
       tag,
     });
-    const orders = s.upstox.orders().filter((order) => order.tag === tag);
+    const orders = upstox.orders().filter((order) => order.tag === tag);
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({
       status: "complete",
@@ -84,7 +64,7 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
       average_price: 1431.85,
     });
 
-    const outcome = outcomeOn(s.bench, signal.id, "upstox");
+    const outcome = outcomeOn(bench, signal.id, "upstox");
     expect(outcome.placed).toHaveLength(1);
     expect(outcome.filled).toHaveLength(1);
     expect(outcome.failed).toHaveLength(0);
@@ -107,42 +87,51 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
     expect(Date.parse(filled.ts)).toBeGreaterThanOrEqual(Date.parse(placed.ts));
 
     // The trader keeps Upstox's master in the engine's database, beside the memory copy.
-    const stored = await s.bench.sql.query<{ n: number }>(
+    const stored = await bench.sql.query<{ n: number }>(
       "select count(*)::int as n from upstox_instruments",
     );
     expect(stored[0]?.n).toBe(5);
 
     // Paper trades it too; zerodha, not enabled for this strategy, sees nothing.
-    expect(outcomeOn(s.bench, signal.id, "paper").filled).toHaveLength(1);
-    expect(outcomeOn(s.bench, signal.id, "zerodha")).toEqual({
+    expect(outcomeOn(bench, signal.id, "paper").filled).toHaveLength(1);
+    expect(outcomeOn(bench, signal.id, "zerodha")).toEqual({
       placed: [],
       filled: [],
       failed: [],
     });
-    expect(s.kite.orders().filter((order) => order.tag === orderTag(signal.id))).toEqual([]);
+    expect(kite.orders().filter((order) => order.tag === orderTag(signal.id))).toEqual([]);
   });
 
-  it("places one order at each broker for a strategy enabled on zerodha and upstox", async () => {
+  it("places one order at each broker for a strategy enabled on zerodha and upstox", async ({
+    bench,
+    upstox,
+    kite,
+    trade,
+  }) => {
     const signal = await trade(
       { strategyId: "up_and_kite", instrumentToken: RELIANCE, signalType: "SELL", quantity: 3 },
       ["upstox", "zerodha", "paper"],
     );
     expect(
-      s.upstox.orders().filter((o) => o.tag === clientOrderId(signal.id, "upstox")),
+      upstox.orders().filter((o) => o.tag === clientOrderId(signal.id, "upstox")),
     ).toHaveLength(1);
-    expect(s.kite.orders().filter((o) => o.tag === orderTag(signal.id))).toHaveLength(1);
-    expect(outcomeOn(s.bench, signal.id, "upstox").filled).toHaveLength(1);
-    expect(outcomeOn(s.bench, signal.id, "zerodha").filled).toHaveLength(1);
+    expect(kite.orders().filter((o) => o.tag === orderTag(signal.id))).toHaveLength(1);
+    expect(outcomeOn(bench, signal.id, "upstox").filled).toHaveLength(1);
+    expect(outcomeOn(bench, signal.id, "zerodha").filled).toHaveLength(1);
   });
 
-  it("publishes order_failed BROKER_REJECTED with Upstox's message when funds are short", async () => {
-    s.upstox.setAvailableFunds(100);
+  it("publishes order_failed BROKER_REJECTED with Upstox's message when funds are short", async ({
+    bench,
+    upstox,
+    trade,
+  }) => {
+    upstox.setAvailableFunds(100);
     try {
       const signal = await trade({ strategyId: "up_only", instrumentToken: RELIANCE, quantity: 5 });
-      const orders = s.upstox.orders().filter((o) => o.tag === clientOrderId(signal.id, "upstox"));
+      const orders = upstox.orders().filter((o) => o.tag === clientOrderId(signal.id, "upstox"));
       expect(orders).toHaveLength(1);
       expect(orders[0]?.status).toBe("rejected");
-      const outcome = outcomeOn(s.bench, signal.id, "upstox");
+      const outcome = outcomeOn(bench, signal.id, "upstox");
       expect(outcome.filled).toHaveLength(0);
       expect(outcome.failed).toHaveLength(1);
       const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
@@ -152,15 +141,19 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
         execution_mode: "upstox",
       });
       expect(failed.data.error_message).toContain("Insufficient funds");
-      expect(outcomeOn(s.bench, signal.id, "paper").filled).toHaveLength(1);
+      expect(outcomeOn(bench, signal.id, "paper").filled).toHaveLength(1);
     } finally {
-      s.upstox.setAvailableFunds(10_000_000);
+      upstox.setAvailableFunds(10_000_000);
     }
   });
 
-  it("stops and resumes upstox orders for a strategy within the cache TTL when its target row changes, without a restart", async () => {
+  it("stops and resumes upstox orders for a strategy within the cache TTL when its target row changes, without a restart", async ({
+    bench,
+    upstox,
+    trade,
+  }) => {
     const setTarget = (enabled: boolean) =>
-      s.bench.sql.query(
+      bench.sql.query(
         "update strategy_execution_targets set enabled = $1, updated_at = now() where strategy_id = 'up_only' and namespace = 'upstox'",
         [enabled],
       );
@@ -172,27 +165,25 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
         "paper",
       ]);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(outcomeOn(s.bench, off.id, "upstox")).toEqual({ placed: [], filled: [], failed: [] });
-      expect(s.upstox.orders().filter((o) => o.tag === clientOrderId(off.id, "upstox"))).toEqual(
-        [],
-      );
+      expect(outcomeOn(bench, off.id, "upstox")).toEqual({ placed: [], filled: [], failed: [] });
+      expect(upstox.orders().filter((o) => o.tag === clientOrderId(off.id, "upstox"))).toEqual([]);
     } finally {
       await setTarget(true);
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const on = await trade({ strategyId: "up_only", instrumentToken: RELIANCE, quantity: 1 });
-    expect(outcomeOn(s.bench, on.id, "upstox").filled).toHaveLength(1);
+    expect(outcomeOn(bench, on.id, "upstox").filled).toHaveLength(1);
   });
 
-  it.each([
+  it.for([
     ["Upstox does not list", ICICIBANK],
     ["nobody lists", UNKNOWN],
-  ])(
+  ] as const)(
     "publishes order_failed INSTRUMENT_NOT_FOUND for an instrument %s, without a request",
-    async (_name, token) => {
-      const before = s.upstox.requests().filter((r) => r.path === "/v3/order/place").length;
+    async ([, token], { bench, upstox, trade }) => {
+      const before = upstox.requests().filter((r) => r.path === "/v3/order/place").length;
       const signal = await trade({ strategyId: "up_only", instrumentToken: token, quantity: 2 });
-      const outcome = outcomeOn(s.bench, signal.id, "upstox");
+      const outcome = outcomeOn(bench, signal.id, "upstox");
       expect(outcome.placed).toHaveLength(0);
       expect(outcome.failed).toHaveLength(1);
       expect(OrderFailedEventSchema.parse(outcome.failed[0]?.json).data).toMatchObject({
@@ -200,7 +191,7 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
         order_id: "N/A",
         instrument_token: token,
       });
-      expect(s.upstox.requests().filter((r) => r.path === "/v3/order/place")).toHaveLength(before);
+      expect(upstox.requests().filter((r) => r.path === "/v3/order/place")).toHaveLength(before);
     },
   );
 });

@@ -1,120 +1,76 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type EngineProcess,
-  freePort,
-  SpawnedEngines,
-  signalGroupId,
-} from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { eventually, sleep } from "./support/probes.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { eventually, sleep } from "./test-support/probes.js";
 import {
   produceStream,
   sendTicks,
   signalSeries,
   waitForAllCommitted,
-} from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+} from "./test-support/signal-stream.js";
 import {
   NSE_EQUITIES,
-  openZerodhaBench,
-  prepareSignals,
   putZerodhaStrategy,
-  startKiteEmulator,
   type ZerodhaBench,
-  zerodhaDiagnostics,
-  zerodhaProcessEnv,
-} from "./support/zerodha-harness.js";
-import type { ZerodhaLedger } from "./support/zerodha-outcomes.js";
+} from "./test-support/zerodha-harness.js";
 
 const SIGNALS = 60;
-const ACCESS_TOKEN = "zdcrash_token";
 const FINAL = new Set(["COMPLETE", "REJECTED", "CANCELLED"]);
 
-describe("zerodha: the engine process killed with SIGKILL while orders are open at Kite", () => {
-  const namespace = uniqueName("zdcrash");
-  const groupIdPrefix = uniqueName("it-zdcrash-");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyId = "zd_crash";
-  const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "zerodha-crash", () =>
-    zerodhaDiagnostics(emulator, ledger, ids),
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
+  label: "zdcrash",
+  // Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
+  kite: { fillDelayMs: 4_000 },
+  env: {
+    KITE_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
+  },
+});
+
+const strategyId = "zd_crash";
+const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);
+
+/** Signals whose order_placed is out and whose order Kite has not finished. */
+function openAndFollowed(emulator: KiteEmulator, bench: ZerodhaBench, ids: string[]): string[] {
+  const openTags = new Set(
+    emulator
+      .orders()
+      .filter((order) => !FINAL.has(order.status))
+      .map((order) => order.tag),
   );
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  let ledger: ZerodhaLedger;
-  let ids: string[] = [];
-
-  async function startEngine(name: string): Promise<EngineProcess> {
-    return engines.spawn(
-      name,
-      zerodhaProcessEnv({
-        databaseUrl: bench.db.url,
-        namespace,
-        groupIdPrefix,
-        httpPort: await freePort(),
-        emulatorUrl: emulator.url,
-        extra: {
-          KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-          KITE_TIMEOUT_MS: "1500",
-          // A dead instance's executions are taken over once its lease runs out.
-          ENGINE_LEASE_MS: "3000",
-          // The backlog a restart leaves is traded, not refused as stale: this is about duplicates.
-          SIGNAL_MAX_AGE_MS: "600000",
-        },
-      }),
+  return ids.filter((id) => {
+    const outcome = bench.ledger.of(id);
+    return (
+      outcome.placed.length > 0 &&
+      outcome.filled.length + outcome.failed.length === 0 &&
+      openTags.has(orderTag(id))
     );
-  }
+  });
+}
 
-  /** Signals whose order_placed is out and whose order Kite has not finished. */
-  function openAndFollowed(): string[] {
-    const openTags = new Set(
-      emulator
-        .orders()
-        .filter((order) => !FINAL.has(order.status))
-        .map((order) => order.tag),
-    );
-    return ids.filter((id) => {
-      const outcome = ledger.of(id);
-      return (
-        outcome.placed.length > 0 &&
-        outcome.filled.length + outcome.failed.length === 0 &&
-        openTags.has(orderTag(id))
-      );
-    });
-  }
+/** Signals whose execution is claimed but unfinished in the journal while Kite holds their order. */
+async function inFlightAtKite(emulator: KiteEmulator, bench: ZerodhaBench): Promise<string[]> {
+  const rows = await bench.sql.query<{ signal_id: string }>(
+    "select signal_id from engine_execution_journal where status = 'submitted' and namespace = 'zerodha'",
+  );
+  const tags = emulator.stats().ordersByTag;
+  return rows.map((row) => row.signal_id).filter((id) => (tags[orderTag(id)] ?? 0) > 0);
+}
 
-  /** Signals whose execution is claimed but unfinished in the journal while Kite holds their order. */
-  async function inFlightAtKite(): Promise<string[]> {
-    const rows = await bench.sql.query<{ signal_id: string }>(
-      "select signal_id from engine_execution_journal where status = 'submitted' and namespace = 'zerodha'",
-    );
-    const tags = emulator.stats().ordersByTag;
-    return rows.map((row) => row.signal_id).filter((id) => (tags[orderTag(id)] ?? 0) > 0);
-  }
-
-  beforeAll(async () => {
-    // Orders stay open 1.5 s, and every answer takes 150 ms: a kill finds orders at every stage.
-    emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 4_000 });
+describe("zerodha: the engine process killed with SIGKILL while orders are open at Kite", () => {
+  it("gives every signal exactly one order at Kite, one order_placed and one end on zerodha after a restart", async ({
+    emulator,
+    bench,
+    site: { groupId, signalTopic },
+    spawnEngine,
+  }) => {
+    const ledger = bench.ledger;
     emulator.setFaults({ latencyMs: 150 });
-    bench = await openZerodhaBench(teardown);
-    ledger = bench.ledger;
-    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("gives every signal exactly one order at Kite, one order_placed and one end on zerodha after a restart", async () => {
     const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    ids = signals.map((signal) => signal.id);
+    const ids = signals.map((signal) => signal.id);
 
-    const first = await startEngine("zerodha-engine-1");
+    const first = await spawnEngine("zerodha-engine-1");
     await first.waitReady();
     await putZerodhaStrategy(bench.sql, strategyId);
     await sendTicks(bench.producer, tokens);
@@ -131,24 +87,31 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     // not journaled yet; bounded: after the deadline, open followed orders are enough.
     // Mid-stream: some signals ended, some orders open, some signals not even sent.
     await eventually(
-      async () => ({ ended: ledger.ended(ids), open: openAndFollowed().length }),
+      async () => ({
+        ended: ledger.ended(ids),
+        open: openAndFollowed(emulator, bench, ids).length,
+      }),
       ({ ended, open }) => ended >= 3 && open >= 2,
       "signals ended and orders followed by the engine still open at Kite",
       60_000,
     );
     const preferBoth = Date.now() + 10_000;
     while (Date.now() < preferBoth) {
-      if ((await inFlightAtKite()).length > 0 && openAndFollowed().length > 0) break;
+      if (
+        (await inFlightAtKite(emulator, bench)).length > 0 &&
+        openAndFollowed(emulator, bench, ids).length > 0
+      )
+        break;
       await sleep(20);
     }
     const killed = await first.stop("SIGKILL");
     expect(killed.signal).toBe("SIGKILL");
     const sentAtKill = sent;
-    const inFlight = await inFlightAtKite();
+    const inFlight = await inFlightAtKite(emulator, bench);
     const ordersAtKill = emulator.stats().placements;
     // What was published before the kill reaches the recorder; nothing new can come.
     await sleep(1_000);
-    const openAtKill = openAndFollowed().length;
+    const openAtKill = openAndFollowed(emulator, bench, ids).length;
     const endedAtKill = ledger.ended(ids);
     // Orders Kite holds whose end the killed engine never published.
     const placedNotEnded = ids.filter((id) => {
@@ -158,13 +121,13 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     expect(placedNotEnded, "the kill caught no open order").toBeGreaterThan(0);
     expect(endedAtKill).toBeLessThan(SIGNALS);
 
-    const second = await startEngine("zerodha-engine-2");
+    const second = await spawnEngine("zerodha-engine-2");
     await streaming;
     // Joining waits for the dead member's session (KAFKA_SESSION_TIMEOUT_MS, 6 s) to expire.
     await second.waitReady(90_000);
     await sendTicks(bench.producer, tokens);
     await ledger.waitForEnds(ids, 120_000);
-    await waitForAllCommitted(bench.admin, signalGroupId(groupIdPrefix), signalTopic, 30_000);
+    await waitForAllCommitted(bench.admin, groupId, signalTopic, 30_000);
     // Anything the restarted engine might still publish (a second end, a second order) would
     // come within this.
     await sleep(1_500);

@@ -1,24 +1,23 @@
-import type { KiteEmulator } from "@engine/kite-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type EngineProcess, freePort, SpawnedEngines } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { sleep } from "./support/probes.js";
-import { produceStream, sendTicks, signalSeries } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  NSE_EQUITIES,
-  openZerodhaBench,
-  prepareSignals,
-  putZerodhaStrategy,
-  startKiteEmulator,
-  type ZerodhaBench,
-  zerodhaDiagnostics,
-  zerodhaProcessEnv,
-} from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { sleep } from "./test-support/probes.js";
+import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
+import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
 
 const SIGNALS = 150;
 const KILLS = 5;
-const ACCESS_TOKEN = "zdkill_token";
+
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
+  label: "zdkill",
+  kite: { fillDelayMs: 1_500 },
+  env: {
+    KITE_TIMEOUT_MS: "1500",
+    ...TAKEOVER_ENV,
+  },
+});
+
+const strategyId = "zd_kill";
+const tokens = NSE_EQUITIES.slice(0, 8).map((row) => row.token);
 
 /**
  * Issue 10, items 1 to 3: the engine SIGKILLed again and again while signals stream in and Kite
@@ -26,56 +25,16 @@ const ACCESS_TOKEN = "zdkill_token";
  * `order_placed` and one end; no order Kite has is reported failed; none is skipped.
  */
 describe("zerodha: the engine killed over and over with unanswered placements", () => {
-  const namespace = uniqueName("zdkill");
-  const groupIdPrefix = uniqueName("it-zdkill-");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyId = "zd_kill";
-  const tokens = NSE_EQUITIES.slice(0, 8).map((row) => row.token);
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "zerodha-kill", () =>
-    zerodhaDiagnostics(emulator, bench?.ledger, ids),
-  );
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  let ids: string[] = [];
-
-  async function startEngine(name: string): Promise<EngineProcess> {
-    return engines.spawn(
-      name,
-      zerodhaProcessEnv({
-        databaseUrl: bench.db.url,
-        namespace,
-        groupIdPrefix,
-        httpPort: await freePort(),
-        emulatorUrl: emulator.url,
-        extra: {
-          KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-          KITE_TIMEOUT_MS: "1500",
-          ENGINE_LEASE_MS: "3000",
-          // The backlog the kills leave is traded, not refused as stale: this is about duplicates.
-          SIGNAL_MAX_AGE_MS: "600000",
-        },
-      }),
-    );
-  }
-
-  beforeAll(async () => {
-    emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 1_500 });
+  it("gives every signal one order at Kite and one filled end after five SIGKILLs", async ({
+    emulator,
+    bench,
+    site: { signalTopic },
+    spawnEngine,
+  }) => {
     emulator.setFaults({ timeoutAfterAccept: { probability: 0.1, mode: "hang" } });
-    bench = await openZerodhaBench(teardown);
-    await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("gives every signal one order at Kite and one filled end after five SIGKILLs", async () => {
     const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    ids = signals.map((signal) => signal.id);
-    let engine = await startEngine("zerodha-kill-0");
+    const ids = signals.map((signal) => signal.id);
+    let engine = await spawnEngine("zerodha-kill-0");
     await engine.waitReady();
     await putZerodhaStrategy(bench.sql, strategyId);
     await sendTicks(bench.producer, tokens);
@@ -88,7 +47,7 @@ describe("zerodha: the engine killed over and over with unanswered placements", 
       await sleep(3_000 + Math.floor(Math.random() * 2_000));
       const killed = await engine.stop("SIGKILL");
       expect(killed.signal).toBe("SIGKILL");
-      engine = await startEngine(`zerodha-kill-${kill}`);
+      engine = await spawnEngine(`zerodha-kill-${kill}`);
     }
     await streaming;
     await engine.waitReady(90_000);

@@ -2,14 +2,13 @@ import { silentLogger } from "@engine/core";
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import type { Producer } from "kafkajs";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { openDatabase } from "../../src/db/database.js";
-import { dumpOnFailure } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { sleep } from "./support/probes.js";
-import { ensureTopic, type SignalEvent } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { integrationTest as it } from "./test-support/fixtures.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { sleep } from "./test-support/probes.js";
+import { ensureTopic, type SignalEvent } from "./test-support/signal-stream.js";
 import {
   openZerodhaBench,
   putZerodhaStrategy,
@@ -18,7 +17,7 @@ import {
   startZerodhaScenario,
   type ZerodhaBench,
   zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+} from "./test-support/zerodha-harness.js";
 
 /** Instruments the emulator adds for these tests: one per signal of a lane. */
 const SYNTHETIC = 100;
@@ -53,21 +52,19 @@ function lane(strategyId: string, tokens: readonly number[]): SignalEvent[] {
   );
 }
 
+// Each test sets up a scenario of its own (emulator, bench, engine), undone at the file's end.
 describe("zerodha: long lanes on one Kafka key keep one owner (issue 10, item 1)", () => {
-  const teardown = new Teardown();
   let emulator: KiteEmulator | undefined;
   let bench: ZerodhaBench | undefined;
   let ids: string[] = [];
 
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, [], () =>
-      zerodhaDiagnostics(emulator, bench?.ledger, ids),
-    );
+  it.beforeAll(({ engines }) => {
+    engines.diagnose(() => zerodhaDiagnostics(emulator, bench?.ledger, ids));
   });
 
-  afterAll(() => teardown.run());
-
-  it("gives each of 60 signals in one batch with key `momentum_1` one order, order_placed before the lane ends, and its fill", async () => {
+  it("gives each of 60 signals in one batch with key `momentum_1` one order, order_placed before the lane ends, and its fill", async ({
+    teardown,
+  }) => {
     const namespace = uniqueName("zdlaneb");
     const strategyId = "momentum_1";
     const tokens = syntheticTokens(60);
@@ -102,7 +99,9 @@ describe("zerodha: long lanes on one Kafka key keep one owner (issue 10, item 1)
     expect(tagsInKiteOrder).toEqual(ids.map((id) => orderTag(id)));
   });
 
-  it("fails none of 30 signals on one key when Kite answers in 700 ms and the timeout is 2 s", async () => {
+  it("fails none of 30 signals on one key when Kite answers in 700 ms and the timeout is 2 s", async ({
+    teardown,
+  }) => {
     const namespace = uniqueName("zdlanes");
     const strategyId = "momentum_2";
     const tokens = syntheticTokens(11);
@@ -125,7 +124,9 @@ describe("zerodha: long lanes on one Kafka key keep one owner (issue 10, item 1)
     expect(bench.ledger.problems(ids, emulator, { end: "filled" })).toEqual([]);
   });
 
-  it("places one order per signal for 80 signals queued on one key before the engine starts, with 10% of placements unanswered", async () => {
+  it("places one order per signal for 80 signals queued on one key before the engine starts, with 10% of placements unanswered", async ({
+    teardown,
+  }) => {
     const namespace = uniqueName("zdlanea");
     const strategyId = "momentum_3";
     emulator = await startKiteEmulator(teardown, {

@@ -3,55 +3,28 @@ import {
   OrderFilledEventSchema,
   OrderPlacedEventSchema,
 } from "@engine/core";
-import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "./support/kafka.js";
-import { type SignalInput, validatedSignal } from "./support/messages.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  sendAndAwaitEnd,
-  startZerodhaScenario,
-  type ZerodhaBench,
-} from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
 
 const RELIANCE = 738561;
 const INFY = 408065;
-const ACCESS_TOKEN = "zdflow_access_token";
+const strategyId = "zd_flow";
+
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdflow",
+  kite: { fillDelayMs: 100 },
+  strategyIds: [strategyId],
+  tokens: [RELIANCE, INFY],
+});
 
 describe("zerodha: a validated signal becomes one Kite order, followed to its end", () => {
-  const namespace = uniqueName("zdflow");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyId = "zd_flow";
-  const teardown = new Teardown();
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-
-  beforeAll(async () => {
-    ({ emulator, bench } = await startZerodhaScenario(teardown, {
-      namespace,
-      kite: { accessToken: ACCESS_TOKEN, fillDelayMs: 100 },
-      variables: { KITE_ACCESS_TOKEN: ACCESS_TOKEN },
-      strategyIds: [strategyId],
-      tokens: [RELIANCE, INFY],
-    }));
-  });
-
-  afterAll(() => teardown.run());
-
-  /** Sends a signal of this file's strategy and waits for its end on zerodha and paper. */
-  async function trade(input: Omit<SignalInput, "strategyId">) {
-    const signal = validatedSignal({ strategyId, ...input });
-    await sendAndAwaitEnd(bench, signalTopic, signal);
-    return signal;
-  }
-
-  it.each([
+  it.for([
     { side: "BUY" as const, token: RELIANCE, symbol: "RELIANCE", quantity: 7, price: 1431.85 },
     { side: "SELL" as const, token: INFY, symbol: "INFY", quantity: 3, price: 1528.4 },
   ])(
     "places one MARKET $side order for $symbol with market protection and the signal's tag, then publishes order_placed and order_filled at Kite's average price",
-    async ({ side, token, symbol, quantity, price }) => {
+    async ({ side, token, symbol, quantity, price }, { emulator, bench, trade }) => {
       emulator.setPrice("NSE", symbol, price);
       const signal = await trade({ instrumentToken: token, signalType: side, quantity });
       const tag = orderTag(signal.id);
@@ -158,7 +131,11 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
     },
   );
 
-  it("publishes order_failed BROKER_REJECTED with Kite's status message when the margin is short", async () => {
+  it("publishes order_failed BROKER_REJECTED with Kite's status message when the margin is short", async ({
+    emulator,
+    bench,
+    trade,
+  }) => {
     emulator.setAvailableMargin(500);
     try {
       const signal = await trade({ instrumentToken: RELIANCE, quantity: 5 });
@@ -200,7 +177,11 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
     }
   });
 
-  it("publishes order_failed INSTRUMENT_NOT_FOUND for a token Kite does not list, without a request to Kite", async () => {
+  it("publishes order_failed INSTRUMENT_NOT_FOUND for a token Kite does not list, without a request to Kite", async ({
+    emulator,
+    bench,
+    trade,
+  }) => {
     const unknownToken = 987_654_321;
     const placementsBefore = emulator.stats().placementRequests;
     const signal = await trade({ instrumentToken: unknownToken, quantity: 2 });

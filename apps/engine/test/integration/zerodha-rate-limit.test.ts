@@ -1,55 +1,32 @@
-import type { KiteEmulator } from "@engine/kite-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dumpOnFailure } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { sleep } from "./support/probes.js";
-import { sendSignals } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  NSE_EQUITIES,
-  startZerodhaScenario,
-  type ZerodhaBench,
-  zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { sleep } from "./test-support/probes.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+import { NSE_EQUITIES } from "./test-support/zerodha-harness.js";
 
-const ACCESS_TOKEN = "zdrate_token";
 /** Kite's own limit, which the emulator enforces too. */
 const ORDERS_PER_SECOND = 10;
 /** 120 signals at once: twelve seconds of Kite's per-second budget, within its per-minute one. */
 const STRATEGIES = 12;
 const TOKENS = 10;
+const strategyIds = Array.from({ length: STRATEGIES }, (_, i) => `zd_rate_${i}`);
+const tokens = NSE_EQUITIES.slice(0, TOKENS).map((row) => row.token);
+
+// The trader's defaults: issue 10 item 6 saw 70 of these 120 refused with them.
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdrate",
+  kite: { fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
+  strategyIds,
+  tokens,
+});
 
 describe("zerodha: a burst of signals against Kite's order rate limit", () => {
-  const namespace = uniqueName("zdrate");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyIds = Array.from({ length: STRATEGIES }, (_, i) => `zd_rate_${i}`);
-  const tokens = NSE_EQUITIES.slice(0, TOKENS).map((row) => row.token);
-  const teardown = new Teardown();
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  let ids: string[] = [];
-
-  beforeAll(async () => {
-    ({ emulator, bench } = await startZerodhaScenario(teardown, {
-      namespace,
-      kite: { accessToken: ACCESS_TOKEN, fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
-      // The trader's defaults: issue 10 item 6 saw 70 of these 120 refused with them.
-      variables: { KITE_ACCESS_TOKEN: ACCESS_TOKEN },
-      strategyIds,
-      tokens,
-    }));
-  });
-
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, [], () =>
-      zerodhaDiagnostics(emulator, bench?.ledger, ids),
-    );
-  });
-
-  afterAll(() => teardown.run());
-
-  it("queues a burst of 120 signals on distinct keys at Kite's pace, never more than 10 placements in a second, refusing none, and fills them all", async () => {
+  it("queues a burst of 120 signals on distinct keys at Kite's pace, never more than 10 placements in a second, refusing none, and fills them all", async ({
+    emulator,
+    bench,
+    site: { signalTopic },
+  }) => {
     // Distinct keys: nothing in the engine orders them one after another, only the rate limiter.
     const signals = strategyIds.flatMap((strategyId) =>
       tokens.map((token, i) =>
@@ -61,7 +38,7 @@ describe("zerodha: a burst of signals against Kite's order rate limit", () => {
         }),
       ),
     );
-    ids = signals.map((signal) => signal.id);
+    const ids = signals.map((signal) => signal.id);
     await sendSignals(bench.producer, signalTopic, signals);
     await bench.ledger.waitForEnds(ids, 120_000);
     await sleep(500);

@@ -1,15 +1,15 @@
+import type { Env } from "@engine/core";
 import { RecordingLogger } from "@engine/core/testing";
 import type { KiteEmulator } from "@engine/kite-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort, SpawnedEngines } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { eventually, httpGet } from "./support/probes.js";
-import { sendTicks } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { describe, expect } from "vitest";
+import { freePort } from "./test-support/engine-process.js";
+import { FILE_SCOPE, newSite, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { eventually, httpGet } from "./test-support/probes.js";
+import { sendTicks } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 import {
   accessTokenFile,
-  openZerodhaBench,
   prepareSignals,
   putZerodhaStrategy,
   sendAndAwaitEnd,
@@ -18,7 +18,7 @@ import {
   type TokenFile,
   type ZerodhaBench,
   zerodhaProcessEnv,
-} from "./support/zerodha-harness.js";
+} from "./test-support/zerodha-harness.js";
 
 const RELIANCE = 738561;
 // Distinctive values: any appearance in a log line or an event is a leak, never a coincidence.
@@ -43,40 +43,35 @@ interface FlowTarget {
   http(path: string): Promise<Probe>;
 }
 
-describe("zerodha: the access token and the API secret never reach a log line or an event", () => {
-  const strategyId = "zd_secrets";
-  const teardown = new Teardown();
-  /** What one test set up for itself: undone after it. */
-  const testTeardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "zerodha-secrets");
-  let bench: ZerodhaBench;
+/** One test's Kite: an emulator that knows the secrets and posts back, a token file, and what they undo. */
+interface SecretKite {
+  emulator: KiteEmulator;
+  file: TokenFile;
+  /** What every engine here gets: both secrets, the token file, postbacks on, debug logs. */
+  variables: Env;
+  teardown: Teardown;
+}
 
-  beforeAll(async () => {
-    bench = await openZerodhaBench(teardown);
-  });
-
-  afterEach(async (context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-    await testTeardown.run();
-  });
-
-  afterAll(() => teardown.run());
-
-  /** An emulator that knows the secrets and posts back to `postbackPort`, and a token file. */
-  async function kite(postbackPort: number): Promise<{ emulator: KiteEmulator; file: TokenFile }> {
-    const emulator = await startKiteEmulator(testTeardown, {
+// The bench is the file's; each test has an emulator, token file and namespace of its own.
+const it = zerodhaProcessTest
+  .extend("options", FILE_SCOPE, {
+    label: "zdsecrets",
+    accessToken: ACCESS_TOKEN,
+    partitions: 0,
+  })
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from its destructuring
+  .extend("kite", async ({}, { onCleanup }): Promise<SecretKite> => {
+    const teardown = new Teardown();
+    onCleanup(() => teardown.run());
+    const postbackPort = await freePort();
+    const emulator = await startKiteEmulator(teardown, {
       accessToken: ACCESS_TOKEN,
       fillDelayMs: 50,
       postbackUrl: `http://127.0.0.1:${postbackPort}/kite/postback`,
       apiSecret: API_SECRET,
     });
-    const file = await accessTokenFile(testTeardown, ACCESS_TOKEN);
-    return { emulator, file };
-  }
-
-  /** The variables every engine here gets: both secrets, the token file, postbacks on. */
-  function secretVariables(emulator: KiteEmulator, file: TokenFile, postbackPort: number) {
-    return {
+    const file = await accessTokenFile(teardown, ACCESS_TOKEN);
+    const variables = {
       KITE_ACCESS_TOKEN: ACCESS_TOKEN,
       KITE_ACCESS_TOKEN_FILE: file.path,
       KITE_API_SECRET: API_SECRET,
@@ -84,82 +79,87 @@ describe("zerodha: the access token and the API secret never reach a log line or
       KITE_POSTBACK_HOST: "127.0.0.1",
       KITE_TIMEOUT_MS: "800",
       KITE_API_ROOT: emulator.url,
+      LOG_LEVEL: "debug",
     };
-  }
+    return { emulator, file, variables, teardown };
+  });
 
-  /**
-   * A success, a margin rejection, a 5xx and a timeout after acceptance (both reconciled), a
-   * token expiry, then a rotation through the file and another success. Checks each outcome, so
-   * the scan afterwards covers every path. Returns the /ready answers seen.
-   */
-  async function runFlow(emulator: KiteEmulator, file: TokenFile, target: FlowTarget) {
-    const run = async () => {
-      const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 2 });
-      await sendAndAwaitEnd(bench, target.signalTopic, signal);
-      const outcome = bench.ledger.of(signal.id);
-      const end = outcome.filled[0] ?? outcome.failed[0];
-      return { topic: end?.topic, code: end?.json.data?.error_code };
-    };
-    const probes: Probe[] = [];
+const strategyId = "zd_secrets";
 
-    expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
+/**
+ * A success, a margin rejection, a 5xx and a timeout after acceptance (both reconciled), a
+ * token expiry, then a rotation through the file and another success. Checks each outcome, so
+ * the scan afterwards covers every path. Returns the /ready answers seen.
+ */
+async function runFlow(bench: ZerodhaBench, { emulator, file }: SecretKite, target: FlowTarget) {
+  const run = async () => {
+    const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 2 });
+    await sendAndAwaitEnd(bench, target.signalTopic, signal);
+    const outcome = bench.ledger.of(signal.id);
+    const end = outcome.filled[0] ?? outcome.failed[0];
+    return { topic: end?.topic, code: end?.json.data?.error_code };
+  };
+  const probes: Probe[] = [];
 
-    emulator.setAvailableMargin(100);
-    expect(await run()).toEqual({ topic: "zerodha.orders.failed", code: "BROKER_REJECTED" });
-    emulator.setAvailableMargin(10_000_000);
+  expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
 
-    emulator.setFaults({ orderSystemDown: { next: 1, status: 503 } });
-    expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
-    emulator.setFaults({ timeoutAfterAccept: { next: 1, hangMs: 2_000 } });
-    expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
-    expect(emulator.stats().faultsInjected).toMatchObject({
-      orderSystemDown: 1,
-      timeoutAfterAccept: 1,
-    });
+  emulator.setAvailableMargin(100);
+  expect(await run()).toEqual({ topic: "zerodha.orders.failed", code: "BROKER_REJECTED" });
+  emulator.setAvailableMargin(10_000_000);
 
-    emulator.expireToken();
-    expect(await run()).toEqual({ topic: "zerodha.orders.failed", code: "TRADER_UNAVAILABLE" });
-    probes.push(await target.http("/ready"));
-    expect(probes.at(-1)?.status).toBe(503);
+  emulator.setFaults({ orderSystemDown: { next: 1, status: 503 } });
+  expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
+  emulator.setFaults({ timeoutAfterAccept: { next: 1, hangMs: 2_000 } });
+  expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
+  expect(emulator.stats().faultsInjected).toMatchObject({
+    orderSystemDown: 1,
+    timeoutAfterAccept: 1,
+  });
 
-    emulator.setAccessToken(ROTATED_TOKEN);
-    await file.write(ROTATED_TOKEN);
-    probes.push(
-      await eventually(
-        () => target.http("/ready"),
-        (probe) => probe.status === 200,
-        "/ready after the rotation",
-        30_000,
-      ),
-    );
-    expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
-    await emulator.flushPostbacks();
-    expect(emulator.stats().postbacksSent).toBeGreaterThan(0);
-    probes.push(await target.http("/metrics"));
-    return probes;
-  }
+  emulator.expireToken();
+  expect(await run()).toEqual({ topic: "zerodha.orders.failed", code: "TRADER_UNAVAILABLE" });
+  probes.push(await target.http("/ready"));
+  expect(probes.at(-1)?.status).toBe(503);
 
-  function expectNoSecretInEvents(): void {
-    const events = bench.recorder.messages.map((m) => `${m.topic} ${m.key ?? ""} ${m.value}`);
-    expect(events.length).toBeGreaterThan(0);
-    expect(leaked(events.join("\n"))).toEqual([]);
-  }
+  emulator.setAccessToken(ROTATED_TOKEN);
+  await file.write(ROTATED_TOKEN);
+  probes.push(
+    await eventually(
+      () => target.http("/ready"),
+      (probe) => probe.status === 200,
+      "/ready after the rotation",
+      30_000,
+    ),
+  );
+  expect(await run()).toEqual({ topic: "zerodha.orders.filled", code: undefined });
+  await emulator.flushPostbacks();
+  expect(emulator.stats().postbacksSent).toBeGreaterThan(0);
+  probes.push(await target.http("/metrics"));
+  return probes;
+}
 
-  it("in process: no line of a logger that records everything, at every level, holds a secret", async () => {
-    const namespace = uniqueName("zdsecret");
-    const signalTopic = `${namespace}.signals.validated`;
-    const postbackPort = await freePort();
-    const { emulator, file } = await kite(postbackPort);
+function expectNoSecretInEvents(bench: ZerodhaBench): void {
+  const events = bench.recorder.messages.map((m) => `${m.topic} ${m.key ?? ""} ${m.value}`);
+  expect(events.length).toBeGreaterThan(0);
+  expect(leaked(events.join("\n"))).toEqual([]);
+}
+
+describe("zerodha: the access token and the API secret never reach a log line or an event", () => {
+  it("in process: no line of a logger that records everything, at every level, holds a secret", async ({
+    bench,
+    kite,
+  }) => {
+    const { namespace, signalTopic } = newSite("zdsecret");
     const logger = new RecordingLogger();
-    const engine = await startZerodhaEngine(testTeardown, bench, {
+    const engine = await startZerodhaEngine(kite.teardown, bench, {
       namespace,
-      emulator,
-      variables: { ...secretVariables(emulator, file, postbackPort), LOG_LEVEL: "debug" },
+      emulator: kite.emulator,
+      variables: kite.variables,
       logger,
     });
     await putZerodhaStrategy(bench.sql, strategyId);
 
-    const probes = await runFlow(emulator, file, {
+    const probes = await runFlow(bench, kite, {
       signalTopic,
       http: (path) => httpGet(engine, path),
     });
@@ -172,15 +172,15 @@ describe("zerodha: the access token and the API secret never reach a log line or
     expect(text).toMatch(/BROKER_REJECTED/);
     expect(leaked(text)).toEqual([]);
     expect(leaked(probes.map((probe) => probe.text).join("\n"))).toEqual([]);
-    expectNoSecretInEvents();
+    expectNoSecretInEvents(bench);
   });
 
-  it("as a process: nothing on stdout or stderr of a spawned engine at debug level holds a secret", async () => {
-    const namespace = uniqueName("zdsecretp");
-    const groupIdPrefix = uniqueName("it-zdsecretp-");
-    const signalTopic = `${namespace}.signals.validated`;
-    const postbackPort = await freePort();
-    const { emulator, file } = await kite(postbackPort);
+  it("as a process: nothing on stdout or stderr of a spawned engine at debug level holds a secret", async ({
+    bench,
+    engines,
+    kite,
+  }) => {
+    const { namespace, groupIdPrefix, signalTopic } = newSite("zdsecretp");
     await prepareSignals(bench.admin, signalTopic, groupIdPrefix);
     const engine = engines.spawn(
       "zerodha-secrets-engine",
@@ -189,15 +189,15 @@ describe("zerodha: the access token and the API secret never reach a log line or
         namespace,
         groupIdPrefix,
         httpPort: await freePort(),
-        emulatorUrl: emulator.url,
-        extra: { ...secretVariables(emulator, file, postbackPort), LOG_LEVEL: "debug" },
+        emulatorUrl: kite.emulator.url,
+        extra: kite.variables,
       }),
     );
     await engine.waitReady();
     await putZerodhaStrategy(bench.sql, strategyId);
     await sendTicks(bench.producer, [RELIANCE]);
 
-    const probes = await runFlow(emulator, file, {
+    const probes = await runFlow(bench, kite, {
       signalTopic,
       http: async (path) => {
         const { status, body } = await engine.http(path);
@@ -212,6 +212,6 @@ describe("zerodha: the access token and the API secret never reach a log line or
     expect(leaked(engine.stdout)).toEqual([]);
     expect(leaked(engine.stderr)).toEqual([]);
     expect(leaked(probes.map((probe) => probe.text).join("\n"))).toEqual([]);
-    expectNoSecretInEvents();
+    expectNoSecretInEvents(bench);
   });
 });

@@ -1,11 +1,11 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type EngineProcess, SpawnedEngines } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { sleep } from "./support/probes.js";
-import { sendSignals, sendTicks } from "./support/signal-stream.js";
-import { Teardown } from "./support/teardown.js";
+import { type EngineProcess, SpawnedEngines } from "./test-support/engine-process.js";
+import { uniqueName } from "./test-support/kafka.js";
+import { validatedSignal } from "./test-support/messages.js";
+import { sleep } from "./test-support/probes.js";
+import { sendSignals, sendTicks } from "./test-support/signal-stream.js";
+import { Teardown } from "./test-support/teardown.js";
 import {
   NSE_EQUITIES,
   openZerodhaBench,
@@ -15,7 +15,7 @@ import {
   startKiteEmulator,
   type ZerodhaBench,
   zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+} from "./test-support/zerodha-harness.js";
 
 const ACCESS_TOKEN = "zdbudget_token";
 const ADMIN_TOKEN = "zdbudget-admin-token-0123456789";

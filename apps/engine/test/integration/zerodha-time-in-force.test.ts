@@ -1,68 +1,37 @@
-import type { KiteEmulator } from "@engine/kite-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dumpOnFailure } from "./support/engine-process.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { sleep } from "./support/probes.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  NSE_EQUITIES,
-  priceOf,
-  sendAndAwaitEnd,
-  startZerodhaScenario,
-  type ZerodhaBench,
-  zerodhaDiagnostics,
-} from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
+import { sleep } from "./test-support/probes.js";
+import { NSE_EQUITIES, priceOf } from "./test-support/zerodha-harness.js";
 
-const ACCESS_TOKEN = "zdttl_token";
 const TTL_MS = 1_500;
+const strategyId = "zd_ttl";
+const token = NSE_EQUITIES[0]?.token ?? 0;
+
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "zdttl",
+  kite: { fillDelayMs: 100 },
+  env: { ZERODHA_ORDER_TYPE: "limit", ORDER_TTL_MS_BY_NAMESPACE: `zerodha=${TTL_MS}` },
+  strategyIds: [strategyId],
+  tokens: [token],
+});
 
 /**
  * Issue 11: a LIMIT order still open at Kite after `ORDER_TTL_MS` is cancelled; nothing filled
  * ends in `order_failed` `ORDER_EXPIRED`, part filled in one `order_filled` with that part.
  */
 describe("zerodha: time in force of LIMIT orders held open at Kite", () => {
-  const namespace = uniqueName("zdttl");
-  const strategyId = "zd_ttl";
-  const token = NSE_EQUITIES[0]?.token ?? 0;
-  const teardown = new Teardown();
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  const ids: string[] = [];
-
-  beforeAll(async () => {
-    ({ emulator, bench } = await startZerodhaScenario(teardown, {
-      namespace,
-      kite: { accessToken: ACCESS_TOKEN, fillDelayMs: 100 },
-      variables: {
-        KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-        ZERODHA_ORDER_TYPE: "limit",
-        ORDER_TTL_MS_BY_NAMESPACE: `zerodha=${TTL_MS}`,
-      },
-      strategyIds: [strategyId],
-      tokens: [token],
-    }));
-  });
-
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, [], () =>
-      zerodhaDiagnostics(emulator, bench?.ledger, ids),
-    );
-  });
-
-  afterAll(() => teardown.run());
-
-  it("cancels a LIMIT order away from the market at its time in force: order_failed ORDER_EXPIRED", async () => {
+  it("cancels a LIMIT order away from the market at its time in force: order_failed ORDER_EXPIRED", async ({
+    emulator,
+    bench,
+    trade,
+  }) => {
     // A BUY limit 10 % under the market rests OPEN at Kite.
     const limit = Math.round(priceOf(token) * 0.9 * 20) / 20;
-    const signal = validatedSignal({
-      strategyId,
+    const signal = await trade({
       instrumentToken: token,
       price: limit,
       quantity: 3,
     });
-    ids.push(signal.id);
-    await sendAndAwaitEnd(bench, `${namespace}.signals.validated`, signal);
     await sleep(500);
     expect(bench.ledger.problems([signal.id], emulator, { end: "failed" })).toEqual([]);
     const failed = bench.ledger.of(signal.id).failed[0]?.json.data;
@@ -73,17 +42,18 @@ describe("zerodha: time in force of LIMIT orders held open at Kite", () => {
     expect(emulator.stats().cancellations).toBeGreaterThanOrEqual(1);
   });
 
-  it("ends a partly filled order that expires in one order_filled with the filled quantity", async () => {
+  it("ends a partly filled order that expires in one order_filled with the filled quantity", async ({
+    emulator,
+    bench,
+    trade,
+  }) => {
     // Two fill steps, held after the first: half the order fills, the rest waits.
     emulator.setFills({ fillSteps: 2, hold: true, holdAfterFills: 1 });
-    const signal = validatedSignal({
-      strategyId,
+    const signal = await trade({
       instrumentToken: token,
       price: priceOf(token) * 1.05,
       quantity: 4,
     });
-    ids.push(signal.id);
-    await sendAndAwaitEnd(bench, `${namespace}.signals.validated`, signal);
     await sleep(500);
     emulator.setFills({ fillSteps: 1, hold: false });
     expect(bench.ledger.problems([signal.id], emulator, { end: "filled" })).toEqual([]);

@@ -1,86 +1,82 @@
 import { OrderFailedEventSchema } from "@engine/core";
-import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestEngine } from "./support/in-process-engine.js";
-import { uniqueName } from "./support/kafka.js";
-import { validatedSignal } from "./support/messages.js";
-import { eventually, httpGet } from "./support/probes.js";
-import { Teardown } from "./support/teardown.js";
-import {
-  accessTokenFile,
-  sendAndAwaitEnd,
-  startZerodhaScenario,
-  type TokenFile,
-  type ZerodhaBench,
-} from "./support/zerodha-harness.js";
+import { describe, expect } from "vitest";
+import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
+import { eventually, httpGet } from "./test-support/probes.js";
 
 const RELIANCE = 738561;
-const TODAYS_TOKEN = "zdexpiry_token_day_one";
 const NEXT_TOKEN = "zdexpiry_token_day_two";
+const strategyId = "zd_expiry";
 
 interface Readiness {
   ready: boolean;
   checks: Record<string, { ok: boolean; reason?: string }>;
 }
 
+const it = zerodhaTest
+  .extend("options", FILE_SCOPE, {
+    label: "zdexpiry",
+    accessToken: "zdexpiry_token_day_one",
+    tokenFile: true,
+    kite: { fillDelayMs: 50 },
+    strategyIds: [strategyId],
+    tokens: [RELIANCE],
+  })
+  .extend(
+    "sendSignal",
+    FILE_SCOPE,
+    ({ trade }) =>
+      async (): Promise<string> =>
+        (await trade({ instrumentToken: RELIANCE, quantity: 4 })).id,
+  )
+  .extend(
+    "readiness",
+    FILE_SCOPE,
+    ({ engine }) =>
+      async (): Promise<{ status: number; body: Readiness }> => {
+        const response = await httpGet(engine, "/ready");
+        return { status: response.status, body: JSON.parse(response.text) as Readiness };
+      },
+  )
+  .extend(
+    "expectTraderUnavailable",
+    FILE_SCOPE,
+    ({ bench, emulator }) =>
+      (signalId: string): void => {
+        const outcome = bench.ledger.of(signalId);
+        expect(outcome.placed).toHaveLength(0);
+        expect(outcome.filled).toHaveLength(0);
+        expect(outcome.failed).toHaveLength(1);
+        const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
+        expect(failed).toMatchObject({
+          broker: "zerodha",
+          causation_id: signalId,
+          data: { error_code: "TRADER_UNAVAILABLE", order_id: "N/A", execution_mode: "zerodha" },
+        });
+        // No order exists at Kite for it, and paper traded it all the same.
+        expect(emulator.stats().ordersByTag[orderTag(signalId)]).toBeUndefined();
+        expect(outcome.paper.map((m) => m.topic)).toEqual(["paper.orders.filled"]);
+      },
+  );
+
 describe("zerodha: an expired access token, then a rotated one", () => {
-  const namespace = uniqueName("zdexpiry");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyId = "zd_expiry";
-  const teardown = new Teardown();
-  let tokenFile: TokenFile;
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  let engine: TestEngine;
-
-  beforeAll(async () => {
-    tokenFile = await accessTokenFile(teardown, TODAYS_TOKEN);
-    ({ emulator, bench, engine } = await startZerodhaScenario(teardown, {
-      namespace,
-      kite: { accessToken: TODAYS_TOKEN, fillDelayMs: 50 },
-      variables: { KITE_ACCESS_TOKEN_FILE: tokenFile.path },
-      strategyIds: [strategyId],
-      tokens: [RELIANCE],
-    }));
-  });
-
-  afterAll(() => teardown.run());
-
-  async function sendSignal(): Promise<string> {
-    const signal = validatedSignal({ strategyId, instrumentToken: RELIANCE, quantity: 4 });
-    await sendAndAwaitEnd(bench, signalTopic, signal);
-    return signal.id;
-  }
-
-  async function readiness(): Promise<{ status: number; body: Readiness }> {
-    const response = await httpGet(engine, "/ready");
-    return { status: response.status, body: JSON.parse(response.text) as Readiness };
-  }
-
-  function expectTraderUnavailable(signalId: string): void {
-    const outcome = bench.ledger.of(signalId);
-    expect(outcome.placed).toHaveLength(0);
-    expect(outcome.filled).toHaveLength(0);
-    expect(outcome.failed).toHaveLength(1);
-    const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
-    expect(failed).toMatchObject({
-      broker: "zerodha",
-      causation_id: signalId,
-      data: { error_code: "TRADER_UNAVAILABLE", order_id: "N/A", execution_mode: "zerodha" },
-    });
-    // No order exists at Kite for it, and paper traded it all the same.
-    expect(emulator.stats().ordersByTag[orderTag(signalId)]).toBeUndefined();
-    expect(outcome.paper.map((m) => m.topic)).toEqual(["paper.orders.filled"]);
-  }
-
-  it("fills on zerodha while the token is valid, and /ready is 200", async () => {
+  it("fills on zerodha while the token is valid, and /ready is 200", async ({
+    emulator,
+    bench,
+    sendSignal,
+    readiness,
+  }) => {
     const id = await sendSignal();
     expect(bench.ledger.problems([id], emulator, { end: "filled" })).toEqual([]);
     expect((await readiness()).status).toBe(200);
   });
 
-  it("fails zerodha with TRADER_UNAVAILABLE once Kite rejects the token, while paper still fills, and /ready names trader:zerodha", async () => {
+  it("fails zerodha with TRADER_UNAVAILABLE once Kite rejects the token, while paper still fills, and /ready names trader:zerodha", async ({
+    emulator,
+    sendSignal,
+    readiness,
+    expectTraderUnavailable,
+  }) => {
     // 06:00 IST: the day's token stops working.
     emulator.expireToken();
     const first = await sendSignal();
@@ -108,8 +104,14 @@ describe("zerodha: an expired access token, then a rotated one", () => {
     expect((await readiness()).status).toBe(503);
   });
 
-  it("places and fills again after the new token is written to KITE_ACCESS_TOKEN_FILE, without a restart", async () => {
-    await tokenFile.write(NEXT_TOKEN);
+  it("places and fills again after the new token is written to KITE_ACCESS_TOKEN_FILE, without a restart", async ({
+    emulator,
+    bench,
+    tokenFile,
+    sendSignal,
+    readiness,
+  }) => {
+    await tokenFile?.write(NEXT_TOKEN);
     const ready = await eventually(
       readiness,
       (r) => r.status === 200,

@@ -2,20 +2,13 @@ import { mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Logger } from "../ports/logger.js";
+import { RecordingLogger } from "../testing/recording-logger.js";
 import { MarketCalendarFile, MarketCalendarFileError } from "./market-calendar-file.js";
 
-/** A logger keeping its error entries (the file logs nothing else). */
+/** A logger keeping its entries: the file logs errors and nothing else. */
 function errorLogger() {
-  const errors: { context: Record<string, unknown>; message: string | undefined }[] = [];
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    warn() {},
-    error: (context, message) => errors.push({ context: { ...context }, message }),
-    child: () => logger,
-  };
-  return { logger, errors };
+  const logger = new RecordingLogger();
+  return { logger, errors: logger.records };
 }
 
 const dirs: string[] = [];

@@ -3,6 +3,7 @@ import type { Logger } from "../ports/logger.js";
 import type { StrategyConfig, StrategyConfigSource } from "../ports/strategy-config-source.js";
 import { FakeClock } from "../testing/fake-clock.js";
 import { InMemoryStrategySource } from "../testing/in-memory-strategy-source.js";
+import { RecordingLogger } from "../testing/recording-logger.js";
 import { ExecutionRouter, type RouteTarget, type StrategyLookup } from "./execution-router.js";
 
 const STRATEGY = "momentum_nifty_1";
@@ -134,16 +135,10 @@ describe("ExecutionRouter routing rules", () => {
   });
 
   it("logs a read failure with the strategy id", async () => {
-    const errors: { context: object; message?: string }[] = [];
-    const logger: Logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (context, message) => errors.push({ context, ...(message ? { message } : {}) }),
-      child: () => logger,
-    };
+    const logger = new RecordingLogger();
     const source = sourceFor("read fails");
     await router([paperTarget(), zerodhaTarget()], source, { logger }).route(STRATEGY);
+    const errors = logger.records.filter((record) => record.level === "error");
     expect(errors).toHaveLength(1);
     expect(errors[0]?.context).toMatchObject({ strategy_id: STRATEGY });
   });

@@ -32,22 +32,6 @@ export const PLATFORM_INSTRUMENTS: readonly InstrumentInfo[] = [
   nse(UNMAPPED_TOKEN, "NOSUCHCO"),
 ];
 
-/** A log that keeps every line, to look for secrets in. */
-export function recordingLogger(lines: string[] = []): Logger & { lines: string[] } {
-  const logger = {
-    lines,
-    debug: (context: object, message?: string) => lines.push(JSON.stringify({ context, message })),
-    info: (context: object, message?: string) => lines.push(JSON.stringify({ context, message })),
-    warn: (context: object, message?: string) => lines.push(JSON.stringify({ context, message })),
-    error: (context: object, message?: string) => lines.push(JSON.stringify({ context, message })),
-    child: (bindings: Record<string, unknown>) => {
-      lines.push(JSON.stringify({ bindings }));
-      return logger;
-    },
-  };
-  return logger;
-}
-
 /** An emulator, and traders pointed at it with the given variables. */
 export async function upstoxHarness(options: UpstoxEmulatorOptions = {}) {
   const emulator = new UpstoxEmulator(options);

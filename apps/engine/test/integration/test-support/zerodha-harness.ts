@@ -8,8 +8,8 @@ import { DEFAULT_INSTRUMENTS, KiteEmulator, type KiteEmulatorOptions } from "@en
 import { paperPlugin } from "@engine/trader-paper";
 import { zerodhaPlugin } from "@engine/trader-zerodha";
 import type { Admin, Producer } from "kafkajs";
-import pg from "pg";
 import { type Bench, openBench } from "./bench.js";
+import type { TestSql } from "./database.js";
 import {
   childEnv,
   type EngineProcess,
@@ -22,7 +22,7 @@ import {
 import { baseEnv, startEngine, type TestEngine } from "./in-process-engine.js";
 import { asMessage, marketTick } from "./messages.js";
 import { sleep } from "./probes.js";
-import { openAdmin, prepareSignalTopic, type SignalEvent, sendSignals } from "./signal-stream.js";
+import { prepareSignalTopic, type SignalEvent, sendSignals } from "./signal-stream.js";
 import type { Teardown } from "./teardown.js";
 import { ZerodhaLedger } from "./zerodha-outcomes.js";
 
@@ -107,17 +107,12 @@ export async function accessTokenFile(teardown: Teardown, token: string): Promis
  * ledger reading them, a connection of its own to the database (see `connectSql`) and an admin.
  */
 export interface ZerodhaBench extends Bench {
-  sql: TestSql;
-  admin: Admin;
   ledger: ZerodhaLedger;
 }
 
 export async function openZerodhaBench(teardown: Teardown): Promise<ZerodhaBench> {
   const bench = await openBench(teardown, [...ZERODHA_RESULT_TOPICS, ...PAPER_RESULT_TOPICS]);
-  const sql = await connectSql(bench.db.url);
-  teardown.defer(() => sql.close());
-  const admin = await openAdmin(teardown);
-  return { ...bench, sql, admin, ledger: new ZerodhaLedger(bench.recorder) };
+  return { ...bench, ledger: new ZerodhaLedger(bench.recorder) };
 }
 
 /** Sends one signal and waits until it ended on zerodha and has a paper result. */
@@ -307,31 +302,6 @@ export async function spawnZerodhaEngine(
       ...(site.extra ? { extra: site.extra } : {}),
     }),
   );
-}
-
-/** One connection to a test database, closed (and awaited) before the database is dropped. */
-export interface TestSql {
-  query<T extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
-    values?: unknown[],
-  ): Promise<T[]>;
-  close(): Promise<void>;
-}
-
-/**
- * Connects one client to `url`. `TestDatabase.query` goes through a pool whose `end()` resolves
- * before its sockets are closed, so the `drop database ... with (force)` that follows can kill a
- * connection still closing, and the pool, having no error listener, throws it as an uncaught
- * exception. A single client whose `end()` is awaited leaves nothing behind.
- */
-export async function connectSql(url: string): Promise<TestSql> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => {});
-  await client.connect();
-  return {
-    query: async (text, values) => (await client.query(text, values)).rows,
-    close: () => client.end(),
-  };
 }
 
 /** Inserts or replaces a strategy row with zerodha trading enabled, as the platform writes it. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Env } from "@engine/core";
 import type { AnyTraderPlugin } from "../../../src/app/plugins.js";
 // @ts-expect-error: a plain-JS fixture, shared with engines spawned as processes
-import { plugin, readRecord } from "../../fixtures/live-standin-plugin.mjs";
+import { plugin, readRecord } from "./live-standin-plugin.mjs";
 import type { Teardown } from "./teardown.js";
 
 /** The live-broker stand-in (namespace `livesim`), for engines started in this process. */

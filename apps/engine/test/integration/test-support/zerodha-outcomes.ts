@@ -26,6 +26,8 @@ export interface Expectation {
 export class ZerodhaLedger {
   readonly #recorder: TopicRecorder;
   readonly #bySignal = new Map<string, Recorded[]>();
+  /** Signals a test waited for or checked: what a failure report covers. */
+  readonly #watched = new Set<string>();
   #cursor = 0;
 
   constructor(recorder: TopicRecorder) {
@@ -65,6 +67,7 @@ export class ZerodhaLedger {
 
   /** Waits until every signal has ended on zerodha and has a paper result. */
   async waitForEnds(ids: readonly string[], timeoutMs: number): Promise<void> {
+    for (const id of ids) this.#watched.add(id);
     await this.#recorder.waitFor(
       () => this.ended(ids) === ids.length,
       timeoutMs,
@@ -83,6 +86,7 @@ export class ZerodhaLedger {
     emulator?: KiteEmulator,
     expectation: Expectation = {},
   ): string[] {
+    for (const id of ids) this.#watched.add(id);
     const byTag = emulator?.stats().ordersByTag ?? {};
     const orderIdsByTag = new Map<string, string[]>();
     for (const order of emulator?.orders() ?? []) {
@@ -98,6 +102,11 @@ export class ZerodhaLedger {
           : { orders: byTag[tag] ?? 0, orderId: orderIdsByTag.get(tag)?.[0] };
       return this.#problemsOf(id, atEmulator, expectation);
     });
+  }
+
+  /** The signals tests waited for or checked, in the order first seen. */
+  watched(): string[] {
+    return [...this.#watched];
   }
 
   /** `problems` for one signal; `atEmulator`: its tag's orders there, null without an emulator. */

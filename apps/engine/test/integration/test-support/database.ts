@@ -58,3 +58,28 @@ export async function putStrategy(
     [strategy.id, strategy.isActive ?? true, strategy.zerodhaTradingEnabled ?? false],
   );
 }
+
+/** One connection to a test database, closed (and awaited) before the database is dropped. */
+export interface TestSql {
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects one client to `url`. `TestDatabase.query` goes through a pool whose `end()` resolves
+ * before its sockets are closed, so the `drop database ... with (force)` that follows can kill a
+ * connection still closing, and the pool, having no error listener, throws it as an uncaught
+ * exception. A single client whose `end()` is awaited leaves nothing behind.
+ */
+export async function connectSql(url: string): Promise<TestSql> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  await client.connect();
+  return {
+    query: async (text, values) => (await client.query(text, values)).rows,
+    close: () => client.end(),
+  };
+}

@@ -14,7 +14,7 @@ export const ENGINE_APP_DIR = resolve(here, "../../..");
 /** The built CLI: `pnpm --filter @engine/engine... build` makes it. */
 export const ENGINE_MAIN = join(ENGINE_APP_DIR, "dist/main.js");
 /** The live-broker stand-in, loaded by the spawned engine through ENGINE_PLUGIN_MODULES. */
-export const LIVE_STANDIN_MODULE = resolve(here, "../../fixtures/live-standin-plugin.mjs");
+export const LIVE_STANDIN_MODULE = resolve(here, "live-standin-plugin.mjs");
 
 export type ProcessEnv = Record<string, string>;
 
@@ -298,32 +298,45 @@ export function spawnEngine(options: {
 }
 
 /**
- * The engines a test file spawns, logging into one scratch folder. Each is killed at the
- * teardown if it still runs, before anything set up ahead of it is closed.
+ * The engines a test file spawns, logging into one scratch folder, and what the file knows when
+ * one of its tests fails. Each engine is killed at the teardown if it still runs, before anything
+ * set up ahead of it is closed.
  */
 export class SpawnedEngines {
   readonly logDir: string;
   readonly all: EngineProcess[] = [];
   readonly #teardown: Teardown;
-  readonly #diagnose: (() => string) | undefined;
+  readonly #diagnoses: (() => string)[] = [];
 
   /** `diagnose` adds what the test file knows of the failure to their output. */
   constructor(teardown: Teardown, label: string, diagnose?: () => string) {
     this.#teardown = teardown;
     this.logDir = scratchDir(label);
-    this.#diagnose = diagnose;
+    if (diagnose) this.#diagnoses.push(diagnose);
   }
 
-  spawn(name: string, env: ProcessEnv): EngineProcess {
-    const engine = spawnEngine({ name, logDir: this.logDir, env });
+  /** `how`: another script or folder than the built CLI's absolute path (see `spawnEngine`). */
+  spawn(name: string, env: ProcessEnv, how: { main?: string; cwd?: string } = {}): EngineProcess {
+    const engine = spawnEngine({ name, logDir: this.logDir, env, ...how });
     this.all.push(engine);
     this.#teardown.defer(() => engine.dispose());
     return engine;
   }
 
-  /** Prints their output, and the file's diagnosis, when the current test failed. */
+  /** Adds to what a failure prints (an emulator's counters, a ledger's shortfalls); "" adds nothing. */
+  diagnose(describe: () => string): void {
+    this.#diagnoses.push(describe);
+  }
+
+  /** Prints their output, and the file's diagnoses, when the current test failed. */
   dumpOnFailure(state: string | undefined): void {
-    dumpOnFailure(state, this.all, this.#diagnose);
+    const diagnoses = this.#diagnoses;
+    dumpOnFailure(state, this.all, () =>
+      diagnoses
+        .map((describe) => describe())
+        .filter((text) => text !== "")
+        .join("\n"),
+    );
   }
 }
 
