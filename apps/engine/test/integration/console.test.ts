@@ -93,7 +93,8 @@ describe("the browser console on an engine with an admin token", () => {
     await page.getByTestId("control-token").fill("not-the-token");
     await page.getByTestId("control-reason").fill("console test: halt");
     await page.getByTestId("control-submit").click();
-    await expect(page.locator("#control-error").textContent()).resolves.toContain("HTTP 401");
+    // The refusal appears once the POST is answered: waited for, not read at once.
+    await page.locator("#control-error", { hasText: "HTTP 401" }).waitFor({ timeout: 10_000 });
     expect(engine.running.controls.resolve({ namespace: "paper", strategyId }).state).toBe(
       "ACTIVE",
     );
