@@ -32,6 +32,7 @@ import { type DatabaseHandle, openDatabase } from "../db/database.js";
 import { KiteInstrumentRegistry } from "../db/kite-instrument-registry.js";
 import { PostgresStrategySource } from "../db/postgres-strategy-source.js";
 import { classifyBusError } from "../errors/bus-errors.js";
+import { withTimeout } from "../errors/with-timeout.js";
 import { ExecutionService } from "../execution/execution-service.js";
 import { InstanceLease } from "../execution/instance-lease.js";
 import { SharedOrderBudget } from "../execution/shared-order-budget.js";
@@ -618,16 +619,6 @@ export class Engine {
     }
     return { ready: Object.values(checks).every((check) => check.ok), checks };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** What an order cancelled by a halt with `cancel_open` ends with. */

@@ -62,17 +62,19 @@ export class TradingGate {
     execution: TrackedExecution,
     at: number,
   ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
-    return (await this.#stateRefusal(execution, at)) ?? (await this.#limitRefusal(execution, at));
+    const order: GatedOrder = {
+      namespace: execution.namespace,
+      signal: execution.signal.data,
+      original: execution.signal.data.original_signal,
+    };
+    return (await this.#stateRefusal(order, at)) ?? (await this.#limitRefusal(order, at));
   }
 
   /** The trading state of the most restrictive scope: HALTED refuses, REDUCING refuses what adds. */
   async #stateRefusal(
-    execution: TrackedExecution,
+    { namespace, signal, original }: GatedOrder,
     at: number,
   ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
-    const { namespace } = execution;
-    const signal = execution.signal.data;
-    const original = signal.original_signal;
     const strategyId = original.strategy_id;
     const { state, control } = this.#o.board.resolve({ namespace, strategyId });
     if (control === null) return null;
@@ -101,12 +103,9 @@ export class TradingGate {
 
   /** The pre-trade limits, counted across instances where a rule needs the count. */
   async #limitRefusal(
-    execution: TrackedExecution,
+    { namespace, signal, original }: GatedOrder,
     at: number,
   ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
-    const { namespace } = execution;
-    const signal = execution.signal.data;
-    const original = signal.original_signal;
     const lastPrice = this.#o.quote(original.instrument_token)?.lastPrice ?? null;
     const limits = this.#o.limits(namespace);
     const judge = (usage: PreTradeUsage) =>
@@ -130,4 +129,11 @@ export class TradingGate {
     }
     return null;
   }
+}
+
+/** What the gate reads of an execution about to be sent. */
+interface GatedOrder {
+  namespace: string;
+  signal: TrackedExecution["signal"]["data"];
+  original: TrackedExecution["signal"]["data"]["original_signal"];
 }

@@ -1003,7 +1003,6 @@ type TraderLookup = { kind: "ready"; trader: Trader } | { kind: "unavailable"; r
 /** When the batch was read, for the latency of each execution's results. */
 function stampReceived(executions: readonly TrackedExecution[], receivedAt: number): void {
   for (const execution of executions) {
-    execution.receivedAt = receivedAt;
     execution.readAt = receivedAt;
   }
 }

@@ -104,21 +104,14 @@ export class ResultPublisher {
 
   /** Counts and logs a result once it is out (and the time to its execution's first result). */
   report(execution: TrackedExecution, journaled: JournaledEvent): void {
-    let latencyMs: number | null = null;
-    if (execution.receivedAt !== null) {
-      latencyMs = performance.now() - execution.receivedAt;
-      this.#o.metrics.executionSeconds.observe(
-        { namespace: execution.namespace },
-        latencyMs / 1000,
-      );
-      execution.receivedAt = null;
-    }
+    const latencyMs = execution.readAt === null ? null : performance.now() - execution.readAt;
+    const first = this.#countFirst(execution, latencyMs);
     const data = journaled.event.data as Record<string, unknown>;
     const outcome = OUTCOME_OF[journaled.event.type] ?? journaled.event.type;
     const errorCode = outcome === "failed" ? String(data.error_code ?? "") : "";
     this.#o.metrics.results.inc({ namespace: execution.namespace, outcome, error_code: errorCode });
     try {
-      this.#o.onPublished?.(published(execution, journaled));
+      this.#o.onPublished?.(published(execution, journaled, latencyMs));
     } catch (error) {
       // What watches results must never stop an execution.
       this.#o.logger.error({ err: errorMessage(error) }, "a result observer failed");
@@ -127,7 +120,7 @@ export class ResultPublisher {
       this.#o.onResult &&
       (outcome === "placed" || outcome === "filled" || outcome === "failed")
     ) {
-      this.#o.onResult(resultLine(execution, journaled, outcome, latencyMs));
+      this.#o.onResult(resultLine(execution, journaled, outcome, first ? latencyMs : null));
       return;
     }
     const fields = {
@@ -141,6 +134,22 @@ export class ResultPublisher {
     };
     if (outcome === "failed") this.#o.logger.warn(fields, `order ${outcome}`);
     else this.#o.logger.info(fields, `order ${outcome}`);
+  }
+
+  /**
+   * Whether this is the execution's first result out; the first's latency is what
+   * `engine_execution_seconds` counts.
+   */
+  #countFirst(execution: TrackedExecution, latencyMs: number | null): boolean {
+    if (execution.firstResultOut) return false;
+    execution.firstResultOut = true;
+    if (latencyMs !== null) {
+      this.#o.metrics.executionSeconds.observe(
+        { namespace: execution.namespace },
+        latencyMs / 1000,
+      );
+    }
+    return true;
   }
 
   /** Something a broker should never do: logged at error level and counted. */
@@ -195,7 +204,11 @@ export class ResultPublisher {
   }
 }
 
-function published(execution: TrackedExecution, journaled: JournaledEvent): PublishedResult {
+function published(
+  execution: TrackedExecution,
+  journaled: JournaledEvent,
+  latencyMs: number | null,
+): PublishedResult {
   const original = execution.signal.data.original_signal;
   const state = execution.state;
   return {
@@ -213,7 +226,7 @@ function published(execution: TrackedExecution, journaled: JournaledEvent): Publ
     type: journaled.event.type,
     ts: String(journaled.event.ts),
     data: journaled.event.data as Record<string, unknown>,
-    latencyMs: execution.readAt === null ? null : performance.now() - execution.readAt,
+    latencyMs,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { OrderBudget } from "@engine/core";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { DatabaseHandle } from "../db/database.js";
 import { orderBudget } from "../db/schema.js";
@@ -7,6 +7,11 @@ import { orderBudget } from "../db/schema.js";
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
 const IST_OFFSET = "5 hours 30 minutes";
+
+/** The start of the IST trading day holding the SQL time `at`, as SQL. */
+function istDayStart(at: SQL): SQL {
+  return sql`(date_trunc('day', ${at} + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}')`;
+}
 /** How soon a take blocked by requests still in flight tries again, ms. */
 const IN_FLIGHT_POLL_MS = 20;
 
@@ -157,17 +162,17 @@ export class SharedOrderBudget {
             ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now as in_flight
           from ${orderBudget}, at
           where ${orderBudget.namespace} = ${namespace}
-            and (${orderBudget.sentAt} >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'
+            and (${orderBudget.sentAt} >= ${istDayStart(sql`at.now`)}
               or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${minute}::interval)
         )
         select
           (extract(epoch from at.now) * 1000)::bigint::text as now_ms,
           count(*) filter (where ends > at.now - ${second}::interval)::text as second,
           count(*) filter (where ends > at.now - ${minute}::interval)::text as minute,
-          count(*) filter (where kind = 'order' and sent_at >= date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}')::text as day,
+          count(*) filter (where kind = 'order' and sent_at >= ${istDayStart(sql`at.now`)})::text as day,
           (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${second}::interval)) * 1000)::bigint::text as second_frees_ms,
           (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${minute}::interval)) * 1000)::bigint::text as minute_frees_ms,
-          (extract(epoch from date_trunc('day', at.now + interval '${sql.raw(IST_OFFSET)}') + interval '1 day' - interval '${sql.raw(IST_OFFSET)}') * 1000)::bigint::text as day_end_ms
+          (extract(epoch from ${istDayStart(sql`at.now`)} + interval '1 day') * 1000)::bigint::text as day_end_ms
         from at left join recent on true
         group by at.now`);
       if (!count) throw new Error("the order budget's count returned no row");
@@ -214,7 +219,7 @@ export class SharedOrderBudget {
         count(*)::text as day
       from ${orderBudget}
       where ${orderBudget.namespace} = ${(this.#o.namespacePrefix ?? "") + namespace}
-        and ${orderBudget.sentAt} >= date_trunc('day', clock_timestamp() + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}'`);
+        and ${orderBudget.sentAt} >= ${istDayStart(sql`clock_timestamp()`)}`);
     return {
       second: Number(row?.second ?? 0),
       minute: Number(row?.minute ?? 0),

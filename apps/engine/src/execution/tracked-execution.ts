@@ -42,15 +42,12 @@ export class TrackedExecution implements ExecutionKey {
   /** A halt with `cancel_open` asked for its cancel here (it is asked once). */
   haltCancelQueued = false;
   /**
-   * When its signal's batch was read (`performance.now()`), until its first result is out; null
-   * for an execution taken over from another instance.
-   */
-  receivedAt: number | null = null;
-  /**
-   * When its signal's batch was read (`performance.now()`), kept for every result (the console's
-   * signal-to-fill latency); null for an execution taken over from another instance.
+   * When its signal's batch was read (`performance.now()`): the latency of each of its results
+   * counts from here. Null for an execution taken over from another instance.
    */
   readAt: number | null = null;
+  /** Whether its first result is out (`engine_execution_seconds` counts that one only). */
+  firstResultOut = false;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(fields: {

@@ -1,5 +1,6 @@
 import { type ExecutionAnomaly, TRADING_STATES } from "@engine/core";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { withTimeout } from "../errors/with-timeout.js";
 
 /** A trader's health as `engine_trader_ready` shows it. */
 export interface TraderReadiness {
@@ -222,7 +223,8 @@ export class EngineMetrics {
     help: "1 when the journal's database answered a query within 2 s at this scrape, 0 when not (nothing is executed while it is away)",
     registers: [this.registry],
     collect: async () => {
-      this.journalUp.set((await withTimeout(this.journalPing(), JOURNAL_PING_TIMEOUT_MS)) ? 1 : 0);
+      const up = await withTimeout(this.journalPing(), JOURNAL_PING_TIMEOUT_MS).catch(() => false);
+      this.journalUp.set(up ? 1 : 0);
     },
   });
 
@@ -315,18 +317,3 @@ const ANOMALIES = Object.keys({
 
 /** The states an execution can be followed in: the non-final ones after its submission. */
 const FOLLOWED_STATES = ["submitted", "unknown", "accepted", "partially_filled"] as const;
-
-/** False when `check` rejects or takes longer than `ms`. */
-async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      check.catch(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
