@@ -65,6 +65,9 @@ describe("the browser console on an engine with an admin token", () => {
 
   it("shows a signal's fill without a reload, halts the strategy through its button (a wrong token refused on screen), shows the next signal refused, and fetches nothing outside the engine", async () => {
     const { page } = browser;
+    await page
+      .locator("#admin", { hasText: "admin: token asked per change" })
+      .waitFor({ timeout: 10_000 });
     await expect(page.locator("#admin").textContent()).resolves.toBe(
       "admin: token asked per change",
     );
@@ -121,6 +124,7 @@ describe("the browser console on an engine with an admin token", () => {
       .locator("#dead-letters tr")
       .filter({ hasText: signalTopic })
       .waitFor({ timeout: 30_000 });
+    await page.getByTestId("lag").filter({ hasText: "behind" }).waitFor({ timeout: 10_000 });
     await expect(page.getByTestId("lag").textContent()).resolves.toContain("behind");
     await page.locator("#latency-chart svg").waitFor({ timeout: 10_000 });
 
@@ -144,8 +148,10 @@ describe("the browser console on an engine without an admin token", () => {
 
   it("says it is read-only, disables every trading-state button, and the admin API refuses a change anyway", async () => {
     const { page } = browser;
-    await expect(page.getByTestId("readonly-note").isVisible()).resolves.toBe(true);
+    // The page renders from /api answers after it loads: waited for, not read at once.
+    await page.getByTestId("readonly-note").waitFor({ state: "visible", timeout: 10_000 });
     const buttons = page.locator("button[data-action]");
+    await buttons.nth(5).waitFor({ timeout: 10_000 });
     await expect(buttons.count()).resolves.toBeGreaterThanOrEqual(6);
     for (const button of await buttons.all()) {
       await expect(button.isDisabled()).resolves.toBe(true);
