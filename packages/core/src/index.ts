@@ -18,11 +18,13 @@ export {
 export { reducesPosition } from "./controls/reduce-only.js";
 export {
   type ControlRequest,
+  type ControlRequestProblem,
   ControlRequestSchema,
   type ControlScopeKind,
   ControlScopeKindSchema,
   controlFromRequest,
   controlKey,
+  controlRequestProblems,
   describeScope,
   TRADING_STATES,
   type TradingControl,

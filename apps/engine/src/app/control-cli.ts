@@ -4,6 +4,7 @@ import {
   type ControlRequest,
   ControlRequestSchema,
   controlFromRequest,
+  controlRequestProblems,
   type Env,
   type Logger,
   loadSettings,
@@ -14,6 +15,7 @@ import {
   TradingControls,
   type TradingState,
 } from "@engine/core";
+import { z } from "zod";
 import { KafkaControlLog } from "../controls/kafka-control-log.js";
 import { EngineSettingsSchema } from "../settings/engine-settings.js";
 
@@ -53,13 +55,19 @@ function openControlLog(env: Env, logger: Logger): KafkaControlLog {
   });
 }
 
-/** The request a command makes: the narrowest scope its options name. */
+/**
+ * The request a command makes: the narrowest scope its options name. The CLI loads no traders,
+ * so unlike the admin API it cannot refuse a namespace the engine does not serve.
+ * @throws ZodError for options that make no valid request, or an `--expires-at` already past at
+ *   `now` (epoch ms)
+ */
 export function controlRequestOf(
   state: TradingState,
   options: ControlCommandOptions,
+  now: number,
 ): ControlRequest {
   const scope = options.strategy ? "strategy" : options.namespace ? "namespace" : "global";
-  return ControlRequestSchema.parse({
+  const request = ControlRequestSchema.parse({
     scope,
     namespace: options.namespace,
     strategy_id: options.strategy,
@@ -69,6 +77,18 @@ export function controlRequestOf(
     expires_at: options.expiresAt,
     operator: options.operator,
   });
+  const problems = controlRequestProblems(request, { now });
+  if (problems.length > 0) {
+    throw new z.ZodError(
+      problems.map(({ path, message }) => ({
+        code: "custom",
+        path: [path],
+        message,
+        input: request,
+      })),
+    );
+  }
+  return request;
 }
 
 /**
@@ -81,11 +101,12 @@ export async function sendControl(
   options: ControlCommandOptions,
   logger: Logger,
 ) {
-  const request = controlRequestOf(state, options);
+  const now = systemClock.now();
+  const request = controlRequestOf(state, options, now);
   const log = openControlLog(env, logger);
   try {
     const operator = `${userInfo().username}@${hostname()}`;
-    const control = controlFromRequest(request, operator, systemClock.now());
+    const control = controlFromRequest(request, operator, now);
     await log.append(control);
     return control;
   } finally {

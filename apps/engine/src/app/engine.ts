@@ -408,6 +408,8 @@ export class Engine {
             board,
             positions,
             adminToken: settings.adminToken,
+            namespaces: () => namespaces,
+            clock,
             logger,
           });
           registerConsole(app, {

@@ -1,4 +1,5 @@
-import { silentLogger } from "@engine/core";
+import { systemClock } from "@engine/core";
+import { RecordingLogger } from "@engine/core/testing";
 import { describe, expect, it } from "vitest";
 import { type ControlsUnderTest, startControls } from "../test-support/controls-testbed.js";
 import { useHttpTestbed } from "../test-support/http-testbed.js";
@@ -11,17 +12,20 @@ const http = useHttpTestbed();
 
 async function serve(
   adminToken: string | null,
-): Promise<{ url: string; controls: ControlsUnderTest }> {
+): Promise<{ url: string; controls: ControlsUnderTest; logger: RecordingLogger }> {
   const controls = await startControls(testbed.database());
+  const logger = new RecordingLogger();
   const url = await http.serve((app) =>
     registerControlRoutes(app, {
       board: controls.board,
       positions: controls.positions,
       adminToken,
-      logger: silentLogger,
+      namespaces: () => ["paper", "zerodha"],
+      clock: systemClock,
+      logger,
     }),
   );
-  return { url, controls };
+  return { url, controls, logger };
 }
 
 const HALT = { scope: "global", state: "HALTED", reason: "kill switch drill" };
@@ -57,11 +61,46 @@ describe("admin API", () => {
     ["no Authorization header", {}],
     ["a wrong token", { authorization: "Bearer not-the-token-at-all" }],
     ["the token without Bearer", { authorization: TOKEN }],
-  ])("answers 401 to %s and changes nothing", async (_name, headers) => {
+    ["the token with another scheme", { authorization: `Basic ${TOKEN}` }],
+    ["the token with a suffix", { authorization: `Bearer ${TOKEN} x` }],
+  ])(
+    "answers 401 to %s, changes nothing and logs the attempt without the token",
+    async (_name, headers) => {
+      const { url, controls, logger } = await serve(TOKEN);
+      const answer = await post(url, HALT, headers);
+      expect(answer.status).toBe(401);
+      expect(await answer.text()).not.toContain(TOKEN);
+      expect(controls.board.list()).toEqual([]);
+      const refusals = logger.records.filter((record) => record.message?.includes("(401)"));
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]).toMatchObject({ level: "warn", context: { remote: "127.0.0.1" } });
+      expect(logger.text()).not.toContain(TOKEN);
+    },
+  );
+
+  it("takes the Bearer scheme in any case (RFC 9110)", async () => {
     const { url, controls } = await serve(TOKEN);
-    const answer = await post(url, HALT, headers);
-    expect(answer.status).toBe(401);
-    expect(await answer.text()).not.toContain(TOKEN);
+    const answer = await post(url, HALT, { authorization: `bearer  ${TOKEN}` });
+    expect(answer.status).toBe(202);
+    expect(controls.board.resolve({ namespace: "paper", strategyId: "s" }).state).toBe("HALTED");
+  });
+
+  it.each([
+    [
+      "an expires_at already past",
+      { ...HALT, expires_at: "2026-01-01T09:15:00+05:30" },
+      "expires_at",
+    ],
+    [
+      "a namespace this engine does not serve",
+      { scope: "namespace", namespace: "zerodah", state: "HALTED", reason: "r" },
+      "namespace",
+    ],
+  ])("answers 400 to %s, naming the field, and changes nothing", async (_name, body, path) => {
+    const { url, controls } = await serve(TOKEN);
+    const answer = await post(url, body, { authorization: `Bearer ${TOKEN}` });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ issues: [{ path }] });
     expect(controls.board.list()).toEqual([]);
   });
 

@@ -1,5 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ControlRequestSchema, errorMessage, type Logger } from "@engine/core";
+import {
+  type Clock,
+  type ControlRequest,
+  ControlRequestSchema,
+  controlRequestProblems,
+  errorMessage,
+  type Logger,
+} from "@engine/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ControlBoard } from "../controls/control-board.js";
@@ -10,6 +17,9 @@ export interface ControlRoutesOptions {
   positions: PositionLedger;
   /** The bearer token writes need; null: the admin API is read-only. A secret: never logged. */
   adminToken: string | null;
+  /** The namespaces this engine serves: a change naming another is refused (400). */
+  namespaces: () => readonly string[];
+  clock: Clock;
   logger: Logger;
 }
 
@@ -20,8 +30,10 @@ const PositionQuerySchema = z.object({
 
 /**
  * The admin API: `GET /control` (the state of every scope), `POST /control` (a change, written to
- * the control topic: 202 once it is there; 401 without the right bearer token, 403 when no token
- * is configured, 400 for a body that does not parse), `GET /positions` (the ledger).
+ * the control topic: 202 once it is there; 401 without the right bearer token, each attempt logged
+ * without what it sent; 403 when no token is configured; 400 naming the field for a body that does
+ * not parse, an `expires_at` already past or a namespace this engine does not serve),
+ * `GET /positions` (the ledger).
  */
 export function registerControlRoutes(app: FastifyInstance, options: ControlRoutesOptions): void {
   const expected = options.adminToken === null ? null : digest(options.adminToken);
@@ -38,23 +50,24 @@ export function registerControlRoutes(app: FastifyInstance, options: ControlRout
         .send({ error: "the admin API is read-only: ENGINE_ADMIN_TOKEN is not set" });
     }
     if (!authorized(request, expected)) {
+      options.logger.warn(
+        {
+          remote: request.ip,
+          authorization: request.headers.authorization === undefined ? "missing" : "wrong",
+        },
+        "admin API: a control change without a valid bearer token was refused (401)",
+      );
       return reply.code(401).send({ error: "a valid Authorization: Bearer token is required" });
     }
-    const parsed = ControlRequestSchema.safeParse(request.body);
-    if (!parsed.success) {
-      return reply.code(400).send({
-        error: "invalid control request",
-        issues: parsed.error.issues.map((issue) => ({
-          path: issue.path.join("."),
-          message: issue.message,
-        })),
-      });
+    const parsed = parseChange(request.body, options);
+    if (!parsed.ok) {
+      return reply.code(400).send({ error: "invalid control request", issues: parsed.issues });
     }
     const operatorHeader = request.headers["x-operator"];
     const operator =
       typeof operatorHeader === "string" && operatorHeader ? operatorHeader : "admin-api";
     try {
-      const control = await options.board.request(parsed.data, operator);
+      const control = await options.board.request(parsed.request, operator);
       return reply.code(202).send({ accepted: control });
     } catch (error) {
       options.logger.error({ err: errorMessage(error) }, "writing a control change failed");
@@ -73,11 +86,35 @@ export function registerControlRoutes(app: FastifyInstance, options: ControlRout
   });
 }
 
+/** The body as a change this engine can take, else what is wrong with it, field by field. */
+function parseChange(
+  body: unknown,
+  options: ControlRoutesOptions,
+):
+  | { ok: true; request: ControlRequest }
+  | { ok: false; issues: { path: string; message: string }[] } {
+  const parsed = ControlRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.join("."),
+      message: issue.message,
+    }));
+    return { ok: false, issues };
+  }
+  const problems = controlRequestProblems(parsed.data, {
+    now: options.clock.now(),
+    namespaces: options.namespaces(),
+  });
+  return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, request: parsed.data };
+}
+
+/** `Bearer <token>`, the scheme in any case (RFC 9110 11.1). */
+const BEARER = /^bearer +(\S+) *$/i;
+
 /** Whether the request carries the token; compared in constant time, digests of equal length. */
 function authorized(request: FastifyRequest, expected: Buffer): boolean {
-  const header = request.headers.authorization;
-  if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-  return timingSafeEqual(digest(header.slice("Bearer ".length)), expected);
+  const token = BEARER.exec(request.headers.authorization ?? "")?.[1];
+  return token !== undefined && timingSafeEqual(digest(token), expected);
 }
 
 function digest(token: string): Buffer {

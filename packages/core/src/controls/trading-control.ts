@@ -61,6 +61,43 @@ export const ControlRequestSchema = z
 /** A change as an operator asks for it; see `ControlRequestSchema`. */
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
+/** What is wrong with a valid-looking request in its context: the field (`path`) and why. */
+export interface ControlRequestProblem {
+  path: "expires_at" | "namespace";
+  message: string;
+}
+
+/**
+ * What the schema alone cannot see in a request, given when it is made and where: an
+ * `expires_at` at or before `now` (epoch ms; the change would never apply, which hides a typo in
+ * the date or its offset), and, when `namespaces` is given (the namespaces the engine serves), a
+ * `namespace` outside them (a halt of a misspelt namespace would stop nothing). Empty when fine.
+ */
+export function controlRequestProblems(
+  request: ControlRequest,
+  context: { now: number; namespaces?: readonly string[] },
+): ControlRequestProblem[] {
+  const problems: ControlRequestProblem[] = [];
+  if (request.expires_at !== undefined && Date.parse(request.expires_at) <= context.now) {
+    problems.push({
+      path: "expires_at",
+      message: `${request.expires_at} is already past: the change would never apply`,
+    });
+  }
+  const { namespaces } = context;
+  if (
+    namespaces !== undefined &&
+    request.namespace !== undefined &&
+    !namespaces.includes(request.namespace)
+  ) {
+    problems.push({
+      path: "namespace",
+      message: `unknown namespace "${request.namespace}": this engine serves ${namespaces.join(", ") || "none"}`,
+    });
+  }
+  return problems;
+}
+
 /**
  * A change as written to the control topic (`engine.control`, keyed by `controlKey`): the request
  * with who asked and when. The topic is compacted: the latest change of each scope is its state.

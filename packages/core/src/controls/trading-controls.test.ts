@@ -4,6 +4,7 @@ import {
   ControlRequestSchema,
   controlFromRequest,
   controlKey,
+  controlRequestProblems,
 } from "./trading-control.js";
 import { TradingControls } from "./trading-controls.js";
 
@@ -49,6 +50,42 @@ describe("ControlRequestSchema", () => {
         control({ scope: "strategy", strategy_id: "s1", namespace: "z", state: "HALTED" }),
       ),
     ).toBe("strategy:s1@z");
+  });
+});
+
+describe("controlRequestProblems", () => {
+  const request = (body: object) =>
+    ControlRequestSchema.parse({ state: "HALTED", reason: "r", ...body });
+  const NAMESPACES = ["paper", "zerodha"];
+
+  it("refuses an expires_at at or before now, takes one after it", () => {
+    const at = (ms: number) => request({ scope: "global", expires_at: new Date(ms).toISOString() });
+    expect(controlRequestProblems(at(AT), { now: AT })).toEqual([
+      { path: "expires_at", message: expect.stringContaining("already past") },
+    ]);
+    expect(controlRequestProblems(at(AT - 1), { now: AT })).toHaveLength(1);
+    expect(controlRequestProblems(at(AT + 1), { now: AT })).toEqual([]);
+  });
+
+  it("refuses a namespace the engine does not serve, naming those it does", () => {
+    const typo = request({ scope: "namespace", namespace: "zerodah" });
+    expect(controlRequestProblems(typo, { now: AT, namespaces: NAMESPACES })).toEqual([
+      {
+        path: "namespace",
+        message: 'unknown namespace "zerodah": this engine serves paper, zerodha',
+      },
+    ]);
+    const onTypo = request({ scope: "strategy", strategy_id: "s1", namespace: "zerodah" });
+    expect(controlRequestProblems(onTypo, { now: AT, namespaces: NAMESPACES })).toHaveLength(1);
+    const known = request({ scope: "namespace", namespace: "zerodha" });
+    expect(controlRequestProblems(known, { now: AT, namespaces: NAMESPACES })).toEqual([]);
+    expect(controlRequestProblems(typo, { now: AT })).toEqual([]);
+    expect(
+      controlRequestProblems(request({ scope: "strategy", strategy_id: "any" }), {
+        now: AT,
+        namespaces: NAMESPACES,
+      }),
+    ).toEqual([]);
   });
 });
 
