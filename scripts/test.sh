@@ -10,6 +10,8 @@ bash scripts/services/up.sh
 pnpm exec biome check .
 # The workspace's package.json files agree with each other (versions, private flags, fields).
 pnpm exec sherif
+# One licence: every package's field is the root's, and a published package carries LICENSE.
+node scripts/check-licence.mjs
 # The alert rules load, and each fires on the synthetic series it is for (and only those).
 promtool check rules apps/engine/ops/prometheus/engine-alerts.yml
 promtool test rules apps/engine/ops/prometheus/engine-alerts.test.yml

@@ -18,21 +18,30 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
       },
     ],
     actions: [
-      "package.json",
-      "tsconfig.json",
-      "tsconfig.build.json",
-      "vitest.config.ts",
-      "README.md",
-      "src/index.ts",
-      "src/{{name}}-settings.ts",
-      "src/{{name}}-trader.ts",
-      "src/{{name}}-plugin.ts",
-      "src/{{name}}-trader.conformance.test.ts",
-    ].map((file) => ({
-      type: "add" as const,
-      path: `{{ turbo.paths.root }}/packages/trader-{{name}}/${file}`,
-      templateFile: `templates/trader/${file.replace("{{name}}", "name")}.hbs`,
-      abortOnFail: true,
-    })),
+      // A published package carries the repository's licence file (npm packs it beside `dist`).
+      {
+        type: "add" as const,
+        path: "{{ turbo.paths.root }}/packages/trader-{{name}}/LICENSE",
+        templateFile: "../../LICENSE",
+        abortOnFail: true,
+      },
+      ...[
+        "package.json",
+        "tsconfig.json",
+        "tsconfig.build.json",
+        "vitest.config.ts",
+        "README.md",
+        "src/index.ts",
+        "src/{{name}}-settings.ts",
+        "src/{{name}}-trader.ts",
+        "src/{{name}}-plugin.ts",
+        "src/{{name}}-trader.conformance.test.ts",
+      ].map((file) => ({
+        type: "add" as const,
+        path: `{{ turbo.paths.root }}/packages/trader-{{name}}/${file}`,
+        templateFile: `templates/trader/${file.replace("{{name}}", "name")}.hbs`,
+        abortOnFail: true,
+      })),
+    ],
   });
 }
