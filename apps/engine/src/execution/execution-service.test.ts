@@ -172,6 +172,29 @@ describe("ExecutionService: one live order per signal", () => {
     );
     expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
   });
+
+  it("takes no book read from before a placement's answer for a vanish: no vanished_order, the order fills", async () => {
+    const broker = new FakeBroker("live31");
+    // The first submission creates nothing; the second is answered after 300 ms, and its order
+    // stays out of the lagging book for a second. A follower round reads the book during that
+    // call, and its "absent" waits for the call's answer to be applied before it is.
+    broker.script = (_id, attempt) =>
+      attempt === 1 ? { answer: "unknown", create: false } : { delayMs: 300 };
+    broker.bookLagMs = 1_000;
+    const engine = await start({ traders: [broker] });
+    const signal = intakeSignal({ targets: ["live31"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the second submission's order",
+    );
+    expect(broker.totalSends).toBe(2);
+    expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
+    const vanished = await engine.metrics.anomalies.get();
+    expect(
+      vanished.values.filter((v) => v.labels.anomaly === "vanished_order" && v.value > 0),
+    ).toEqual([]);
+  });
 });
 
 describe("ExecutionService: ownership", () => {

@@ -266,6 +266,72 @@ describe("transitionExecution: unknown is resolved only by the broker's word", (
   });
 });
 
+describe("transitionExecution: an absent answer older than the acceptance is no vanish", () => {
+  const ACCEPTED_AT = T0 + 500;
+  const anomalies = (effects: ExecutionEffect[]) =>
+    effects.flatMap((e) => (e.type === "alert" ? [e.anomaly] : []));
+  const acceptedOrder = run([
+    { type: "submit", at: T0 },
+    { type: "submit_result", result: placed(), at: ACCEPTED_AT },
+  ]).state;
+  const partlyFilled = run(
+    [{ type: "report", report: report("partially_filled", 4), at: ACCEPTED_AT + 100 }],
+    POLICY,
+    acceptedOrder,
+  ).state;
+
+  // A follower round reads the book, the placement's answer is applied, then the round's "absent".
+  it.each([
+    ["accepted", "asked before its acceptance", T0 + 100, acceptedOrder],
+    ["accepted", "asked as it was accepted", ACCEPTED_AT, acceptedOrder],
+    [
+      "accepted",
+      "asked within the book's lag after its acceptance",
+      ACCEPTED_AT + POLICY.orderVisibilityMs - 1,
+      acceptedOrder,
+    ],
+    ["partially_filled", "asked before its acceptance", T0 + 100, partlyFilled],
+    [
+      "partially_filled",
+      "asked within the book's lag after its acceptance",
+      ACCEPTED_AT + POLICY.orderVisibilityMs - 1,
+      partlyFilled,
+    ],
+  ])("keeps the %s order on an absent %s, without an alert", (status, _when, at, start) => {
+    const next = transitionExecution(start, { type: "absent", at }, POLICY);
+    expect(next.state).toBe(start);
+    expect(next.state.status).toBe(status);
+    expect(anomalies(next.effects)).toEqual([]);
+  });
+
+  it("still calls an order absent from the visibility window after its acceptance on vanished", () => {
+    const next = transitionExecution(
+      acceptedOrder,
+      { type: "absent", at: ACCEPTED_AT + POLICY.orderVisibilityMs },
+      POLICY,
+    );
+    expect(next.state.status).toBe("unknown");
+    expect(anomalies(next.effects)).toEqual(["vanished_order"]);
+  });
+
+  it("asks again about a vanished order on a stale absent, without a second alert", () => {
+    const vanished = transitionExecution(
+      acceptedOrder,
+      { type: "absent", at: ACCEPTED_AT + POLICY.orderVisibilityMs },
+      POLICY,
+    ).state;
+    const stale = transitionExecution(vanished, { type: "absent", at: T0 + 100 }, POLICY);
+    expect(stale).toEqual({ state: vanished, effects: [{ type: "query" }] });
+    // A fresh answer still counts: the order is still missing.
+    const fresh = transitionExecution(
+      vanished,
+      { type: "absent", at: ACCEPTED_AT + 2 * POLICY.orderVisibilityMs },
+      POLICY,
+    );
+    expect(anomalies(fresh.effects)).toEqual(["vanished_order"]);
+  });
+});
+
 describe("transitionExecution: cancel and time in force", () => {
   const accepted = run([
     { type: "submit", at: T0 },
@@ -536,6 +602,21 @@ describe("transitionExecution: properties over any sequence of events", () => {
         });
       }),
       { numRuns: 1_000 },
+    );
+  });
+
+  it("reports a vanish only on an absent asked a visibility window after the acceptance", () => {
+    fc.assert(
+      fc.property(runArb, fc.integer({ min: 0, max: 700_000 }), (steps, askedAfterT0) => {
+        const { state } = run(toEvents(steps));
+        const at = T0 + askedAfterT0;
+        const { effects } = transitionExecution(state, { type: "absent", at }, POLICY);
+        const vanish = effects.some((e) => e.type === "alert" && e.anomaly === "vanished_order");
+        if (vanish && state.acceptedAt !== null) {
+          expect(at).toBeGreaterThanOrEqual(state.acceptedAt + POLICY.orderVisibilityMs);
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 

@@ -11,7 +11,8 @@ import type { OrderStatusReport } from "./order-status-report.js";
  * - `recover`: this process took the execution over from a process that stopped owning it, whose
  *   calls are therefore no longer running;
  * - `report`: an order status report from the broker;
- * - `absent`: the broker was asked at `at` and has no such order;
+ * - `absent`: the broker was asked at `at` and has no such order (the answer may be applied after
+ *   later events: `at` is when it was asked);
  * - `cancel`: the engine wants the order cancelled; `code` is what its end carries when nothing
  *   was filled (`ORDER_EXPIRED` for a time in force, `TRADING_HALTED` for a halt).
  */
@@ -110,7 +111,9 @@ const DEFAULT_CANCEL_MESSAGE = "the order was cancelled before any fill";
  * - the filled quantity never exceeds the order's, and never goes back;
  * - `unknown` (and `submitted`) end in a failure only on the broker's word: an explicit rejection,
  *   or an "absent" asked after the order had time to show (`absentConclusiveAfter`) while no call
- *   of ours could still send it; an order the broker once had is never concluded absent.
+ *   of ours could still send it; an order the broker once had is never concluded absent;
+ * - an order the broker accepted has vanished (`vanished_order`) only on an "absent" asked at
+ *   least `orderVisibilityMs` after its acceptance: an older answer may predate its listing.
  */
 export function transitionExecution(
   state: ExecutionState,
@@ -492,10 +495,14 @@ function onAbsent(state: ExecutionState, at: number, policy: ExecutionPolicy): T
       return unchanged(state);
     case "accepted":
     case "partially_filled":
+      if (predatesListing(state, at, policy)) return unchanged(state);
       return changed({ ...state, status: "unknown" }, [vanished(state), { type: "query" }]);
     case "unknown": {
       if (state.placed || state.orderId !== null) {
-        return { state, effects: [vanished(state), { type: "query" }] };
+        const effects: ExecutionEffect[] = [{ type: "query" }];
+        return predatesListing(state, at, policy)
+          ? { state, effects }
+          : { state, effects: [vanished(state), ...effects] };
       }
       const conclusive =
         !state.callOutstanding &&
@@ -526,6 +533,17 @@ function onAbsent(state: ExecutionState, at: number, policy: ExecutionPolicy): T
     default:
       return unchanged(state);
   }
+}
+
+/**
+ * Whether an "absent" says nothing about an order the broker accepted: it was asked before the
+ * acceptance, or so soon after it that the broker's order book may not list the order yet
+ * (`orderVisibilityMs`). Such answers are common, not anomalies: a follower round reads the book,
+ * the placement's answer is applied meanwhile, and the round's "absent" arrives after it. Without
+ * an acceptance time (a journal from before it was kept) every answer counts.
+ */
+function predatesListing(state: ExecutionState, at: number, policy: ExecutionPolicy): boolean {
+  return state.acceptedAt !== null && at < state.acceptedAt + policy.orderVisibilityMs;
 }
 
 /** A final execution changes no more; a broker contradicting its end is worth a look. */
