@@ -17,8 +17,8 @@ promtool check rules apps/engine/ops/prometheus/engine-alerts.yml
 promtool test rules apps/engine/ops/prometheus/engine-alerts.test.yml
 # Arguments go to turbo: `pnpm test --filter @engine/trader-example` runs one package's tests.
 pnpm exec turbo run build typecheck --output-logs=errors-only "$@"
-# Every export of @engine/core documented (typedoc.json: which kinds count).
-pnpm --filter @engine/core run docs:check
+# Every export of the published packages documented (typedoc.base.json: which kinds count).
+pnpm exec turbo run docs:check --output-logs=errors-only "$@"
 # One package's tests at a time: the integration suites share the broker, the database and two
 # cores with the Kite emulator's and the traders' suites.
 pnpm exec turbo run test --concurrency=1 --output-logs=new-only "$@"

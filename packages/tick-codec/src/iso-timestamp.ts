@@ -1,7 +1,7 @@
 /**
- * Whether bytes `[start, end)` of `bytes` spell a timestamp {@link TimestampSchema} accepts, without
- * making a string of them: `YYYY-MM-DDTHH:MM:SS`, optionally `.` and one or more digits, then `Z` or
- * `+HH:MM` / `-HH:MM`. As zod's `z.iso.datetime({ offset: true })` (the pattern it compiles, for
+ * Whether bytes `[start, end)` of `bytes` spell a timestamp that `@engine/core`'s `TimestampSchema`
+ * accepts, without making a string of them: `YYYY-MM-DDTHH:MM:SS`, optionally `.` and one or more
+ * digits, then `Z` or `+HH:MM` / `-HH:MM`. As zod's `z.iso.datetime({ offset: true })` (the pattern it compiles, for
  * zod 4): a real calendar day (30 April, 28 February, 29 February only in Gregorian leap years),
  * hours 00-23, minutes and seconds 00-59, an offset's hours 00-23 and minutes 00-59, `T` and `Z` in
  * upper case, ASCII digits only. The tick scanner runs this for every tick it reads; the property

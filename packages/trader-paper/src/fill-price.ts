@@ -1,6 +1,7 @@
 import type { MarketQuote, Side } from "@engine/core";
 import { toGrid } from "./tick-grid.js";
 
+/** What a market fill's price is computed from: the side, the quote it fills against, slippage. */
 export interface FillPriceInput {
   side: Side;
   quote: MarketQuote;

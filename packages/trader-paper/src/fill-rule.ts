@@ -1,6 +1,7 @@
 import type { MarketQuote, Side } from "@engine/core";
 import { slippedPrice } from "./fill-price.js";
 
+/** What decides whether (and at what price) an order fills against one quote. */
 export interface MatchInput {
   side: Side;
   quote: MarketQuote;

@@ -30,4 +30,5 @@ export const PaperSettingsSchema = z
       exchange: env.PAPER_FEE_EXCHANGE.toUpperCase() as "NSE" | "BSE",
     },
   }));
+/** The paper trader's settings once read: see {@link PaperSettingsSchema} for each variable. */
 export type PaperSettings = z.infer<typeof PaperSettingsSchema>;

@@ -38,6 +38,7 @@ import { PaperOrderBook } from "./paper-order-book.js";
 import { ENDED_ORDER_RETENTION_MS, PaperOrderRepository } from "./paper-order-repository.js";
 import { seededUnit } from "./signal-hash.js";
 
+/** How a {@link PaperTrader} fills; every option has a default, so `{}` is a working trader. */
 export interface PaperTraderOptions {
   /** The namespace it executes for; `paper`, or a live namespace simulated in shadow mode. */
   namespace?: string;

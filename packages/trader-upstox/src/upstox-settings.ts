@@ -1,8 +1,9 @@
 import { envBoolean, envEnum, envInteger, envOptional } from "@engine/core";
 import { z } from "zod";
 
-/** Upstox's API host (reads) and its order host (place, modify, cancel). */
+/** Upstox's API host, for reads (`UPSTOX_API_ROOT`'s default). */
 export const DEFAULT_UPSTOX_API_ROOT = "https://api.upstox.com";
+/** Upstox's order host, for place, modify and cancel (`UPSTOX_ORDER_API_ROOT`'s default). */
 export const DEFAULT_UPSTOX_ORDER_API_ROOT = "https://api-hft.upstox.com";
 /** Upstox's daily instrument master of every exchange, gzip'd JSON. */
 export const DEFAULT_UPSTOX_INSTRUMENTS_URL =

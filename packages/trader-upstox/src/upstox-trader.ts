@@ -34,7 +34,9 @@ import type { UpstoxAnswer } from "./sdk/upstox-answer.js";
 import { type NotSent, UpstoxGateway } from "./sdk/upstox-gateway.js";
 import type { UpstoxSettings } from "./upstox-settings.js";
 
+/** What an {@link UpstoxTrader} is built from; `settings` come from the `UPSTOX_*` variables. */
 export interface UpstoxTraderOptions {
+  /** The Upstox account, hosts, timeouts and limits (`UpstoxSettingsSchema`). */
   settings: UpstoxSettings;
   /** The namespace it executes for; `upstox` by default. */
   namespace?: string;

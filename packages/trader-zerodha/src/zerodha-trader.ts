@@ -36,7 +36,9 @@ import {
 } from "./zerodha-components.js";
 import { OBSOLETE_VARIABLES, type ZerodhaSettings } from "./zerodha-settings.js";
 
+/** What a {@link ZerodhaTrader} is built from; `settings` come from the `KITE_*` variables. */
 export interface ZerodhaTraderOptions {
+  /** The Kite account, hosts, timeouts and limits (`ZerodhaSettingsSchema`). */
   settings: ZerodhaSettings;
   /** The namespace it executes for; `zerodha` by default. */
   namespace?: string;

@@ -9,7 +9,9 @@ export interface Trade {
 
 /** Computes the charges of one trade, in rupees rounded to the paisa. */
 export interface FeeModel {
+  /** The model's name as `PAPER_FEE_MODEL` spells it (`flat_percent`, `zerodha_equity`). */
   readonly name: string;
+  /** The total charges of `trade`, in rupees rounded to the paisa (0 or more). */
   feesFor(trade: Trade): number;
 }
 

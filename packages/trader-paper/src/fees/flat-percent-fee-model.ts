@@ -11,6 +11,7 @@ export class FlatPercentFeeModel implements FeeModel {
     this.#rate = percent / 100;
   }
 
+  /** Turnover (quantity × price) times the percentage, in rupees rounded to the paisa. */
   feesFor(trade: Trade): number {
     return roundPaise(trade.quantity * trade.price * this.#rate);
   }

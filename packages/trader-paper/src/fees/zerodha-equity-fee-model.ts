@@ -4,7 +4,9 @@ import {
   type ZerodhaEquityRates,
 } from "./zerodha-equity-rates.js";
 
+/** Zerodha's equity products: `intraday` (MIS) and `delivery` (CNC) are charged differently. */
 export type EquityProduct = "intraday" | "delivery";
+/** The exchange a trade is on: the exchange transaction charge differs. */
 export type Exchange = "NSE" | "BSE";
 
 /** Each component of the charges of one trade, in rupees. */
@@ -38,10 +40,16 @@ export class ZerodhaEquityFeeModel implements FeeModel {
     this.#rates = options.rates ?? ZERODHA_EQUITY_RATES_2024_10_01;
   }
 
+  /** The sum of {@link ZerodhaEquityFeeModel.breakdown}'s components, in rupees. */
   feesFor(trade: Trade): number {
     return this.breakdown(trade).total;
   }
 
+  /**
+   * Each charge of `trade` in rupees, as a contract note lists them: brokerage, STT, exchange
+   * transaction charge, SEBI fee, stamp duty and GST (at the rates of the trade's side), and the
+   * total.
+   */
   breakdown(trade: Trade): ChargeBreakdown {
     const turnover = trade.quantity * trade.price;
     const product = this.#rates[this.#product];

@@ -17,6 +17,7 @@ export interface ZerodhaEquityRates {
   gstPercent: number;
 }
 
+/** The rates of one product (intraday or delivery); percentages are of turnover. */
 export interface ProductRates {
   /** Brokerage percent of turnover per executed order, capped at `brokerageCap` rupees. */
   brokeragePercent: number;

@@ -7,17 +7,23 @@ import type { KiteOrderParams } from "./order-params.js";
  * `classifyKiteError`.
  */
 export interface KiteApi {
+  /** Uses `token` for every later request (a token refreshed at the day's login). */
   setAccessToken(token: string): void;
+  /** `GET /user/profile`: checked at start, it proves the access token works. */
   getProfile(): Promise<unknown>;
+  /** `POST /orders/regular`: `{ order_id }` on success. */
   placeOrder(params: KiteOrderParams): Promise<unknown>;
   /** `DELETE /orders/regular/{order_id}`. */
   cancelOrder(orderId: string): Promise<unknown>;
+  /** The day's order book (`GET /orders`): every order of the day, each in its latest state. */
   getOrders(): Promise<unknown>;
+  /** One order's states, oldest first (`GET /orders/{order_id}`). */
   getOrderHistory(orderId: string): Promise<unknown>;
   /** The day's trades (`GET /trades`). */
   getTrades(): Promise<unknown>;
   /** One order's trades (`GET /orders/{order_id}/trades`). */
   getOrderTrades(orderId: string): Promise<unknown>;
+  /** The day's instrument dump (`GET /instruments`, CSV parsed by the client into rows). */
   getInstruments(): Promise<unknown>;
 }
 
