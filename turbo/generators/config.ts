@@ -29,6 +29,7 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
         "package.json",
         "tsconfig.json",
         "tsconfig.build.json",
+        "typedoc.json",
         "vitest.config.ts",
         "README.md",
         "src/index.ts",
