@@ -1,69 +1,53 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Env } from "@engine/core";
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS_DIR, type BrowserPage, openPage } from "./test-support/browser.js";
-import { openTestDatabase, putStrategy, type TestDatabase } from "./test-support/database.js";
-import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
-import { openProducer, uniqueName } from "./test-support/kafka.js";
+import { describe, expect } from "vitest";
+import { ARTIFACTS_DIR, openPage } from "./test-support/browser.js";
+import { controlEnv } from "./test-support/controls.js";
+import { openTestDatabase } from "./test-support/database.js";
+import { FILE_SCOPE, inProcessTest, newSite } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { uniqueName } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
-import { primePrice, randomToken, sendOne } from "./test-support/probes.js";
+import { sendOne } from "./test-support/probes.js";
 import { sendSignals } from "./test-support/signal-stream.js";
-import { Teardown } from "./test-support/teardown.js";
 
 const ADMIN_TOKEN = "console-admin-token-0123456789";
 const SCREENSHOT = join(ARTIFACTS_DIR, "console.png");
+const strategyId = uniqueName("console_s_");
 
-interface ConsoleBench {
-  db: TestDatabase;
-  engine: TestEngine;
-  origin: string;
-  browser: BrowserPage;
-}
-
-/** An engine on real Kafka and PostgreSQL, and a browser showing its console, live. */
-async function openConsole(teardown: Teardown, namespace: string, env: Env): Promise<ConsoleBench> {
-  const db = await openTestDatabase(teardown);
-  const engine = await startEngine(
-    teardown,
-    baseEnv(db.url, namespace, {
-      ENGINE_CONTROL_TOPIC: uniqueName(`${namespace}.control.`),
-      ...env,
-    }),
-  );
-  const origin = `http://127.0.0.1:${engine.running.httpPort}`;
-  const browser = await openPage(teardown, origin);
-  await browser.page.goto(`${origin}/`);
-  await browser.page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
-  return { db, engine, origin, browser };
-}
+/**
+ * The file's engine on real Kafka and PostgreSQL with an admin token (paper only: the live
+ * stand-in is loaded, not enabled), and `openConsole(engine)`: a browser showing an engine's
+ * console, live.
+ */
+const it = inProcessTest
+  .extend("options", FILE_SCOPE, {
+    label: "console",
+    env: { ...controlEnv("console", ADMIN_TOKEN), LIVESIM_ENABLED: "false" },
+    strategies: [{ id: strategyId }],
+    price: 1234.5,
+  })
+  .extend("openConsole", FILE_SCOPE, ({ teardown }) => async (engine: TestEngine) => {
+    const origin = `http://127.0.0.1:${engine.running.httpPort}`;
+    const browser = await openPage(teardown, origin);
+    await browser.page.goto(`${origin}/`);
+    await browser.page.getByTestId("live").filter({ hasText: "live" }).waitFor({ timeout: 10_000 });
+    return browser;
+  });
 
 /**
  * Issue 15: the engine's browser console, in a real Chromium, against an engine on real Kafka and
  * PostgreSQL: a fill appears live, a halt through its button refuses the next signal.
  */
 describe("the browser console on an engine with an admin token", () => {
-  const teardown = new Teardown();
-  const namespace = uniqueName("console");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategyId = uniqueName("console_s_");
-  const token = randomToken();
-  let engine: TestEngine;
-  let producer: Producer;
-  let browser: BrowserPage;
-
-  beforeAll(async () => {
-    const bench = await openConsole(teardown, namespace, { ENGINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    ({ engine, browser } = bench);
-    producer = await openProducer(teardown);
-    await primePrice(engine, producer, token, 1234.5);
-    await putStrategy(bench.db, { id: strategyId });
-  });
-
-  afterAll(() => teardown.run());
-
-  it("shows a signal's fill without a reload, halts the strategy through its button (a wrong token refused on screen), shows the next signal refused, and fetches nothing outside the engine", async () => {
+  it("shows a signal's fill without a reload, halts the strategy through its button (a wrong token refused on screen), shows the next signal refused, and fetches nothing outside the engine", async ({
+    bench: { producer },
+    engine,
+    openConsole,
+    site: { signalTopic },
+    token,
+  }) => {
+    const browser = await openConsole(engine);
     const { page } = browser;
     await page
       .locator("#admin", { hasText: "admin: token asked per change" })
@@ -137,16 +121,17 @@ describe("the browser console on an engine with an admin token", () => {
 });
 
 describe("the browser console on an engine without an admin token", () => {
-  const teardown = new Teardown();
-  let browser: BrowserPage;
-
-  beforeAll(async () => {
-    ({ browser } = await openConsole(teardown, uniqueName("console_ro"), {}));
-  });
-
-  afterAll(() => teardown.run());
-
-  it("says it is read-only, disables every trading-state button, and the admin API refuses a change anyway", async () => {
+  it("says it is read-only, disables every trading-state button, and the admin API refuses a change anyway", async ({
+    openConsole,
+    startEngine,
+    teardown,
+  }) => {
+    // An engine of its own, on a database of its own, without an admin token.
+    const readOnly = await startEngine(
+      { ...controlEnv("console_ro"), ENGINE_ADMIN_TOKEN: undefined },
+      { site: newSite("console_ro"), databaseUrl: (await openTestDatabase(teardown)).url },
+    );
+    const browser = await openConsole(readOnly);
     const { page } = browser;
     // The page renders from /api answers after it loads: waited for, not read at once.
     await page.getByTestId("readonly-note").waitFor({ state: "visible", timeout: 10_000 });

@@ -3,11 +3,9 @@ import { dirname, join } from "node:path";
 import { OrderFilledEventSchema } from "@engine/core";
 import { Copy } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Bench, openBench } from "./test-support/bench.js";
+import { describe, expect } from "vitest";
 import { putStrategy } from "./test-support/database.js";
 import {
-  type Deployment,
   deployEngine,
   execForm,
   filesContaining,
@@ -22,19 +20,24 @@ import {
   readPackageJson,
   run,
 } from "./test-support/deployment.js";
-import {
-  dumpOnFailure,
-  ENGINE_APP_DIR,
-  EngineProcess,
-  freePort,
-  scratchDir,
-  spawnedEngineVariables,
-} from "./test-support/engine-process.js";
-import { uniqueName } from "./test-support/kafka.js";
+import { ENGINE_APP_DIR, freePort, spawnedEngineVariables } from "./test-support/engine-process.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 import { asMessage, marketTick, validatedSignal } from "./test-support/messages.js";
-import { randomToken, resultTopics } from "./test-support/probes.js";
+import { randomToken } from "./test-support/probes.js";
 import { sendSignals } from "./test-support/signal-stream.js";
-import { Teardown } from "./test-support/teardown.js";
+
+/**
+ * `recipe`: the Dockerfile, read; `deployment`: `pnpm deploy:engine` run into a clean folder
+ * (its output in a failure report); the bench records paper's results.
+ */
+const it = integrationTest
+  .extend("options", FILE_SCOPE, { label: "deploy", namespaces: ["paper"] })
+  .extend("recipe", FILE_SCOPE, () => readImageRecipe())
+  .extend("deployment", FILE_SCOPE, async ({ teardown, engines }) => {
+    const deployment = await deployEngine(teardown);
+    engines.diagnose(() => deployment.output);
+    return deployment;
+  });
 
 /**
  * DevDependencies that pnpm installs all the same, and why. A dependency's peer that a
@@ -100,17 +103,13 @@ function command(recipe: ImageRecipe, keyword: "CMD" | "HEALTHCHECK"): string[] 
 }
 
 describe("the engine's image (apps/engine/Dockerfile), read without a Docker engine", () => {
-  let recipe: ImageRecipe;
-
-  beforeAll(async () => {
-    recipe = await readImageRecipe();
-  });
-
-  it("has nothing a Dockerfile validator (dockerfile-utils) reports", () => {
+  it("has nothing a Dockerfile validator (dockerfile-utils) reports", ({ recipe }) => {
     expect(validate(recipe.text)).toEqual([]);
   });
 
-  it("builds in one stage and runs in another, both on the project's pinned Node", async () => {
+  it("builds in one stage and runs in another, both on the project's pinned Node", async ({
+    recipe,
+  }) => {
     const version = await pinnedNodeVersion();
     expect(recipe.stages.length).toBeGreaterThanOrEqual(2);
     const { stage: build } = deployStep(recipe);
@@ -121,7 +120,9 @@ describe("the engine's image (apps/engine/Dockerfile), read without a Docker eng
     }
   });
 
-  it("copies into the build only what the repository has, and into the runtime stage what the build deployed", async () => {
+  it("copies into the build only what the repository has, and into the runtime stage what the build deployed", async ({
+    recipe,
+  }) => {
     const { stage: build, folder } = deployStep(recipe);
     const ignored = (await readFile(join(REPO_ROOT, ".dockerignore"), "utf8"))
       .split("\n")
@@ -145,7 +146,9 @@ describe("the engine's image (apps/engine/Dockerfile), read without a Docker eng
     expect(root.scripts?.["deploy:engine"]).toBe("node apps/engine/scripts/deploy.mjs");
   });
 
-  it("runs the engine as a user other than root, on port 8080, with a health check by Node on /health", () => {
+  it("runs the engine as a user other than root, on port 8080, with a health check by Node on /health", ({
+    recipe,
+  }) => {
     const runtime = runtimeStage(recipe);
     const user = instructionsOf(runtime, "USER").at(-1)?.getArgumentsContent() ?? "root";
     expect(["root", "0"]).not.toContain(user.split(":")[0]);
@@ -161,28 +164,13 @@ describe("the engine's image (apps/engine/Dockerfile), read without a Docker eng
 });
 
 describe("the deployed engine (pnpm deploy:engine) runs from a clean folder with only Node", () => {
-  const teardown = new Teardown();
-  const processes: EngineProcess[] = [];
-  let recipe: ImageRecipe;
-  let bench: Bench;
-  let deployment: Deployment;
+  // The deployment takes minutes: it and the bench are set up here, under the hook's budget,
+  // not the first test's.
+  it.beforeAll(({ bench: _bench, deployment: _deployed }) => {}, 300_000);
 
-  beforeAll(async () => {
-    recipe = await readImageRecipe();
-    // The deployment runs while the recorder joins its group, which takes the longer.
-    [bench, deployment] = await Promise.all([
-      openBench(teardown, resultTopics("paper")),
-      deployEngine(teardown),
-    ]);
-  }, 300_000);
-
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, processes, () => deployment?.output ?? "");
-  });
-
-  afterAll(() => teardown.run());
-
-  it("holds the engine's production dependencies only, as files of its own, naming no folder of the repository", async () => {
+  it("holds the engine's production dependencies only, as files of its own, naming no folder of the repository", async ({
+    deployment,
+  }) => {
     const { dir } = deployment;
     const source = await readPackageJson(ENGINE_APP_DIR);
     const deployed = await readPackageJson(dir);
@@ -252,9 +240,14 @@ describe("the deployed engine (pnpm deploy:engine) runs from a clean folder with
     expect(await filesContaining(dir, REPO_ROOT)).toEqual([]);
   });
 
-  it("starts with the image's command, is ready on the real Kafka and PostgreSQL, fills a paper signal and exits 0 on SIGTERM", async () => {
+  it("starts with the image's command, is ready on the real Kafka and PostgreSQL, fills a paper signal and exits 0 on SIGTERM", async ({
+    bench,
+    deployment,
+    engines,
+    recipe,
+    site,
+  }) => {
     const { dir } = deployment;
-    const namespace = uniqueName("deploy");
     const httpPort = await freePort();
     const token = randomToken();
     // Read by the engine's tick warm-up at start (the last two minutes of ticks).
@@ -266,26 +259,21 @@ describe("the deployed engine (pnpm deploy:engine) runs from a clean folder with
 
     // Only Node on PATH, and nothing of this process's environment but the engine's settings.
     const onlyNode = { PATH: dirname(process.execPath), HOME: dir };
-    const [program, ...args] = command(recipe, "CMD");
+    const [program, main, ...args] = command(recipe, "CMD");
     expect(program).toBe("node");
-    const engine = new EngineProcess({
-      name: "deployed-engine",
-      args,
-      cwd: dir,
-      env: {
+    const engine = engines.spawn(
+      "deployed-engine",
+      {
         ...spawnedEngineVariables("engine-it-deployed", {
           databaseUrl: bench.db.url,
-          namespace,
-          groupIdPrefix: uniqueName("it-deploy-"),
+          namespace: site.namespace,
+          groupIdPrefix: site.groupIdPrefix,
           httpPort,
         }),
         ...onlyNode,
       },
-      logDir: scratchDir("engine-deployed"),
-      httpPort,
-    });
-    processes.push(engine);
-    teardown.defer(() => engine.dispose());
+      { ...(main ? { main } : {}), args, cwd: dir },
+    );
     await engine.waitReady(60_000);
 
     const [node, ...probe] = command(recipe, "HEALTHCHECK");
@@ -296,7 +284,7 @@ describe("the deployed engine (pnpm deploy:engine) runs from a clean folder with
 
     await putStrategy(bench.db, { id: "deployed_paper" });
     const signal = validatedSignal({ strategyId: "deployed_paper", instrumentToken: token });
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, [signal]);
+    await sendSignals(bench.producer, site.signalTopic, [signal]);
     await bench.recorder.waitForResults(signal.id, ["paper.orders.filled"], 30_000, "paper fill");
     const [fill] = bench.recorder.causedBy("paper.orders.filled", signal.id);
     // Paper buys at the best ask of the tick sent before the start.

@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { HttpServer } from "../../src/http/http-server.js";
 import { DivergenceMetrics } from "../../src/migration/divergence-metrics.js";
 import {
@@ -13,25 +10,27 @@ import {
   metricNamesIn,
   type OpsQuery,
 } from "../../src/test-support/ops-files.js";
-import { openTestDatabase, putStrategy } from "./test-support/database.js";
-import { freePort, scratchDir } from "./test-support/engine-process.js";
-import { baseEnv, startEngine, type TestEngine } from "./test-support/in-process-engine.js";
-import { openProducer, uniqueName } from "./test-support/kafka.js";
+import { controlEnv, postControl } from "./test-support/controls.js";
+import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
+import type { TestEngine } from "./test-support/in-process-engine.js";
+import { uniqueName } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
-import { primePrice, randomToken } from "./test-support/probes.js";
-import { eventually, sendSignals } from "./test-support/signal-stream.js";
-import { Teardown } from "./test-support/teardown.js";
+import { type Prometheus, startPrometheus, until } from "./test-support/prometheus.js";
+import { sendSignals } from "./test-support/signal-stream.js";
+import type { Teardown } from "./test-support/teardown.js";
 
 const ADMIN_TOKEN = "ops-admin-token-0123456789";
 const ENGINE_JOB = "trading_engine";
 const COMPARE_JOB = "engine_compare";
+const strategy = uniqueName("ops_s_");
 
-/** A Prometheus HTTP API answer (`/api/v1/...`). */
-interface ApiAnswer<T> {
-  status: "success" | "error";
-  data: T;
-  error?: string;
-}
+/** The file's engine, with the live stand-in, an admin token, the strategy and a price. */
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "ops",
+  env: controlEnv("ops", ADMIN_TOKEN),
+  strategies: [{ id: strategy }],
+  price: 1520.5,
+});
 
 interface RuleState {
   name: string;
@@ -43,6 +42,19 @@ interface RuleState {
 interface ActiveAlert {
   labels: Record<string, string>;
   state: "pending" | "firing";
+}
+
+/** `DivergenceMetrics` served as `engine compare --follow` serves them; its port. */
+async function serveCompareMetrics(teardown: Teardown): Promise<number> {
+  const compareHttp = new HttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    metrics: new DivergenceMetrics(),
+    readiness: async () => ({ ready: true, checks: {} }),
+  });
+  const port = await compareHttp.start();
+  teardown.defer(() => compareHttp.stop());
+  return port;
 }
 
 /**
@@ -57,48 +69,11 @@ interface ActiveAlert {
  * are `promtool test rules engine-alerts.test.yml`'s.
  */
 describe("alert rules and dashboard queries on a real Prometheus scraping a test engine", () => {
-  const teardown = new Teardown();
-  const namespace = uniqueName("ops");
-  const signalTopic = `${namespace}.signals.validated`;
-  const strategy = uniqueName("ops_s_");
-  const token = randomToken();
+  // The file's fixtures, bound once: the tests below read what the setup put Prometheus through.
   let engine: TestEngine;
   let producer: Producer;
-  let prometheus: string;
-
-  async function api<T>(path: string): Promise<ApiAnswer<T>> {
-    const response = await fetch(`${prometheus}${path}`);
-    return (await response.json()) as ApiAnswer<T>;
-  }
-
-  async function query(expr: string): Promise<ApiAnswer<{ result: unknown[] }>> {
-    return api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
-  }
-
-  /** `eventually`, with a check that throws (Prometheus not listening yet) as not yet. */
-  function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-    return eventually(
-      () => check().catch(() => false),
-      ms,
-      () => what,
-      250,
-    );
-  }
-
-  /** Resolves once both targets were scraped, successfully, after `since` (epoch ms). */
-  async function scrapedSince(since: number): Promise<void> {
-    await until("both targets scraped", async () => {
-      const targets = await api<{
-        activeTargets: { health: string; lastScrape: string }[];
-      }>("/api/v1/targets");
-      return (
-        targets.data.activeTargets.length === 2 &&
-        targets.data.activeTargets.every(
-          (t) => t.health === "up" && Date.parse(t.lastScrape) > since,
-        )
-      );
-    });
-  }
+  let prometheus: Prometheus;
+  let signalTopic: string;
 
   async function engineCount(series: string): Promise<number> {
     const text = await engine.running.metrics.render();
@@ -106,80 +81,20 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
     return line ? Number(line.slice(series.length + 1)) : 0;
   }
 
-  beforeAll(async () => {
-    const db = await openTestDatabase(teardown);
-    engine = await startEngine(
-      teardown,
-      baseEnv(db.url, namespace, {
-        LIVESIM_ENABLED: "true",
-        ENGINE_CONTROL_TOPIC: uniqueName("ops.control."),
-        ENGINE_ADMIN_TOKEN: ADMIN_TOKEN,
-      }),
-    );
-    producer = await openProducer(teardown);
-
-    const compare = new DivergenceMetrics();
-    const compareHttp = new HttpServer({
-      port: 0,
-      host: "127.0.0.1",
-      metrics: compare,
-      readiness: async () => ({ ready: true, checks: {} }),
-    });
-    const comparePort = await compareHttp.start();
-    teardown.defer(() => compareHttp.stop());
-
-    const dir = scratchDir("prometheus");
-    teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    prometheus = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      JSON.stringify({
-        global: { scrape_interval: "1s", evaluation_interval: "1s" },
-        rule_files: [ALERTS_PATH],
-        scrape_configs: [
-          {
-            job_name: ENGINE_JOB,
-            static_configs: [{ targets: [`127.0.0.1:${engine.running.httpPort}`] }],
-          },
-          { job_name: COMPARE_JOB, static_configs: [{ targets: [`127.0.0.1:${comparePort}`] }] },
-        ],
-      }),
-    );
-    const server: ChildProcess = spawn(
-      "prometheus",
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let log = "";
-    server.stderr?.on("data", (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4_000);
-    });
-    teardown.defer(
-      () =>
-        new Promise<void>((resolve) => {
-          if (server.exitCode !== null) return resolve();
-          server.once("exit", () => resolve());
-          server.kill("SIGTERM");
-        }),
-    );
-    await until("prometheus to be ready", async () => {
-      if (server.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-      return (await fetch(`${prometheus}/-/ready`)).ok;
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nprometheus said:\n${log}`);
+  it.beforeAll(async ({ engine: e, bench, site, teardown, token }) => {
+    [engine, producer, signalTopic] = [e, bench.producer, site.signalTopic];
+    prometheus = await startPrometheus(teardown, {
+      ruleFiles: [ALERTS_PATH],
+      jobs: {
+        [ENGINE_JOB]: engine.running.httpPort,
+        [COMPARE_JOB]: await serveCompareMetrics(teardown),
+      },
     });
 
     // A scrape before anything happens: counters' increases are measured from there.
-    await scrapedSince(Date.now());
+    await prometheus.scrapedSince(Date.now());
 
     // What the engine goes through: a fill, a dead letter, a halted strategy and its refusal.
-    await primePrice(engine, producer, token, 1520.5);
-    await putStrategy(db, { id: strategy });
     await sendSignals(producer, signalTopic, [
       validatedSignal({ strategyId: strategy, instrumentToken: token }),
     ]);
@@ -192,16 +107,11 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
       "the dead letter",
       async () => (await engineCount(`engine_dead_letters_total{topic="${signalTopic}"}`)) > 0,
     );
-    const halt = await fetch(`http://127.0.0.1:${engine.running.httpPort}/control`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
-        scope: "strategy",
-        strategy_id: strategy,
-        state: "HALTED",
-        reason: "ops rules test",
-      }),
-    });
+    const halt = await postControl(
+      engine.running.httpPort,
+      { scope: "strategy", strategy_id: strategy, state: "HALTED", reason: "ops rules test" },
+      ADMIN_TOKEN,
+    );
     expect(halt.status).toBe(202);
     await until(
       "the halt to apply",
@@ -209,10 +119,10 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
     );
 
     // Two scrapes after all of it, then one evaluation of every rule after those.
-    await scrapedSince(Date.now() + 1_000);
+    await prometheus.scrapedSince(Date.now() + 1_000);
     const evaluatedFrom = Date.now();
     await until("every rule evaluated after the scrapes", async () => {
-      const rules = await api<{ groups: { rules: RuleState[] }[] }>("/api/v1/rules");
+      const rules = await prometheus.api<{ groups: { rules: RuleState[] }[] }>("/api/v1/rules");
       const all = rules.data.groups.flatMap((g) => g.rules);
       return (
         all.length === alertRules().length &&
@@ -221,10 +131,8 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
     });
   }, 120_000);
 
-  afterAll(() => teardown.run());
-
   it("loads and evaluates every alert rule without error", async () => {
-    const rules = await api<{ groups: { rules: RuleState[] }[] }>("/api/v1/rules");
+    const rules = await prometheus.api<{ groups: { rules: RuleState[] }[] }>("/api/v1/rules");
     const states = rules.data.groups.flatMap((g) => g.rules);
     expect(states.map((rule) => rule.name).sort()).toEqual(
       alertRules()
@@ -238,7 +146,7 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
   it("runs every alert expression and dashboard query through the query API", async () => {
     const failures: string[] = [];
     for (const { source, expr } of [...alertQueries(), ...dashboardQueries()]) {
-      const answer = await query(expr);
+      const answer = await prometheus.query(expr);
       if (answer.status !== "success") failures.push(`${source}: ${answer.error ?? "?"}`);
     }
     expect(failures).toEqual([]);
@@ -246,7 +154,7 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
 
   it("finds every metric the rules and the dashboard read in the scrape of its target", async () => {
     const exposed = async (job: string) => {
-      const answer = await api<{ metric: string }[]>(
+      const answer = await prometheus.api<{ metric: string }[]>(
         `/api/v1/targets/metadata?match_target=${encodeURIComponent(`{job="${job}"}`)}`,
       );
       return new Set(answer.data.map((entry) => entry.metric));
@@ -268,7 +176,7 @@ describe("alert rules and dashboard queries on a real Prometheus scraping a test
   });
 
   it("puts the halted strategy's TradingHalted and the dead letter's DeadLetters up, and nothing else", async () => {
-    const answer = await api<{ alerts: ActiveAlert[] }>("/api/v1/alerts");
+    const answer = await prometheus.api<{ alerts: ActiveAlert[] }>("/api/v1/alerts");
     const active = answer.data.alerts.map((alert) => ({
       alert: alert.labels.alertname,
       state: alert.state,

@@ -1,55 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { stripVTControlCharacters } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { DEMO_INSTRUMENTS } from "../../src/embedded/market-simulator.js";
-import { childEnv, ENGINE_APP_DIR, freePort, sleep } from "./test-support/engine-process.js";
+import { childEnv, freePort, type ProcessEnv } from "./test-support/engine-process.js";
+import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
+import { TerminalEngine } from "./test-support/terminal.js";
 
-/** An embedded engine started in a pseudo-terminal (util-linux `script`), its output kept. */
-class TerminalEngine {
-  readonly child: ChildProcess;
-  output = "";
-  readonly exited: Promise<number | null>;
-
-  constructor(env: NodeJS.ProcessEnv) {
-    // -q: no banner; -f: flush at once; -e: exit with the engine's code; log to /dev/null.
-    this.child = spawn("script", ["-qfec", `${process.execPath} dist/main.js start`, "/dev/null"], {
-      cwd: ENGINE_APP_DIR,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
+/**
+ * `startInTerminal(env)`: the embedded engine (`engine start`, no services) in a pseudo-terminal
+ * on a free HTTP port, with only `env`; stopped after the test.
+ */
+const it = integrationTest
+  .extend("options", FILE_SCOPE, { label: "terminal" })
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from its destructuring
+  .extend("startInTerminal", async ({}, { onCleanup }) => {
+    const started: TerminalEngine[] = [];
+    onCleanup(async () => {
+      for (const engine of started) await engine.stop();
     });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      stream?.setEncoding("utf8").on("data", (chunk: string) => {
-        this.output += chunk;
-      });
-    }
-    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
-  }
-
-  /** The lines printed so far, without colours, carriage returns or blanks. */
-  lines(): string[] {
-    return stripVTControlCharacters(this.output)
-      .split(/\r?\n/)
-      .map((line) => line.replace(/\r/g, ""))
-      .filter((line) => line.trim() !== "");
-  }
-
-  async waitFor(what: string, count: number, match: (line: string) => boolean): Promise<string[]> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const found = this.lines().filter(match);
-      if (found.length >= count) return found;
-      if (this.child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`no ${count} × ${what} in the terminal; it showed:\n${this.output}`);
-      }
-      await sleep(100);
-    }
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.exited;
-  }
-}
+    return async (env: ProcessEnv): Promise<TerminalEngine> => {
+      const engine = new TerminalEngine(childEnv({ HTTP_PORT: String(await freePort()), ...env }));
+      started.push(engine);
+      return engine;
+    };
+  });
 
 const SYMBOLS = DEMO_INSTRUMENTS.map((instrument) => instrument.symbol).join("|");
 /** `09:15:02.113  paper  BUY  10  RELIANCE  @  2,841.50  fees  2.13  demo_random_walk  FILLED  4.2 ms` */
@@ -58,17 +30,10 @@ const FILL_LINE = new RegExp(
 );
 
 describe("engine start in a terminal", () => {
-  let engine: TerminalEngine | undefined;
-
-  afterEach(async () => {
-    await engine?.stop();
-    engine = undefined;
-  });
-
-  it("prints one aligned, coloured line per result with the instrument's symbol, and its logs beside them", async () => {
-    engine = new TerminalEngine(
-      childEnv({ HTTP_PORT: String(await freePort()), LOG_LEVEL: "info", FORCE_COLOR: "1" }),
-    );
+  it("prints one aligned, coloured line per result with the instrument's symbol, and its logs beside them", async ({
+    startInTerminal,
+  }) => {
+    const engine = await startInTerminal({ LOG_LEVEL: "info", FORCE_COLOR: "1" });
     const fills = await engine.waitFor("fill line", 2, (line) => FILL_LINE.test(line));
     // The "@" of every fill in the same column: aligned.
     expect(new Set(fills.map((line) => line.indexOf("@"))).size).toBe(1);
@@ -80,10 +45,10 @@ describe("engine start in a terminal", () => {
     expect(await engine.stop()).toBe(0);
   });
 
-  it("refuses to start on a LOG_FORMAT it does not know, naming the variable", async () => {
-    engine = new TerminalEngine(
-      childEnv({ HTTP_PORT: String(await freePort()), LOG_FORMAT: "rainbow" }),
-    );
+  it("refuses to start on a LOG_FORMAT it does not know, naming the variable", async ({
+    startInTerminal,
+  }) => {
+    const engine = await startInTerminal({ LOG_FORMAT: "rainbow" });
     expect(await engine.exited).toBe(2);
     expect(engine.output).toContain("LOG_FORMAT");
   });

@@ -1,107 +1,76 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import {
-  childEnv,
-  dumpOnFailure,
-  runCli,
-  scratchDir,
-  sleep,
-} from "./test-support/engine-process.js";
+  type ControlChange,
+  controlEnv,
+  postControl,
+  stateOn,
+  waitForControlState,
+} from "./test-support/controls.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
+import { FILE_SCOPE, type RunCli, zerodhaTest } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { uniqueName } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
-import { partitionOf, type SignalEvent, sendSignals } from "./test-support/signal-stream.js";
-import { Teardown } from "./test-support/teardown.js";
+import { sleep } from "./test-support/probes.js";
+import {
+  partitionOf,
+  type SignalEvent,
+  sendSignals,
+  strategiesCoveringPartitions,
+} from "./test-support/signal-stream.js";
 import {
   NSE_EQUITIES,
-  openZerodhaBench,
-  prepareSignals,
   priceOf,
-  primePrices,
   putZerodhaStrategy,
-  startKiteEmulator,
-  startZerodhaEngine,
   type ZerodhaBench,
-  zerodhaDiagnostics,
 } from "./test-support/zerodha-harness.js";
 
-const ACCESS_TOKEN = "tc_access_token";
 const ADMIN_TOKEN = "tc-admin-token-0123456789";
 const PARTITIONS = 3;
+const tokens = NSE_EQUITIES.slice(0, 4).map((row) => row.token);
+// Two strategies whose keys over the tokens cover every partition, so both instances get work.
+const [strategyA = "", strategyB = ""] = strategiesCoveringPartitions(
+  ["tc_a_", "tc_b_"],
+  tokens,
+  PARTITIONS,
+);
+
+/** Two instances in one group, trading LIMIT orders, obeying the file's control topic. */
+const it = zerodhaTest.extend("options", FILE_SCOPE, {
+  label: "tc",
+  kite: { fillDelayMs: 50 },
+  env: { ZERODHA_ORDER_TYPE: "limit", ...controlEnv("tc", ADMIN_TOKEN) },
+  instances: 2,
+  strategyIds: [strategyA, strategyB],
+  tokens,
+});
 
 /**
  * Issue 13: an operator's trading state on the control topic, obeyed by every instance; the admin
  * API and the CLI that change it; a halt that cancels open orders.
  */
 describe("trading controls on two running instances, one Kite emulator", () => {
-  const teardown = new Teardown();
-  const namespace = uniqueName("tc");
-  const controlTopic = uniqueName("tc.control.");
-  const tokens = NSE_EQUITIES.slice(0, 4).map((row) => row.token);
-  // Two strategies whose keys over the tokens cover every partition, so both instances get work.
-  let strategyA: string;
-  let strategyB: string;
-  do {
-    strategyA = uniqueName("tc_a_");
-    strategyB = uniqueName("tc_b_");
-  } while (
-    new Set(
-      [strategyA, strategyB].flatMap((s) =>
-        tokens.map((t) => partitionOf(`${s}:${t}`, PARTITIONS)),
-      ),
-    ).size < PARTITIONS
-  );
-  const ids: string[] = [];
+  // The file's fixtures, bound once: every test below works on the same two instances.
   let emulator: KiteEmulator;
   let bench: ZerodhaBench;
+  let signalTopic: string;
   let first: TestEngine;
   let second: TestEngine;
 
-  const variables = {
-    KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-    ZERODHA_ORDER_TYPE: "limit",
-    ENGINE_CONTROL_TOPIC: controlTopic,
-    ENGINE_ADMIN_TOKEN: ADMIN_TOKEN,
-  };
-
-  beforeAll(async () => {
-    emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 50 });
-    bench = await openZerodhaBench(teardown);
-    first = await startZerodhaEngine(teardown, bench, { namespace, emulator, variables });
-    second = await startZerodhaEngine(teardown, bench, {
-      namespace,
-      emulator,
-      variables,
-      joinsRunningGroup: true,
-    });
-    for (const id of [strategyA, strategyB]) await putZerodhaStrategy(bench.sql, id);
-    await primePrices(first, bench.producer, tokens);
-    await primePrices(second, bench.producer, tokens);
+  it.beforeAll(({ emulator: e, bench: b, site, instances }) => {
+    const [one, two] = instances;
+    if (!one || !two) throw new Error("two instances expected");
+    [emulator, bench, signalTopic, first, second] = [e, b, site.signalTopic, one, two];
   });
-
-  afterEach((context) => {
-    dumpOnFailure(context.task.result?.state, [], () =>
-      zerodhaDiagnostics(emulator, bench?.ledger, ids),
-    );
-  });
-
-  afterAll(() => teardown.run());
 
   function url(engine: TestEngine, path: string): string {
     return `http://127.0.0.1:${engine.running.httpPort}${path}`;
   }
 
-  function postControl(engine: TestEngine, body: unknown, token: string | null = ADMIN_TOKEN) {
-    return fetch(url(engine, "/control"), {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(body),
-    });
+  function control(engine: TestEngine, change: ControlChange, token: string | null = ADMIN_TOKEN) {
+    return postControl(engine.running.httpPort, change, token);
   }
 
   /** A BUY at `factor` × the market: above it fills at once, below it rests open at Kite. */
@@ -112,7 +81,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
       quantity: 2,
       price: Math.round(priceOf(token) * factor * 20) / 20,
     });
-    ids.push(signal.id);
+    bench.ledger.watch([signal.id]);
     return signal;
   }
 
@@ -124,21 +93,9 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     return signals;
   }
 
-  async function stateOn(engine: TestEngine, strategyId: string) {
-    return engine.running.controls.resolve({ namespace: "zerodha", strategyId }).state;
-  }
-
   /** Waits until both instances see `state` for the strategy; resolves with how long it took, ms. */
-  async function bothSee(state: string, strategyId: string, since: number): Promise<number> {
-    const deadline = Date.now() + 10_000;
-    while (
-      (await stateOn(first, strategyId)) !== state ||
-      (await stateOn(second, strategyId)) !== state
-    ) {
-      if (Date.now() > deadline) throw new Error(`both instances did not see ${state}`);
-      await sleep(10);
-    }
-    return Date.now() - since;
+  function bothSee(state: string, strategyId: string, since: number): Promise<number> {
+    return waitForControlState([first, second], state, strategyId, { timeoutMs: 10_000, since });
   }
 
   function refusals(engine: TestEngine): Promise<number> {
@@ -151,7 +108,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     const ordersBefore = emulator.orders().length;
     const before = [await refusals(first), await refusals(second)];
     const posted = Date.now();
-    const answer = await postControl(first, {
+    const answer = await control(first, {
       scope: "global",
       state: "HALTED",
       reason: "kill switch drill",
@@ -160,7 +117,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     expect(await bothSee("HALTED", strategyA, posted)).toBeLessThan(1_000);
 
     const signals = spread(1.01);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, signals);
+    await sendSignals(bench.producer, signalTopic, signals);
     await bench.ledger.waitForEnds(
       signals.map((s) => s.id),
       30_000,
@@ -179,12 +136,11 @@ describe("trading controls on two running instances, one Kite emulator", () => {
 
     const resumed = Date.now();
     expect(
-      (await postControl(second, { scope: "global", state: "ACTIVE", reason: "drill over" }))
-        .status,
+      (await control(second, { scope: "global", state: "ACTIVE", reason: "drill over" })).status,
     ).toBe(202);
     await bothSee("ACTIVE", strategyA, resumed);
     const again = spread(1.01);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, again);
+    await sendSignals(bench.producer, signalTopic, again);
     await bench.ledger.waitForEnds(
       again.map((s) => s.id),
       30_000,
@@ -202,14 +158,14 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     const [t1 = 0, t2 = 0] = tokens;
     const held = [buy(strategyA, t1, 0.95), buy(strategyA, t2, 0.95)];
     const kept = buy(strategyB, t1, 0.95);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, [...held, kept]);
+    await sendSignals(bench.producer, signalTopic, [...held, kept]);
     await bench.recorder.waitFor(
       () => [...held, kept].every((s) => bench.ledger.of(s.id).placed.length === 1),
       30_000,
       "the three LIMIT orders placed",
     );
 
-    const answer = await postControl(first, {
+    const answer = await control(first, {
       scope: "strategy",
       strategy_id: strategyA,
       state: "HALTED",
@@ -245,12 +201,12 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     expect(emulator.orders().find((o) => o.tag === orderTag(kept.id))?.status).toBe("OPEN");
     expect(bench.ledger.of(kept.id).failed).toHaveLength(0);
     const next = buy(strategyB, t2, 1.01);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, [next]);
+    await sendSignals(bench.producer, signalTopic, [next]);
     await bench.ledger.waitForEnds([next.id], 30_000);
     expect(bench.ledger.problems([next.id], emulator, { end: "filled" })).toEqual([]);
     // The halted strategy's new signals are refused.
     const refused = buy(strategyA, t1, 1.01);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, [refused]);
+    await sendSignals(bench.producer, signalTopic, [refused]);
     await bench.ledger.waitForEnds([refused.id], 30_000);
     expect(bench.ledger.of(refused.id).failed[0]?.json.data).toMatchObject({
       error_code: "TRADING_HALTED",
@@ -266,14 +222,14 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     // halt comes, so the cancel pass at the halt finds nothing open.
     emulator.setFaults({ timeoutAfterAccept: { next: 1, mode: "hang", hangMs: 3_000 } });
     const late = buy(strategyC, t1, 0.95);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, [late]);
+    await sendSignals(bench.producer, signalTopic, [late]);
     await bench.recorder.waitFor(
       () => emulator.orders().some((o) => o.tag === orderTag(late.id)),
       30_000,
       "the order created at Kite",
     );
     expect(bench.ledger.of(late.id).placed).toHaveLength(0);
-    const answer = await postControl(second, {
+    const answer = await control(second, {
       scope: "strategy",
       strategy_id: strategyC,
       state: "HALTED",
@@ -302,7 +258,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
       const scopes = async () =>
         ((await (await fetch(url(second, "/control"))).json()) as { scopes: unknown[] }).scopes;
       const before = await scopes();
-      const answer = await postControl(
+      const answer = await control(
         first,
         { scope: "global", state: "HALTED", reason: "intruder" },
         token,
@@ -310,8 +266,8 @@ describe("trading controls on two running instances, one Kite emulator", () => {
       expect(answer.status).toBe(401);
       await sleep(1_000);
       expect(await scopes()).toEqual(before);
-      expect(await stateOn(first, strategyB)).toBe("ACTIVE");
-      expect(await stateOn(second, strategyB)).toBe("ACTIVE");
+      expect(stateOn(first, strategyB)).toBe("ACTIVE");
+      expect(stateOn(second, strategyB)).toBe("ACTIVE");
     },
   );
 
@@ -332,44 +288,32 @@ describe("trading controls on two running instances, one Kite emulator", () => {
 });
 
 describe("trading controls from the CLI, with no HTTP", () => {
-  const teardown = new Teardown();
-  const controlTopic = uniqueName("tc.cli.control.");
   const strategy = uniqueName("tc_cli_");
   const token = NSE_EQUITIES[0]?.token ?? 0;
-  const dir = scratchDir("trading-controls-cli");
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
+  /** The CLI's engines obey a control topic of their own, and trade MARKET orders. */
   const variables = {
-    KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-    ENGINE_CONTROL_TOPIC: controlTopic,
+    ...controlEnv("tc.cli"),
+    ENGINE_ADMIN_TOKEN: undefined,
+    ZERODHA_ORDER_TYPE: undefined,
   };
+  const controlTopic = variables.ENGINE_CONTROL_TOPIC;
 
-  beforeAll(async () => {
-    emulator = await startKiteEmulator(teardown, { accessToken: ACCESS_TOKEN, fillDelayMs: 50 });
-    bench = await openZerodhaBench(teardown);
-  });
-
-  afterAll(() => teardown.run());
-
-  function cli(args: string[]) {
-    return runCli({
-      name: `control-${args[0]}`,
-      args,
-      env: childEnv({ KAFKA_BROKERS, ENGINE_CONTROL_TOPIC: controlTopic, LOG_LEVEL: "warn" }),
-      logDir: dir,
-    });
+  /** Runs `engine <args>` on the CLI's control topic. */
+  function cli(runCli: RunCli, args: string[]) {
+    return runCli(args, { KAFKA_BROKERS, ENGINE_CONTROL_TOPIC: controlTopic, LOG_LEVEL: "warn" });
   }
 
-  it("halts a strategy on a running engine without HTTP; an engine started while the halt is in force refuses its backlog and sends nothing", async () => {
-    const running = await startZerodhaEngine(teardown, bench, {
-      namespace: uniqueName("tccli"),
-      emulator,
-      variables,
-      http: false,
-    });
+  it("halts a strategy on a running engine without HTTP; an engine started while the halt is in force refuses its backlog and sends nothing", async ({
+    bench,
+    emulator,
+    openSite,
+    runCli,
+    startEngine,
+  }) => {
+    const running = await startEngine(variables, { site: await openSite("tccli"), http: false });
     expect(running.running.httpPort).toBeNull();
     await putZerodhaStrategy(bench.sql, strategy);
-    const halted = await cli([
+    const halted = await cli(runCli, [
       "halt",
       "--strategy",
       strategy,
@@ -385,29 +329,21 @@ describe("trading controls from the CLI, with no HTTP", () => {
       state: "HALTED",
       operator: "oncall",
     });
-    const deadline = Date.now() + 5_000;
-    while (
-      running.running.controls.resolve({ namespace: "zerodha", strategyId: strategy }).state !==
-      "HALTED"
-    ) {
-      if (Date.now() > deadline) throw new Error("the running engine did not see the CLI's halt");
-      await sleep(20);
-    }
-    const status = await cli(["status"]);
+    await waitForControlState([running], "HALTED", strategy, { timeoutMs: 5_000 });
+    const status = await cli(runCli, ["status"]);
     expect(status.exit.code, status.output).toBe(0);
     expect(JSON.parse(status.stdout).scopes).toMatchObject([
       { key: `strategy:${strategy}`, state: "HALTED", reason: "http is down" },
     ]);
 
     // A second engine on its own input topic: its backlog is there before it starts.
-    const late = uniqueName("tclate");
+    const late = await openSite("tclate");
     const backlog = [1, 2, 3].map(() =>
       validatedSignal({ strategyId: strategy, instrumentToken: token, price: priceOf(token) }),
     );
-    await prepareSignals(bench.admin, `${late}.signals.validated`, `it-${late}`);
-    await sendSignals(bench.producer, `${late}.signals.validated`, backlog);
+    await sendSignals(bench.producer, late.signalTopic, backlog);
     const ordersBefore = emulator.orders().length;
-    await startZerodhaEngine(teardown, bench, { namespace: late, emulator, variables });
+    await startEngine(variables, { site: late });
     await bench.ledger.waitForEnds(
       backlog.map((s) => s.id),
       30_000,
@@ -419,12 +355,12 @@ describe("trading controls from the CLI, with no HTTP", () => {
     }
     expect(emulator.orders().length).toBe(ordersBefore);
 
-    const resumed = await cli(["resume", "--strategy", strategy, "--reason", "fixed"]);
+    const resumed = await cli(runCli, ["resume", "--strategy", strategy, "--reason", "fixed"]);
     expect(resumed.exit.code, resumed.output).toBe(0);
   });
 
-  it("refuses a command without --reason, naming it", async () => {
-    const refused = await cli(["halt", "--namespace", "zerodha"]);
+  it("refuses a command without --reason, naming it", async ({ runCli }) => {
+    const refused = await cli(runCli, ["halt", "--namespace", "zerodha"]);
     expect(refused.exit.code).not.toBe(0);
     expect(refused.output).toContain("--reason");
   });

@@ -1,29 +1,47 @@
-import type { KiteEmulator } from "@engine/kite-emulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type EngineProcess, SpawnedEngines } from "./test-support/engine-process.js";
+import { describe, expect } from "vitest";
+import { controlEnv, postControl } from "./test-support/controls.js";
+import { FILE_SCOPE, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { uniqueName } from "./test-support/kafka.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
 import { sendSignals, sendTicks } from "./test-support/signal-stream.js";
-import { Teardown } from "./test-support/teardown.js";
-import {
-  NSE_EQUITIES,
-  openZerodhaBench,
-  prepareSignals,
-  putZerodhaStrategy,
-  spawnZerodhaEngine,
-  startKiteEmulator,
-  type ZerodhaBench,
-  zerodhaDiagnostics,
-} from "./test-support/zerodha-harness.js";
+import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
 
-const ACCESS_TOKEN = "zdbudget_token";
 const ADMIN_TOKEN = "zdbudget-admin-token-0123456789";
 /** Kite's limit for the account, which the emulator enforces and each instance is told. */
 const ORDERS_PER_SECOND = 10;
 /** 300 signals on distinct keys: 30 strategies × 10 instruments. */
 const STRATEGIES = 30;
 const TOKENS = 10;
+const strategyPrefix = uniqueName("zdbudget_");
+const strategyIds = Array.from({ length: STRATEGIES }, (_, i) => `${strategyPrefix}_s${i}`);
+const tokens = NSE_EQUITIES.slice(0, TOKENS).map((row) => row.token);
+
+/** `running`: two engine processes in the file's group, ready, the strategies written. */
+const it = zerodhaProcessTest
+  .extend("options", FILE_SCOPE, {
+    label: "zdbudget",
+    kite: { fillDelayMs: 50, ordersPerSecond: ORDERS_PER_SECOND },
+    env: {
+      ZERODHA_ORDERS_PER_SECOND: String(ORDERS_PER_SECOND),
+      // The burst takes about 50 s at the account's pace: nothing is refused for waiting.
+      SIGNAL_MAX_AGE_MS: "600000",
+      ORDER_BUDGET_MAX_WAIT_MS: "120000",
+      // ORDER_BUDGET_MARGIN_MS is left at its default: a request counts until a second after
+      // its answer, so however late it reaches the emulator on this busy machine (two cores
+      // for the emulator, both engines, Kafka and PostgreSQL) the margin need not cover it.
+      ...controlEnv("zdbudget", ADMIN_TOKEN),
+      ZERODHA_MAX_QUEUE_MS: "120000",
+      EXECUTION_TIMEOUT_MS: "150000",
+    },
+  })
+  .extend("running", FILE_SCOPE, async ({ bench, spawnEngine }) => {
+    const running = [await spawnEngine("zerodha-budget-0"), await spawnEngine("zerodha-budget-1")];
+    for (const engine of running) await engine.waitReady(90_000);
+    for (const id of strategyIds) await putZerodhaStrategy(bench.sql, id);
+    await sendTicks(bench.producer, tokens);
+    return running;
+  });
 
 /**
  * Issue 13: two instances, each allowed Kite's 10 orders a second, would send 20 together; the
@@ -31,69 +49,16 @@ const TOKENS = 10;
  * processes of their own, as deployed: in one process their event loops would be one.
  */
 describe("zerodha: one order budget for two instances", () => {
-  const namespace = uniqueName("zdbudget");
-  const controlTopic = uniqueName("zdbudget.control.");
-  const groupIdPrefix = uniqueName("it-zdbudget-");
-  const strategyIds = Array.from({ length: STRATEGIES }, (_, i) => `${namespace}_s${i}`);
-  const tokens = NSE_EQUITIES.slice(0, TOKENS).map((row) => row.token);
-  const teardown = new Teardown();
-  const engines = new SpawnedEngines(teardown, "zerodha-budget", () =>
-    zerodhaDiagnostics(emulator, bench?.ledger, ids),
-  );
-  let emulator: KiteEmulator;
-  let bench: ZerodhaBench;
-  let running: EngineProcess[] = [];
-  let ids: string[] = [];
-
-  function spawn(name: string): Promise<EngineProcess> {
-    return spawnZerodhaEngine(engines, name, {
-      bench,
-      emulator,
-      namespace,
-      groupIdPrefix,
-      extra: {
-        KITE_ACCESS_TOKEN: ACCESS_TOKEN,
-        ZERODHA_ORDERS_PER_SECOND: String(ORDERS_PER_SECOND),
-        // The burst takes about 50 s at the account's pace: nothing is refused for waiting.
-        SIGNAL_MAX_AGE_MS: "600000",
-        ORDER_BUDGET_MAX_WAIT_MS: "120000",
-        // ORDER_BUDGET_MARGIN_MS is left at its default: a request counts until a second after
-        // its answer, so however late it reaches the emulator on this busy machine (two cores
-        // for the emulator, both engines, Kafka and PostgreSQL) the margin need not cover it.
-        ENGINE_CONTROL_TOPIC: controlTopic,
-        ENGINE_ADMIN_TOKEN: ADMIN_TOKEN,
-        ZERODHA_MAX_QUEUE_MS: "120000",
-        EXECUTION_TIMEOUT_MS: "150000",
-      },
-    });
-  }
-
-  beforeAll(async () => {
-    emulator = await startKiteEmulator(teardown, {
-      accessToken: ACCESS_TOKEN,
-      fillDelayMs: 50,
-      ordersPerSecond: ORDERS_PER_SECOND,
-    });
-    bench = await openZerodhaBench(teardown);
-    await prepareSignals(bench.admin, `${namespace}.signals.validated`, groupIdPrefix);
-    running = [await spawn("zerodha-budget-0"), await spawn("zerodha-budget-1")];
-    for (const engine of running) await engine.waitReady(90_000);
-    for (const id of strategyIds) await putZerodhaStrategy(bench.sql, id);
-    await sendTicks(bench.producer, tokens);
-  });
-
-  afterEach((context) => {
-    engines.dumpOnFailure(context.task.result?.state);
-  });
-
-  afterAll(() => teardown.run());
-
-  it("sends a burst of 300 live signals from both instances, one of them stalling now and then, at no more than 10 order requests in any second at the default margin, refusing none", async () => {
+  // The file's setup (two engines ready, up to 90 s each) runs inside this test: its budget and
+  // the burst's.
+  it("sends a burst of 300 live signals from both instances, one of them stalling now and then, at no more than 10 order requests in any second at the default margin, refusing none", {
+    timeout: 360_000,
+  }, async ({ bench, emulator, running, site: { signalTopic } }) => {
     const signals = strategyIds.flatMap((strategyId) =>
       tokens.map((token) => validatedSignal({ strategyId, instrumentToken: token, quantity: 1 })),
     );
-    ids = signals.map((signal) => signal.id);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, signals);
+    const ids = signals.map((signal) => signal.id);
+    await sendSignals(bench.producer, signalTopic, signals);
     // A process that stalls (a GC pause, a starved CPU, a node being drained in a rolling deploy)
     // right after taking slots sends their requests late, by more than any margin: they must
     // still count when they arrive.
@@ -127,7 +92,12 @@ describe("zerodha: one order budget for two instances", () => {
     }
   });
 
-  it("cancels 40 open orders on a halt with cancel_open from both instances while another strategy places orders, at no more than 10 order requests in any second", async () => {
+  it("cancels 40 open orders on a halt with cancel_open from both instances while another strategy places orders, at no more than 10 order requests in any second", async ({
+    bench,
+    emulator,
+    running,
+    site: { signalTopic },
+  }) => {
     const [halted = "", trading = ""] = strategyIds;
     emulator.setFills({ hold: true });
     const open = tokens.flatMap((token) =>
@@ -140,8 +110,9 @@ describe("zerodha: one order budget for two instances", () => {
         validatedSignal({ strategyId: trading, instrumentToken: token, quantity: 1 }),
       ),
     );
-    ids = [...open, ...more].map((signal) => signal.id);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, open);
+    const ids = [...open, ...more].map((signal) => signal.id);
+    bench.ledger.watch(ids);
+    await sendSignals(bench.producer, signalTopic, open);
     await bench.recorder.waitFor(
       () => open.every((signal) => bench.ledger.of(signal.id).placed.length === 1),
       120_000,
@@ -152,19 +123,19 @@ describe("zerodha: one order budget for two instances", () => {
 
     const [first] = running;
     if (!first) throw new Error("no engine");
-    const answer = await fetch(`http://127.0.0.1:${first.httpPort}/control`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({
+    const answer = await postControl(
+      first.httpPort,
+      {
         scope: "strategy",
         strategy_id: halted,
         state: "HALTED",
         reason: "mass cancel drill",
         cancel_open: true,
-      }),
-    });
+      },
+      ADMIN_TOKEN,
+    );
     expect(answer.status).toBe(202);
-    await sendSignals(bench.producer, `${namespace}.signals.validated`, more);
+    await sendSignals(bench.producer, signalTopic, more);
     await bench.ledger.waitForEnds(ids, 120_000);
     await sleep(500);
 

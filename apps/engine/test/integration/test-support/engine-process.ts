@@ -315,8 +315,15 @@ export class SpawnedEngines {
     if (diagnose) this.#diagnoses.push(diagnose);
   }
 
-  /** `how`: another script or folder than the built CLI's absolute path (see `spawnEngine`). */
-  spawn(name: string, env: ProcessEnv, how: { main?: string; cwd?: string } = {}): EngineProcess {
+  /**
+   * `how`: another script or folder than the built CLI's absolute path, other arguments than
+   * `start` (see `spawnEngine`).
+   */
+  spawn(
+    name: string,
+    env: ProcessEnv,
+    how: { main?: string; cwd?: string; args?: string[] } = {},
+  ): EngineProcess {
     const engine = spawnEngine({ name, logDir: this.logDir, env, ...how });
     this.all.push(engine);
     this.#teardown.defer(() => engine.dispose());

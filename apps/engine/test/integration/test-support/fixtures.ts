@@ -54,6 +54,7 @@ import {
   engineEnv,
   freePort,
   type ProcessEnv,
+  runCli,
   SpawnedEngines,
   signalGroupId,
   spawnedEngineVariables,
@@ -158,6 +159,8 @@ export interface ZerodhaOptions extends FileOptions {
   strategyIds?: readonly string[];
   /** `engine` is given a last price for each before the first test (paper fills beside Kite). */
   tokens?: readonly number[];
+  /** How many engines `zerodhaTest` starts in this process, in the file's consumer group. */
+  instances?: number;
 }
 
 export interface UpstoxOptions extends FileOptions {
@@ -252,7 +255,32 @@ export const integrationTest = test
     const ledger = new ResultLedger(bench.recorder, options.namespaces ?? DEFAULT_NAMESPACES);
     engines.diagnose(() => (ledger.signalIds.length > 0 ? `results: ${ledger.describe()}` : ""));
     return ledger;
+  })
+  /**
+   * Runs a command of the built CLI to its end with only `env` (and what node needs), its output
+   * logged in the file's log folder.
+   */
+  .extend("runCli", { scope: "file" }, ({ engines }): RunCli => {
+    let runs = 0;
+    return (args, env = {}) => {
+      runs += 1;
+      return runCli({
+        name: `cli-${runs}-${args[0]}`,
+        args,
+        env: childEnv(env),
+        logDir: engines.logDir,
+      });
+    };
+  })
+  /** A site of its own (see `newSite`), its signal topic created with the group committed at its start. */
+  .extend("openSite", { scope: "file" }, ({ bench }) => async (label: string, partitions = 3) => {
+    const site = newSite(label);
+    await prepareSignalTopic(bench.admin, site.signalTopic, partitions, site.groupId);
+    return site;
   });
+
+/** `integrationTest`'s `runCli`: `args` of `node dist/main.js`, `env` its whole environment. */
+export type RunCli = (args: string[], env?: ProcessEnv) => ReturnType<typeof runCli>;
 
 /** Engines in this process, each started by a test or hook (`startEngine`). */
 export const benchTest = integrationTest
@@ -404,24 +432,54 @@ export const zerodhaProcessTest = integrationTest
         ),
   );
 
+/** How an engine `zerodhaTest`'s `startEngine` starts differs from the file's. */
+export interface ZerodhaEngineOptions {
+  site?: Site;
+  http?: boolean;
+}
+
 /**
- * `zerodhaProcessTest` with an engine in this process (`engine`) started before the file's first
- * test: strategies written, prices primed.
+ * `zerodhaProcessTest` with engines in this process: `startEngine(extra, { site, http })` starts
+ * one (`extra` on top of the file's variables), and `options.instances` of them (default 1) are
+ * started before the file's first test in the file's consumer group (`instances`, the first is
+ * `engine`), strategies written, prices primed on each.
  */
-export const zerodhaTest = zerodhaProcessTest.extend(
-  "engine",
-  { scope: "file", auto: true },
-  async ({ options, teardown, site, bench, emulator, zerodhaEnv }) => {
-    const engine = await startEngine(
-      teardown,
-      baseEnv(bench.db.url, site.namespace, zerodhaVariables(emulator.url, zerodhaEnv)),
-      { plugins: [paperPlugin, zerodhaPlugin] },
-    );
-    for (const id of options.strategyIds ?? []) await putZerodhaStrategy(bench.sql, id);
-    await primePrices(engine, bench.producer, options.tokens ?? []);
-    return engine;
-  },
-);
+export const zerodhaTest = zerodhaProcessTest
+  .extend(
+    "startEngine",
+    { scope: "file" },
+    ({ teardown, site, bench, emulator, zerodhaEnv }) =>
+      (extra: Env = {}, engine: ZerodhaEngineOptions = {}): Promise<TestEngine> =>
+        startEngine(
+          teardown,
+          baseEnv(
+            bench.db.url,
+            (engine.site ?? site).namespace,
+            zerodhaVariables(emulator.url, { ...zerodhaEnv, ...extra }),
+          ),
+          {
+            plugins: [paperPlugin, zerodhaPlugin],
+            ...(engine.http === undefined ? {} : { http: engine.http }),
+          },
+        ),
+  )
+  .extend(
+    "instances",
+    { scope: "file", auto: true },
+    async ({ options, bench, startEngine: start }) => {
+      const instances: TestEngine[] = [];
+      for (let n = 0; n < (options.instances ?? 1); n++) instances.push(await start());
+      for (const id of options.strategyIds ?? []) await putZerodhaStrategy(bench.sql, id);
+      for (const engine of instances)
+        await primePrices(engine, bench.producer, options.tokens ?? []);
+      return instances;
+    },
+  )
+  .extend("engine", { scope: "file" }, ({ instances }) => {
+    const [first] = instances;
+    if (!first) throw new Error("options.instances is 0: no engine");
+    return first;
+  });
 
 /**
  * Both emulators and engines as processes with the shipped paper, zerodha and upstox plugins: zerodha is enabled globally

@@ -1,5 +1,5 @@
 import { type Admin, Partitioners, type Producer } from "kafkajs";
-import { kafka, topicOffsets } from "./kafka.js";
+import { kafka, topicOffsets, uniqueName } from "./kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./messages.js";
 import type { Teardown } from "./teardown.js";
 
@@ -40,6 +40,25 @@ export function tokensCoveringPartitions(
     tokens.push(token);
   }
   return tokens;
+}
+
+/**
+ * Strategy ids, one per prefix (made unique by `uniqueName`), whose keys `strategyId:token` over
+ * `tokens` cover every partition together, so signals of theirs give every instance of a group
+ * work.
+ */
+export function strategiesCoveringPartitions(
+  prefixes: readonly string[],
+  tokens: readonly number[],
+  partitions = 3,
+): string[] {
+  for (;;) {
+    const ids = prefixes.map((prefix) => uniqueName(prefix));
+    const covered = new Set(
+      ids.flatMap((id) => tokens.map((token) => partitionOf(`${id}:${token}`, partitions))),
+    );
+    if (covered.size >= partitions) return ids;
+  }
 }
 
 /** `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order. */

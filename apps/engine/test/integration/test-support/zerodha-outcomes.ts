@@ -104,6 +104,11 @@ export class ZerodhaLedger {
     });
   }
 
+  /** Adds signals to what a failure report covers, before they are waited for. */
+  watch(ids: readonly string[]): void {
+    for (const id of ids) this.#watched.add(id);
+  }
+
   /** The signals tests waited for or checked, in the order first seen. */
   watched(): string[] {
     return [...this.#watched];
