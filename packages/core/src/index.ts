@@ -235,4 +235,5 @@ export type {
   TraderContext,
   TraderPlugin,
 } from "./trading/trader-plugin.js";
+export { SingleFlight } from "./trading/single-flight.js";
 export { TraderRegistry, type TraderRegistryOptions } from "./trading/trader-registry.js";

@@ -17,6 +17,7 @@ import {
   type SqlPort,
   type SubmitContext,
   type SubmitResult,
+  SingleFlight,
   silentLogger,
   systemClock,
   type Trader,
@@ -71,10 +72,11 @@ export class UpstoxTrader implements Trader {
   readonly #master: InstrumentMaster;
   readonly #token: AccessToken;
   readonly #stopping = new AbortController();
-  readonly #inFlight = new Map<string, Promise<SubmitResult>>();
+  /** Placements running, by client order id. */
+  readonly #placements = new SingleFlight<string, SubmitResult>();
   #gateway: UpstoxGateway | undefined;
   #state: "new" | "ready" | "stopped" = "new";
-  #starting: Promise<boolean> | undefined;
+  readonly #starts = new SingleFlight<undefined, boolean>();
   #why = "not initialised";
   #tokenTimer: NodeJS.Timeout | undefined;
 
@@ -112,11 +114,7 @@ export class UpstoxTrader implements Trader {
   initialize(): Promise<boolean> {
     if (this.#state === "stopped") return Promise.resolve(false);
     if (this.#state === "ready") return Promise.resolve(true);
-    this.#starting ??= this.#start().then((ok) => {
-      if (!ok) this.#starting = undefined;
-      return ok;
-    });
-    return this.#starting;
+    return this.#starts.run(undefined, () => this.#start());
   }
 
   /** Stops the timers and gives every queued call up. Idempotent. */
@@ -150,13 +148,7 @@ export class UpstoxTrader implements Trader {
     context: SubmitContext,
   ): Promise<SubmitResult> {
     // Never two placements with one tag at once: a second call shares the first one's answer.
-    const running = this.#inFlight.get(context.clientOrderId);
-    if (running) return running;
-    const attempt = this.#execute(signal, lastPrice, context).finally(() =>
-      this.#inFlight.delete(context.clientOrderId),
-    );
-    this.#inFlight.set(context.clientOrderId, attempt);
-    return attempt;
+    return this.#placements.run(context.clientOrderId, () => this.#execute(signal, lastPrice, context));
   }
 
   async #execute(

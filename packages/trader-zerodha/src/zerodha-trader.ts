@@ -14,6 +14,7 @@ import {
   type SqlPort,
   type SubmitContext,
   type SubmitResult,
+  SingleFlight,
   silentLogger,
   systemClock,
   type Trader,
@@ -75,9 +76,10 @@ export class ZerodhaTrader implements Trader {
   readonly #tuning: ZerodhaTuning;
   readonly #redactor = new SecretRedactor();
   readonly #stopping = new AbortController();
-  readonly #inFlight = new Map<string, Promise<SubmitResult>>();
+  /** Placements running, by client order id. */
+  readonly #placements = new SingleFlight<string, SubmitResult>();
   #state: State = "new";
-  #starting: Promise<boolean> | undefined;
+  readonly #starts = new SingleFlight<undefined, boolean>();
   #unavailableReason = "not initialised";
   #parts: ZerodhaComponents | undefined;
   #postbacks: PostbackServer | undefined;
@@ -120,11 +122,7 @@ export class ZerodhaTrader implements Trader {
   initialize(): Promise<boolean> {
     if (this.#state === "stopped") return Promise.resolve(false);
     if (this.#state === "ready") return Promise.resolve(true);
-    this.#starting ??= this.#start().then((ok) => {
-      if (!ok) this.#starting = undefined;
-      return ok;
-    });
-    return this.#starting;
+    return this.#starts.run(undefined, () => this.#start());
   }
 
   /** Stops timers and the postback listener, and aborts every wait. Idempotent. */
@@ -170,13 +168,7 @@ export class ZerodhaTrader implements Trader {
     context: SubmitContext,
   ): Promise<SubmitResult> {
     // Never two placements with one tag at once: a second call shares the first one's answer.
-    const running = this.#inFlight.get(context.clientOrderId);
-    if (running) return running;
-    const attempt = this.#execute(signal, context).finally(() =>
-      this.#inFlight.delete(context.clientOrderId),
-    );
-    this.#inFlight.set(context.clientOrderId, attempt);
-    return attempt;
+    return this.#placements.run(context.clientOrderId, () => this.#execute(signal, context));
   }
 
   /**

@@ -121,21 +121,24 @@ class TinyBroker extends TinyBase implements Trader {
     if (refused !== null || lastPrice === null) return refused as SubmitResult;
     const original = signal.data.original_signal;
     const limit = signal.data.validated_price;
-    const orderId = `tb_${this.#orders.size + 1}`;
-    this.#orders.set(context.clientOrderId, {
-      clientOrderId: context.clientOrderId,
-      orderId,
-      status: "accepted",
-      quantity: signal.data.validated_quantity,
-      filledQuantity: 0,
-      averagePrice: null,
-      limitPrice: limit,
-      updatedAt: isoNow(this.clock),
-      message: null,
-      fees: null,
-      looks: 0,
-      resting: limit !== null && original.signal_type === "BUY" && limit < lastPrice.lastPrice,
-    });
+    // One order per client order id: a second submission is answered with the first order.
+    const known = this.#orders.get(context.clientOrderId);
+    const orderId = known?.orderId ?? `tb_${this.#orders.size + 1}`;
+    if (known === undefined)
+      this.#orders.set(context.clientOrderId, {
+        clientOrderId: context.clientOrderId,
+        orderId,
+        status: "accepted",
+        quantity: signal.data.validated_quantity,
+        filledQuantity: 0,
+        averagePrice: null,
+        limitPrice: limit,
+        updatedAt: isoNow(this.clock),
+        message: null,
+        fees: null,
+        looks: 0,
+        resting: limit !== null && original.signal_type === "BUY" && limit < lastPrice.lastPrice,
+      });
     return {
       kind: "placed",
       payload: {

@@ -182,6 +182,24 @@ export function describeTraderConformance(options: TraderConformanceOptions): vo
       },
     );
 
+    it("places one order for two submissions of one client order id at once", async () => {
+      const trader = await ready();
+      const signal = makeSignal({ signalType: "BUY", id: "conformance-twice-at-once" });
+      // One context: the engine's redelivery racing a takeover submits the same order twice.
+      const context = submitContext(signal, options.namespace);
+      const [first, second] = await Promise.all([
+        trader.executeOrder(signal, quote, context),
+        trader.executeOrder(signal, quote, context),
+      ]);
+      expectContractResult(first, signal);
+      expectContractResult(second, signal);
+      if (first.kind === "unknown" || first.kind === "failed") return;
+      expect(second.kind === "placed" || second.kind === "filled").toBe(true);
+      if (second.kind !== "placed" && second.kind !== "filled") return;
+      // Two placements would come back with two broker order ids.
+      expect(second.payload.order_id).toBe(first.payload.order_id);
+    });
+
     it("answers a signal without a last price with a contract result", async () => {
       const trader = await ready();
       const signal = makeSignal({ signalType: "BUY", id: "conformance-no-price" });
