@@ -215,6 +215,7 @@ export {
   type SubmitResult,
   SubmitResultSchema,
 } from "./trading/execution-result.js";
+export { SingleFlight } from "./trading/single-flight.js";
 export {
   type OrderBudget,
   SUBMIT_ONLY,
@@ -235,5 +236,4 @@ export type {
   TraderContext,
   TraderPlugin,
 } from "./trading/trader-plugin.js";
-export { SingleFlight } from "./trading/single-flight.js";
 export { TraderRegistry, type TraderRegistryOptions } from "./trading/trader-registry.js";
