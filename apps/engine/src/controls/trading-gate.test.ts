@@ -91,6 +91,44 @@ describe("trading state: HALTED", () => {
     expect(broker.totalSends).toBe(1);
   });
 
+  it("refuses at sending an order halted while it waited for the shared order budget, and counts it once", async () => {
+    const broker = new FakeBroker("live1", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    const controls = await startControls(testbed.database(), {
+      limits: { maxOrdersPerMinute: 3 },
+    });
+    let haltWhileWaiting = false;
+    const orderBudget = {
+      take: async () => {
+        if (haltWhileWaiting) {
+          await controls.set({ scope: "global", state: "HALTED", reason: "exchange outage" });
+        }
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await testbed.start({
+      traders: [broker],
+      live: ["live1"],
+      gate: controls.gate,
+      orderBudget,
+    });
+    const busy = strategy();
+    expect((await trade(engine, { strategyId: busy })).first.type).toBe("order_placed");
+    haltWhileWaiting = true;
+    const halted = await trade(engine, { strategyId: busy });
+    expect(halted.first.data).toMatchObject({ error_code: "TRADING_HALTED", order_id: "N/A" });
+    expect(broker.totalSends).toBe(1);
+
+    haltWhileWaiting = false;
+    await controls.set({ scope: "global", state: "ACTIVE", reason: "exchange back" });
+    // Two orders counted so far (the halted one at its check): the third is within 3 a minute.
+    expect((await trade(engine, { strategyId: busy })).first.type).toBe("order_placed");
+    expect((await trade(engine, { strategyId: busy })).first.data).toMatchObject({
+      error_code: "RISK_REJECTED",
+    });
+  });
+
   it("halts one strategy on one namespace only", async () => {
     const { controls, engine } = await setUp();
     const halted = strategy();

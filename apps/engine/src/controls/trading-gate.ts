@@ -7,6 +7,7 @@ import {
   type PreTradeUsage,
   reducesPosition,
 } from "@engine/core";
+import type { RefuseEvent } from "../execution/execution-service.js";
 import type { TrackedExecution } from "../execution/tracked-execution.js";
 import type { Exposure } from "../journal/position-ledger.js";
 import type { EngineMetrics } from "../observability/metrics.js";
@@ -46,9 +47,31 @@ export class TradingGate {
     return this.#o.board.ready;
   }
 
-  /** The refusal of an execution about to be sent at `at` (epoch ms), or null to let it through. */
-  async check(execution: TrackedExecution, at: number): Promise<ExecutionEvent | null> {
-    const refusal = await this.#refusal(execution, at);
+  /**
+   * The refusal of an execution about to be sent at `at` (epoch ms), or null to let it through.
+   * An order let through is counted by the limits on orders per minute and day: call it once per
+   * order, and {@link TradingGate.recheck} after any wait that follows.
+   */
+  async check(execution: TrackedExecution, at: number): Promise<RefuseEvent | null> {
+    const order = gatedOrder(execution);
+    return this.#counted(
+      execution,
+      (await this.#stateRefusal(order, at)) ?? (await this.#limitRefusal(order, at)),
+    );
+  }
+
+  /**
+   * The trading state's refusal (HALTED, REDUCING) of an execution checked before, at the moment
+   * it is sent after a wait (for the shared order budget; a re-submission), or null. The limits
+   * are not judged again: they counted the order at its check.
+   */
+  async recheck(execution: TrackedExecution, at: number): Promise<RefuseEvent | null> {
+    // Journaled `submitted` by now, the order is among the strategy's open orders itself.
+    const order = { ...gatedOrder(execution), open: true };
+    return this.#counted(execution, await this.#stateRefusal(order, at));
+  }
+
+  #counted(execution: TrackedExecution, refusal: RefuseEvent | null): RefuseEvent | null {
     if (refusal) {
       this.#o.metrics.controlRefusals.inc({
         namespace: execution.namespace,
@@ -58,23 +81,11 @@ export class TradingGate {
     return refusal;
   }
 
-  async #refusal(
-    execution: TrackedExecution,
-    at: number,
-  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
-    const order: GatedOrder = {
-      namespace: execution.namespace,
-      signal: execution.signal.data,
-      original: execution.signal.data.original_signal,
-    };
-    return (await this.#stateRefusal(order, at)) ?? (await this.#limitRefusal(order, at));
-  }
-
   /** The trading state of the most restrictive scope: HALTED refuses, REDUCING refuses what adds. */
   async #stateRefusal(
-    { namespace, signal, original }: GatedOrder,
+    { namespace, signal, original, open }: GatedOrder,
     at: number,
-  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
+  ): Promise<RefuseEvent | null> {
     const strategyId = original.strategy_id;
     const { state, control } = this.#o.board.resolve({ namespace, strategyId });
     if (control === null) return null;
@@ -86,10 +97,13 @@ export class TradingGate {
     const quantity = signal.validated_quantity;
     const side = original.signal_type === "SELL" ? "SELL" : "BUY";
     const exposure = await this.#o.exposure(namespace, strategyId, original.instrument_token);
-    // Judged as if every open order filled: two SELLs each within a long position must not
+    // Judged as if every other open order filled: two SELLs each within a long position must not
     // together cross zero.
+    const own = open ? quantity : 0;
     const net =
-      side === "SELL" ? exposure.net - exposure.openSell : exposure.net + exposure.openBuy;
+      side === "SELL"
+        ? exposure.net - Math.max(0, exposure.openSell - own)
+        : exposure.net + Math.max(0, exposure.openBuy - own);
     if (reducesPosition(net, side, quantity)) return null;
     const pending =
       net === exposure.net ? "" : ` once its open orders fill (${exposure.net} filled)`;
@@ -105,7 +119,7 @@ export class TradingGate {
   async #limitRefusal(
     { namespace, signal, original }: GatedOrder,
     at: number,
-  ): Promise<(ExecutionEvent & { type: "refuse" }) | null> {
+  ): Promise<RefuseEvent | null> {
     const lastPrice = this.#o.quote(original.instrument_token)?.lastPrice ?? null;
     const limits = this.#o.limits(namespace);
     const judge = (usage: PreTradeUsage) =>
@@ -136,4 +150,14 @@ interface GatedOrder {
   namespace: string;
   signal: TrackedExecution["signal"]["data"];
   original: TrackedExecution["signal"]["data"]["original_signal"];
+  /** Whether the journal counts the order among the open ones already (journaled `submitted`). */
+  open?: boolean;
+}
+
+function gatedOrder(execution: TrackedExecution): GatedOrder {
+  return {
+    namespace: execution.namespace,
+    signal: execution.signal.data,
+    original: execution.signal.data.original_signal,
+  };
 }

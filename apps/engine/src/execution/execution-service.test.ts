@@ -462,6 +462,98 @@ describe("ExecutionService: refusals and redelivery", () => {
   });
 });
 
+describe("ExecutionService: the checks made again when an order goes out", () => {
+  /** A gate that lets everything through its first check, and refuses at sending once halted. */
+  function haltableGate() {
+    const gate = {
+      halted: false,
+      rechecks: 0,
+      ready: async () => {},
+      check: async () => null,
+      recheck: async (_execution: unknown, at: number) => {
+        gate.rechecks += 1;
+        return gate.halted
+          ? { type: "refuse" as const, code: "TRADING_HALTED" as const, message: "halted", at }
+          : null;
+      },
+    };
+    return gate;
+  }
+
+  it("sends nothing halted while it waited for the shared order budget: TRADING_HALTED, the slot released", async () => {
+    const broker = new FakeBroker("live21", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    const gate = haltableGate();
+    let released = 0;
+    const orderBudget = {
+      take: async () => {
+        // The halt lands while the order waits its turn at the broker's pace.
+        gate.halted = true;
+        return {
+          taken: true as const,
+          release: async () => {
+            released += 1;
+          },
+        };
+      },
+    };
+    const engine = await start({ traders: [broker], gate, orderBudget });
+    const signal = intakeSignal({ targets: ["live21"] });
+    await submitAll(engine, [signal]);
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "TRADING_HALTED" });
+    expect(broker.totalSends).toBe(0);
+    await eventually(() => released === 1, "the budget slot given back");
+    expect(await statusOf(signal.event.id, "live21")).toBe("rejected");
+  });
+
+  it("sends nothing that grew stale while it waited for the shared order budget: STALE_SIGNAL", async () => {
+    const broker = new FakeBroker("live22", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    const orderBudget = {
+      take: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({
+      traders: [broker],
+      orderBudget,
+      signalAge: { maxAgeMs: 1_000, clockSkewMs: 0 },
+    });
+    // Fresh when it is claimed (0.5 s old), stale when its slot comes (1.2 s).
+    const signal = intakeSignal({
+      targets: ["live22"],
+      timestamp: new Date(Date.now() - 500).toISOString(),
+    });
+    await submitAll(engine, [signal]);
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
+    expect(broker.totalSends).toBe(0);
+  });
+
+  it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
+    const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });
+    broker.script = () => ({ answer: "unknown", create: false });
+    const gate = haltableGate();
+    const engine = await start({ traders: [broker], gate, maxSubmitAttempts: 3 });
+    const signal = intakeSignal({ targets: ["live23"] });
+    await submitAll(engine, [signal]);
+    expect(broker.totalSends).toBe(1);
+    gate.halted = true;
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the end of the execution once its absence is confirmed",
+    );
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "TRADING_HALTED" });
+    expect(broker.totalSends).toBe(1);
+    expect(gate.rechecks).toBe(2);
+  });
+});
+
 describe("ExecutionService: long lanes on the embedded database", () => {
   it("carries a 420-signal lane on one key through PGlite to its fills", async () => {
     const broker = new FakeBroker("live14");

@@ -7,6 +7,7 @@ import {
   errorMessage,
   failedResult,
   isFinalStatus,
+  type KnownErrorCode,
   type Logger,
   type MarketQuote,
   newExecutionState,
@@ -54,10 +55,16 @@ export interface SignalAgePolicy {
  * The trading controls an execution passes right before it is sent (operator state, pre-trade
  * limits): a refusal, or null to send it.
  */
+/** A refusal by the engine's own checks: ends an execution in `order_failed` with `code`. */
+export type RefuseEvent = Extract<ExecutionEvent, { type: "refuse" }> & { code: KnownErrorCode };
+
 export interface ExecutionGate {
   /** Resolves once the controls are known; nothing is executed before (fail closed). */
   ready(): Promise<void>;
-  check(execution: TrackedExecution, at: number): Promise<ExecutionEvent | null>;
+  /** The controls' refusal of an order (state and limits; counts one let through), or null. */
+  check(execution: TrackedExecution, at: number): Promise<RefuseEvent | null>;
+  /** The trading state's refusal of an order checked before, right before it is sent, or null. */
+  recheck(execution: TrackedExecution, at: number): Promise<RefuseEvent | null>;
 }
 
 export interface ExecutionServiceOptions {
@@ -330,7 +337,7 @@ export class ExecutionService {
     if (detail !== undefined) {
       return { type: "refuse", code: "MARKET_CLOSED", message: `market closed: ${detail}`, at };
     }
-    return execution.live ? null : this.#staleRefusal(execution, at);
+    return execution.live ? null : this.#staleRefusal(execution, at, { final: true });
   }
 
   /** The trading controls' refusal of an execution about to be sent, once they are known. */
@@ -341,15 +348,24 @@ export class ExecutionService {
     return gate.check(execution, at);
   }
 
-  /** STALE_SIGNAL past the maximum age; INVALID_SIGNAL when dated ahead beyond the skew. */
-  #staleRefusal(execution: TrackedExecution, at: number): ExecutionEvent | null {
+  /**
+   * STALE_SIGNAL past the maximum age; INVALID_SIGNAL when dated ahead beyond the skew. The age
+   * metric takes the age at the `final` check: when the order goes out (or is simulated).
+   */
+  #staleRefusal(
+    execution: TrackedExecution,
+    at: number,
+    { final }: { final: boolean },
+  ): RefuseEvent | null {
     const policy = this.#o.signalAge;
     if (!execution.live && !policy.appliesToSimulated) return null;
     const age = at - Date.parse(execution.signal.data.timestamp);
-    this.#o.metrics.signalAgeSeconds.observe(
-      { namespace: execution.namespace },
-      Math.max(0, age) / 1000,
-    );
+    if (final) {
+      this.#o.metrics.signalAgeSeconds.observe(
+        { namespace: execution.namespace },
+        Math.max(0, age) / 1000,
+      );
+    }
     if (age < -policy.clockSkewMs) {
       // A producer whose clock runs ahead would make any backlog look fresh: fail closed.
       return {
@@ -538,7 +554,23 @@ export class ExecutionService {
     if (trader.kind === "unavailable") {
       return { type: "refuse", code: "TRADER_UNAVAILABLE", message: trader.reason, at };
     }
-    return this.#staleRefusal(execution, at) ?? (await this.#gateRefusal(execution, at));
+    return (
+      this.#staleRefusal(execution, at, { final: false }) ??
+      (await this.#gateRefusal(execution, at))
+    );
+  }
+
+  /**
+   * The checks made again right before the trader is called, after the waits since the first
+   * (the shared order budget's queue, a lease at risk; a re-submission after the broker confirmed
+   * a first attempt absent): a halt or reduce-only set meanwhile, a signal grown stale meanwhile.
+   */
+  async #refusalAtSend(execution: TrackedExecution): Promise<RefuseEvent | null> {
+    const at = this.#o.clock.now();
+    const stale = this.#staleRefusal(execution, at, { final: true });
+    if (stale !== null) return stale;
+    const gate = this.#o.gate;
+    return gate ? gate.recheck(execution, at) : null;
   }
 
   /**
@@ -591,19 +623,16 @@ export class ExecutionService {
         this.#longestCallMs(trader),
       );
       if (!answer.taken) {
-        await this.#applyNow(execution, {
-          type: "submit_result",
-          result: failedResult(execution.signal, {
-            namespace: execution.namespace,
-            code: "RATE_LIMITED",
-            message: answer.reason,
-            timestamp: new Date(this.#o.clock.now()).toISOString(),
-          }),
-          at: this.#o.clock.now(),
-        });
+        await this.#failUnsent(execution, "RATE_LIMITED", answer.reason);
         return;
       }
       slot = answer;
+    }
+    const refusal = await this.#refusalAtSend(execution);
+    if (refusal !== null) {
+      if (slot) this.#track(slot.release());
+      await this.#failUnsent(execution, refusal.code, refusal.message);
+      return;
     }
     const queryable = trader.capabilities.queryByClientOrderId;
     const answered = await callTrader(execution, trader, {
@@ -631,6 +660,25 @@ export class ExecutionService {
       ),
     );
     this.#track(late);
+  }
+
+  /** Ends a submission journaled `submitted` whose order was not sent, with `code`. */
+  #failUnsent(
+    execution: TrackedExecution,
+    code: KnownErrorCode,
+    message: string,
+  ): Promise<unknown> {
+    const at = this.#o.clock.now();
+    return this.#applyNow(execution, {
+      type: "submit_result",
+      result: failedResult(execution.signal, {
+        namespace: execution.namespace,
+        code,
+        message,
+        timestamp: new Date(at).toISOString(),
+      }),
+      at,
+    });
   }
 
   /**
