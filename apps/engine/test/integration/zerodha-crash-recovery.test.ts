@@ -59,8 +59,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
   }) => {
     const ledger = bench.ledger;
     emulator.setFaults({ latencyMs: 150 });
-    const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    const ids = signals.map((signal) => signal.id);
+    const { signals, ids } = signalSeries(strategyId, tokens, SIGNALS);
 
     const first = await spawnReady("zerodha-engine-1", tokens);
 

@@ -28,8 +28,7 @@ describe("zerodha: the engine killed over and over with unanswered placements", 
     spawnReady,
   }) => {
     emulator.setFaults({ timeoutAfterAccept: { probability: 0.1, mode: "hang" } });
-    const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    const ids = signals.map((signal) => signal.id);
+    const { signals, ids } = signalSeries(strategyId, tokens, SIGNALS);
     let engine = await spawnReady("zerodha-kill-0", tokens);
 
     const streaming = produceStream(bench.producer, signalTopic, signals, {

@@ -22,10 +22,16 @@
  *   live stand-in recording into `recordFile`.
  * - `zerodhaTest` / `zerodhaProcessTest`: the Kite emulator (`emulator`, `options.kite`) with the
  *   shipped paper and zerodha plugins, the engine in this process (`engine`: strategies written,
- *   prices primed) or as processes (`spawnEngine`); `trade(input)` sends a signal and waits for
- *   its end; `bench.ledger` reads the outcomes.
+ *   prices primed; `options.instances` of them in one group, `instances`; `startEngine` starts
+ *   more) or as processes (`spawnEngine`); `trade(input)` sends a signal and waits for its end;
+ *   `bench.ledger` reads the outcomes.
  * - `upstoxTest` / `upstoxProcessTest`: both emulators (`kite`, `upstox`) with paper, zerodha and
  *   upstox, likewise.
+ * - Every process style: `spawnReady(name, tokens)` spawns an engine, waits until it is ready,
+ *   writes the file's strategies and sends a tick per token. Every style: `runCli(args, env)`
+ *   runs a command of the built CLI; `openSite(label)` gives another site, its topic prepared.
+ * - Presets: `TAKEOVER_ENV` and `KILL_TEST_ENV` (`zerodhaKillOptions`) for the restart tests;
+ *   `controlEnv(label, adminToken)` (`controls.ts`) for a file's own control topic.
  *
  * Everything is file-scoped (set up once, for the first test or hook that asks for it, and undone
  * after the file's last test, newest first, by the file's `teardown`), except the automatic
@@ -155,7 +161,7 @@ export interface ZerodhaOptions extends FileOptions {
   kite?: KiteEmulatorOptions;
   /** The token reaches the engine through a file (KITE_ACCESS_TOKEN_FILE): `tokenFile`. */
   tokenFile?: boolean;
-  /** Strategies trading on zerodha, written once `engine` has created its tables. */
+  /** Strategies trading on zerodha, written once `engine` (or `spawnReady`'s) has created its tables. */
   strategyIds?: readonly string[];
   /** `engine` is given a last price for each before the first test (paper fills beside Kite). */
   tokens?: readonly number[];

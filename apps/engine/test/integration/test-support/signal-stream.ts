@@ -60,12 +60,15 @@ export function strategiesCoveringPartitions(
   }
 }
 
-/** `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order. */
+/**
+ * `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order; their
+ * ids in that order, and by Kafka key.
+ */
 export function signalSeries(
   strategyId: string,
   tokens: readonly number[],
   count: number,
-): { signals: SignalEvent[]; byKey: Map<string, string[]> } {
+): { signals: SignalEvent[]; ids: string[]; byKey: Map<string, string[]> } {
   const signals: SignalEvent[] = [];
   const byKey = new Map<string, string[]>();
   for (let i = 0; i < count; i++) {
@@ -81,7 +84,7 @@ export function signalSeries(
     if (list) list.push(signal.id);
     else byKey.set(signal.key, [signal.id]);
   }
-  return { signals, byKey };
+  return { signals, ids: signals.map((signal) => signal.id), byKey };
 }
 
 /**
