@@ -1,6 +1,5 @@
 import { describe, expect } from "vitest";
 import { openTestDatabase, type TestDatabase } from "./test-support/database.js";
-import { childEnv, type ProcessEnv, runCli } from "./test-support/engine-process.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
 import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
 
@@ -10,28 +9,14 @@ const ENGINE_TABLES = [
   "strategy_configurations",
 ] as const;
 
-/** `run(args, env)` runs the CLI to its end; `freshDatabase()` gives a database of its own. */
-const it = integrationTest
-  .extend("options", FILE_SCOPE, { label: "cli" })
-  .extend(
-    "freshDatabase",
-    FILE_SCOPE,
-    ({ teardown }) =>
-      () =>
-        openTestDatabase(teardown),
-  )
-  .extend("run", FILE_SCOPE, ({ engines }) => {
-    let runs = 0;
-    return (args: string[], env: ProcessEnv) => {
-      runs += 1;
-      return runCli({
-        name: `cli-${runs}-${args[0]}`,
-        args,
-        env: childEnv(env),
-        logDir: engines.logDir,
-      });
-    };
-  });
+/** `freshDatabase()` gives a database of its own; `runCli(args, env)` runs the CLI to its end. */
+const it = integrationTest.extend("options", FILE_SCOPE, { label: "cli" }).extend(
+  "freshDatabase",
+  FILE_SCOPE,
+  ({ teardown }) =>
+    () =>
+      openTestDatabase(teardown),
+);
 
 async function tables(db: TestDatabase): Promise<string[]> {
   const rows = await db.query<{ table_name: string }>(
@@ -41,8 +26,8 @@ async function tables(db: TestDatabase): Promise<string[]> {
 }
 
 describe("the engine CLI as a process", () => {
-  it("--help lists the start and migrate commands", async ({ run }) => {
-    const { exit, stdout } = await run(["--help"], {});
+  it("--help lists the start and migrate commands", async ({ runCli }) => {
+    const { exit, stdout } = await runCli(["--help"], {});
     expect(exit.code).toBe(0);
     expect(stdout).toMatch(/^\s+start\b/m);
     expect(stdout).toMatch(/^\s+migrate\b/m);
@@ -50,10 +35,10 @@ describe("the engine CLI as a process", () => {
 
   it("migrate creates the engine's tables in a fresh database, and a second run changes nothing", async ({
     freshDatabase,
-    run,
+    runCli,
   }) => {
     const db = await freshDatabase();
-    const first = await run(["migrate"], { DATABASE_URL: db.url, LOG_LEVEL: "info" });
+    const first = await runCli(["migrate"], { DATABASE_URL: db.url, LOG_LEVEL: "info" });
     expect(first.exit.code, first.output).toBe(0);
     expect(first.stdout).toContain("migrations applied");
     expect(await tables(db)).toEqual(expect.arrayContaining([...ENGINE_TABLES]));
@@ -64,14 +49,14 @@ describe("the engine CLI as a process", () => {
       );
     const before = await columns();
 
-    const second = await run(["migrate"], { DATABASE_URL: db.url, LOG_LEVEL: "info" });
+    const second = await runCli(["migrate"], { DATABASE_URL: db.url, LOG_LEVEL: "info" });
     expect(second.exit.code, second.output).toBe(0);
     expect(await columns()).toEqual(before);
   });
 
   it("migrate leaves an existing strategy_configurations table, its extra column and rows alone", async ({
     freshDatabase,
-    run,
+    runCli,
   }) => {
     const db = await freshDatabase();
     await db.query(`create table strategy_configurations (
@@ -91,7 +76,7 @@ describe("the engine CLI as a process", () => {
     );
 
     for (let i = 0; i < 2; i++) {
-      const migrated = await run(["migrate"], { DATABASE_URL: db.url });
+      const migrated = await runCli(["migrate"], { DATABASE_URL: db.url });
       expect(migrated.exit.code, migrated.output).toBe(0);
     }
     expect(await tables(db)).toEqual(expect.arrayContaining([...ENGINE_TABLES]));
@@ -111,18 +96,18 @@ describe("the engine CLI as a process", () => {
     ]);
   });
 
-  it("migrate without DATABASE_URL fails naming it", async ({ run }) => {
-    const { exit, stderr } = await run(["migrate"], {});
+  it("migrate without DATABASE_URL fails naming it", async ({ runCli }) => {
+    const { exit, stderr } = await runCli(["migrate"], {});
     expect(exit.code).not.toBe(0);
     expect(stderr).toContain("DATABASE_URL");
   });
 
   it("refuses to start on bad configuration, naming every bad variable", async ({
     freshDatabase,
-    run,
+    runCli,
   }) => {
     const db = await freshDatabase();
-    const { exit, stderr, output } = await run(["start"], {
+    const { exit, stderr, output } = await runCli(["start"], {
       KAFKA_BROKERS,
       DATABASE_URL: db.url,
       KAFKA_TOPIC_PARTITIONS: "abc",
@@ -138,10 +123,10 @@ describe("the engine CLI as a process", () => {
     expect(await tables(db)).toEqual([]);
   });
 
-  it("never prints a secret when it refuses to start", async ({ run }) => {
+  it("never prints a secret when it refuses to start", async ({ runCli }) => {
     const secret = "s3cr3t-value";
     const dbSecret = "db-pa55-Xq9";
-    const { exit, output } = await run(["start"], {
+    const { exit, output } = await runCli(["start"], {
       KAFKA_BROKERS,
       DATABASE_URL: `postgres://engine:${dbSecret}@127.0.0.1:5432/none`,
       KAFKA_SASL_MECHANISM: "plain",

@@ -7,9 +7,9 @@ import type { InboundBatch } from "../../src/transport/transport.js";
 import { childEnv, freePort, spawnedEngineVariables } from "./test-support/engine-process.js";
 import { KAFKA_BROKERS } from "./test-support/environment.js";
 import { FILE_SCOPE, integrationTest } from "./test-support/fixtures.js";
-import { openProducer, openRecorder, uniqueName } from "./test-support/kafka.js";
+import { openAdmin, openProducer, openRecorder, uniqueName } from "./test-support/kafka.js";
 import { metricValue } from "./test-support/probes.js";
-import { ensureTopic, openAdmin, waitForAllCommitted } from "./test-support/signal-stream.js";
+import { ensureTopic, waitForAllCommitted } from "./test-support/signal-stream.js";
 
 const it = integrationTest.extend("options", FILE_SCOPE, { label: "isolate" });
 

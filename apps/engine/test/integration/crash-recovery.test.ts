@@ -1,20 +1,22 @@
 import { describe, expect } from "vitest";
-import { putStrategy } from "./test-support/database.js";
 import { FILE_SCOPE, spawnedEngineTest, TAKEOVER_ENV } from "./test-support/fixtures.js";
 import { liveRecordProblems, readLiveRecord } from "./test-support/live-standin.js";
 import {
   eventually,
-  produceStream,
   sendTicks,
   signalSeries,
+  startStream,
   tokensCoveringPartitions,
   waitForAllCommitted,
 } from "./test-support/signal-stream.js";
 
 const SIGNALS = 300;
+const strategyId = "crash_live";
+const tokens = tokensCoveringPartitions(strategyId, 3, 2);
 
 const it = spawnedEngineTest.extend("options", FILE_SCOPE, {
   label: "crash",
+  strategies: [{ id: strategyId, zerodhaTradingEnabled: true }],
   env: {
     LIVESIM_DELAY_MS: "5",
     // The order is recorded at the stand-in well before its answer: a kill catches some.
@@ -30,25 +32,17 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     site: { groupId, signalTopic },
     recordFile,
     spawnEngine,
+    spawnReady,
   }) => {
-    const strategyId = "crash_live";
-    const tokens = tokensCoveringPartitions(strategyId, 3, 2);
     const { signals, byKey } = signalSeries(strategyId, tokens, SIGNALS);
     const ids = signals.map((signal) => signal.id);
     ledger.expect(ids);
 
-    const first = await spawnEngine("engine-1");
-    await first.waitReady();
-    await putStrategy(bench.db, { id: strategyId, zerodhaTradingEnabled: true });
-    await sendTicks(bench.producer, tokens);
+    const first = await spawnReady("engine-1", tokens);
 
-    let sent = 0;
-    const streaming = produceStream(bench.producer, signalTopic, signals, {
+    const streaming = startStream(bench.producer, signalTopic, signals, {
       durationMs: 8_000,
       chunk: 20,
-      onSent: (count) => {
-        sent = count;
-      },
     });
     await eventually(
       () => ledger.completed() >= SIGNALS / 3,
@@ -70,7 +64,7 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     }
     const killed = await first.stop("SIGKILL");
     const completedAtKill = ledger.completed();
-    const sentAtKill = sent;
+    const sentAtKill = streaming.sent;
     expect(killed.signal).toBe("SIGKILL");
     // Killed in the middle of the stream, not after it.
     expect(completedAtKill).toBeLessThan(SIGNALS);
@@ -87,7 +81,7 @@ describe("engine process killed with SIGKILL mid-stream", () => {
     expect(placedInFlight, "the kill caught no placed order in flight").toBeGreaterThan(0);
 
     const second = await spawnEngine("engine-2");
-    await streaming;
+    await streaming.done;
     // Joining waits for the dead member's session (KAFKA_SESSION_TIMEOUT_MS, 6 s) to expire.
     await second.waitReady(60_000);
     await sendTicks(bench.producer, tokens);

@@ -1,5 +1,4 @@
 import { describe, expect } from "vitest";
-import { putStrategy } from "./test-support/database.js";
 import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { readLiveRecord } from "./test-support/live-standin.js";
 import { validatedSignal } from "./test-support/messages.js";
@@ -8,6 +7,7 @@ import { sendSignals } from "./test-support/signal-stream.js";
 const it = inProcessTest.extend("options", FILE_SCOPE, {
   label: "slowlive",
   env: { LIVESIM_DELAY_MS: "1500", EXECUTION_TIMEOUT_MS: "300" },
+  strategies: [{ id: "slow_live", zerodhaTradingEnabled: true }],
 });
 
 describe("a live broker slower than the execution timeout", () => {
@@ -16,7 +16,6 @@ describe("a live broker slower than the execution timeout", () => {
     bench: { db, producer, recorder },
     site: { signalTopic },
   }) => {
-    await putStrategy(db, { id: "slow_live", zerodhaTradingEnabled: true });
     // No tick was seen: paper answers at once (NO_MARKET_PRICE) while the live broker takes 1.5 s.
     const signal = validatedSignal({ strategyId: "slow_live", instrumentToken: 424242 });
     await sendSignals(producer, signalTopic, [signal]);

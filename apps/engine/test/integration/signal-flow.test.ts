@@ -1,19 +1,21 @@
 import { OrderFilledEventSchema } from "@engine/core";
 import { describe, expect } from "vitest";
-import { putStrategy } from "./test-support/database.js";
 import { FILE_SCOPE, inProcessTest } from "./test-support/fixtures.js";
 import { validatedSignal } from "./test-support/messages.js";
 import { sendSignals } from "./test-support/signal-stream.js";
 
-const it = inProcessTest.extend("options", FILE_SCOPE, { label: "flow", price: 2500.75 });
+const it = inProcessTest.extend("options", FILE_SCOPE, {
+  label: "flow",
+  price: 2500.75,
+  strategies: [{ id: "flow_paper_only" }, { id: "flow_live", zerodhaTradingEnabled: true }],
+});
 
 describe("signal flow on real Kafka and PostgreSQL", () => {
   it("turns a validated signal into an order_filled on paper.orders.filled with the contract fields", async ({
     token,
-    bench: { db, producer, recorder },
+    bench: { producer, recorder },
     site: { signalTopic },
   }) => {
-    await putStrategy(db, { id: "flow_paper_only" });
     const signal = validatedSignal({
       strategyId: "flow_paper_only",
       instrumentToken: token,
@@ -52,10 +54,9 @@ describe("signal flow on real Kafka and PostgreSQL", () => {
 
   it("routes a strategy with zerodha_trading_enabled to paper and the live namespace: one result on each", async ({
     token,
-    bench: { db, producer, recorder },
+    bench: { producer, recorder },
     site: { signalTopic },
   }) => {
-    await putStrategy(db, { id: "flow_live", zerodhaTradingEnabled: true });
     const signal = validatedSignal({
       strategyId: "flow_live",
       instrumentToken: token,

@@ -12,7 +12,7 @@ import { KAFKA_BROKERS } from "./test-support/environment.js";
 import { FILE_SCOPE, type RunCli, zerodhaTest } from "./test-support/fixtures.js";
 import type { TestEngine } from "./test-support/in-process-engine.js";
 import { uniqueName } from "./test-support/kafka.js";
-import { validatedSignal } from "./test-support/messages.js";
+import { idsOf, validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
 import {
   partitionOf,
@@ -118,10 +118,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
 
     const signals = spread(1.01);
     await sendSignals(bench.producer, signalTopic, signals);
-    await bench.ledger.waitForEnds(
-      signals.map((s) => s.id),
-      30_000,
-    );
+    await bench.ledger.waitForEnds(idsOf(signals), 30_000);
     for (const signal of signals) {
       const outcome = bench.ledger.of(signal.id);
       expect(outcome.placed).toHaveLength(0);
@@ -141,17 +138,8 @@ describe("trading controls on two running instances, one Kite emulator", () => {
     await bothSee("ACTIVE", strategyA, resumed);
     const again = spread(1.01);
     await sendSignals(bench.producer, signalTopic, again);
-    await bench.ledger.waitForEnds(
-      again.map((s) => s.id),
-      30_000,
-    );
-    expect(
-      bench.ledger.problems(
-        again.map((s) => s.id),
-        emulator,
-        { end: "filled" },
-      ),
-    ).toEqual([]);
+    await bench.ledger.waitForEnds(idsOf(again), 30_000);
+    expect(bench.ledger.problems(idsOf(again), emulator, { end: "filled" })).toEqual([]);
   });
 
   it("halts one strategy with cancel_open: its LIMIT orders held open at Kite are cancelled and end TRADING_HALTED; the other strategy keeps trading", async () => {
@@ -185,13 +173,7 @@ describe("trading controls on two running instances, one Kite emulator", () => {
       const order = emulator.orders().find((o) => o.tag === orderTag(signal.id));
       expect(order?.status).toBe("CANCELLED");
     }
-    expect(
-      bench.ledger.problems(
-        held.map((s) => s.id),
-        emulator,
-        { end: "failed" },
-      ),
-    ).toEqual([]);
+    expect(bench.ledger.problems(idsOf(held), emulator, { end: "failed" })).toEqual([]);
     const cancels =
       (await first.running.metrics.controlCancels.get()).values.length +
       (await second.running.metrics.controlCancels.get()).values.length;
@@ -344,10 +326,7 @@ describe("trading controls from the CLI, with no HTTP", () => {
     await sendSignals(bench.producer, late.signalTopic, backlog);
     const ordersBefore = emulator.orders().length;
     await startEngine(variables, { site: late });
-    await bench.ledger.waitForEnds(
-      backlog.map((s) => s.id),
-      30_000,
-    );
+    await bench.ledger.waitForEnds(idsOf(backlog), 30_000);
     for (const signal of backlog) {
       expect(bench.ledger.of(signal.id).failed[0]?.json.data).toMatchObject({
         error_code: "TRADING_HALTED",

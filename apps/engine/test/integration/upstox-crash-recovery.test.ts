@@ -1,21 +1,19 @@
 import { clientOrderId } from "@engine/core";
 import { describe, expect } from "vitest";
-import { FILE_SCOPE, TAKEOVER_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, KILL_TEST_ENV, upstoxProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
-import { outcomeOn, putStrategy, waitForEnds } from "./test-support/upstox-harness.js";
+import { outcomeOn, waitForEnds } from "./test-support/upstox-harness.js";
 
 const SIGNALS = 40;
 const TOKENS = [738561, 408065, 2953217, 341249, 779521];
 
 const it = upstoxProcessTest.extend("options", FILE_SCOPE, {
   label: "upcrash",
+  strategies: [{ id: "up_crash", targets: ["upstox"] }],
   // Orders take 3 s to fill: a kill finds orders open.
   upstox: { fillDelayMs: 3_000 },
-  env: {
-    UPSTOX_TIMEOUT_MS: "1500",
-    ...TAKEOVER_ENV,
-  },
+  env: KILL_TEST_ENV,
 });
 
 describe("upstox: the engine process killed with SIGKILL while orders are open at Upstox", () => {
@@ -24,6 +22,7 @@ describe("upstox: the engine process killed with SIGKILL while orders are open a
     upstox,
     site: { signalTopic },
     spawnEngine,
+    spawnReady,
   }) => {
     // Every answer takes 100 ms: a kill finds orders at every stage.
     upstox.setFaults({ latencyMs: 100 });
@@ -36,10 +35,7 @@ describe("upstox: the engine process killed with SIGKILL while orders are open a
       }).length;
     const openAtUpstox = () => upstox.orders().filter((order) => order.status === "open").length;
 
-    const first = await spawnEngine("upstox-engine-1");
-    await first.waitReady();
-    await putStrategy(bench.sql, { id: "up_crash", targets: ["upstox"] });
-    await sendTicks(bench.producer, TOKENS);
+    const first = await spawnReady("upstox-engine-1", TOKENS);
     const streaming = produceStream(bench.producer, signalTopic, signals, {
       durationMs: 3_000,
       chunk: 4,

@@ -7,6 +7,7 @@ import {
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { FILE_SCOPE, upstoxTest } from "./test-support/fixtures.js";
+import { resultCounts } from "./test-support/probes.js";
 import { outcomeOn, RELIANCE_KEY } from "./test-support/upstox-harness.js";
 
 const RELIANCE = 738561;
@@ -65,9 +66,7 @@ describe("upstox: a validated signal routed by strategy_execution_targets become
     });
 
     const outcome = outcomeOn(bench, signal.id, "upstox");
-    expect(outcome.placed).toHaveLength(1);
-    expect(outcome.filled).toHaveLength(1);
-    expect(outcome.failed).toHaveLength(0);
+    expect(resultCounts(outcome)).toEqual({ placed: 1, filled: 1, failed: 0 });
     const placed = OrderPlacedEventSchema.parse(outcome.placed[0]?.json);
     expect(placed).toMatchObject({
       broker: "upstox",

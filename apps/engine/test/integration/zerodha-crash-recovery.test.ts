@@ -1,34 +1,25 @@
 import type { KiteEmulator } from "@engine/kite-emulator";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
-import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaKillOptions, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { eventually, sleep } from "./test-support/probes.js";
 import {
-  produceStream,
   sendTicks,
   signalSeries,
+  startStream,
   waitForAllCommitted,
 } from "./test-support/signal-stream.js";
-import {
-  NSE_EQUITIES,
-  putZerodhaStrategy,
-  type ZerodhaBench,
-} from "./test-support/zerodha-harness.js";
+import { NSE_EQUITIES, type ZerodhaBench } from "./test-support/zerodha-harness.js";
 
 const SIGNALS = 60;
 const FINAL = new Set(["COMPLETE", "REJECTED", "CANCELLED"]);
 
-const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
-  label: "zdcrash",
-  // Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
-  kite: { fillDelayMs: 4_000 },
-  env: {
-    KITE_TIMEOUT_MS: "1500",
-    ...TAKEOVER_ENV,
-  },
-});
-
 const strategyId = "zd_crash";
+
+// Orders stay open 4 s, and every answer takes 150 ms (below): a kill finds orders at every stage.
+const options = zerodhaKillOptions("zdcrash", strategyId, 4_000);
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, options);
+
 const tokens = NSE_EQUITIES.slice(0, 6).map((row) => row.token);
 
 /** Signals whose order_placed is out and whose order Kite has not finished. */
@@ -64,24 +55,17 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     bench,
     site: { groupId, signalTopic },
     spawnEngine,
+    spawnReady,
   }) => {
     const ledger = bench.ledger;
     emulator.setFaults({ latencyMs: 150 });
-    const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    const ids = signals.map((signal) => signal.id);
+    const { signals, ids } = signalSeries(strategyId, tokens, SIGNALS);
 
-    const first = await spawnEngine("zerodha-engine-1");
-    await first.waitReady();
-    await putZerodhaStrategy(bench.sql, strategyId);
-    await sendTicks(bench.producer, tokens);
+    const first = await spawnReady("zerodha-engine-1", tokens);
 
-    let sent = 0;
-    const streaming = produceStream(bench.producer, signalTopic, signals, {
+    const streaming = startStream(bench.producer, signalTopic, signals, {
       durationMs: 4_000,
       chunk: 6,
-      onSent: (count) => {
-        sent = count;
-      },
     });
     // Kill while the engine follows open orders, preferably also while a placement Kite took is
     // not journaled yet; bounded: after the deadline, open followed orders are enough.
@@ -106,7 +90,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     }
     const killed = await first.stop("SIGKILL");
     expect(killed.signal).toBe("SIGKILL");
-    const sentAtKill = sent;
+    const sentAtKill = streaming.sent;
     const inFlight = await inFlightAtKite(emulator, bench);
     const ordersAtKill = emulator.stats().placements;
     // What was published before the kill reaches the recorder; nothing new can come.
@@ -122,7 +106,7 @@ describe("zerodha: the engine process killed with SIGKILL while orders are open 
     expect(endedAtKill).toBeLessThan(SIGNALS);
 
     const second = await spawnEngine("zerodha-engine-2");
-    await streaming;
+    await streaming.done;
     // Joining waits for the dead member's session (KAFKA_SESSION_TIMEOUT_MS, 6 s) to expire.
     await second.waitReady(90_000);
     await sendTicks(bench.producer, tokens);

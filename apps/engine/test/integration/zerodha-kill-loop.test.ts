@@ -1,22 +1,17 @@
 import { describe, expect } from "vitest";
-import { FILE_SCOPE, TAKEOVER_ENV, zerodhaProcessTest } from "./test-support/fixtures.js";
+import { FILE_SCOPE, zerodhaKillOptions, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { sleep } from "./test-support/probes.js";
-import { produceStream, sendTicks, signalSeries } from "./test-support/signal-stream.js";
-import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
+import { produceStream, signalSeries } from "./test-support/signal-stream.js";
+import { NSE_EQUITIES } from "./test-support/zerodha-harness.js";
 
 const SIGNALS = 150;
 const KILLS = 5;
 
-const it = zerodhaProcessTest.extend("options", FILE_SCOPE, {
-  label: "zdkill",
-  kite: { fillDelayMs: 1_500 },
-  env: {
-    KITE_TIMEOUT_MS: "1500",
-    ...TAKEOVER_ENV,
-  },
-});
-
 const strategyId = "zd_kill";
+
+const options = zerodhaKillOptions("zdkill", strategyId, 1_500);
+const it = zerodhaProcessTest.extend("options", FILE_SCOPE, options);
+
 const tokens = NSE_EQUITIES.slice(0, 8).map((row) => row.token);
 
 /**
@@ -30,14 +25,11 @@ describe("zerodha: the engine killed over and over with unanswered placements", 
     bench,
     site: { signalTopic },
     spawnEngine,
+    spawnReady,
   }) => {
     emulator.setFaults({ timeoutAfterAccept: { probability: 0.1, mode: "hang" } });
-    const { signals } = signalSeries(strategyId, tokens, SIGNALS);
-    const ids = signals.map((signal) => signal.id);
-    let engine = await spawnEngine("zerodha-kill-0");
-    await engine.waitReady();
-    await putZerodhaStrategy(bench.sql, strategyId);
-    await sendTicks(bench.producer, tokens);
+    const { signals, ids } = signalSeries(strategyId, tokens, SIGNALS);
+    let engine = await spawnReady("zerodha-kill-0", tokens);
 
     const streaming = produceStream(bench.producer, signalTopic, signals, {
       durationMs: 20_000,

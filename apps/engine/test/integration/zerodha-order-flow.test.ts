@@ -6,6 +6,7 @@ import {
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
+import { resultCounts } from "./test-support/probes.js";
 
 const RELIANCE = 738561;
 const INFY = 408065;
@@ -66,9 +67,7 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
       expect(placements[0]?.status).toBe(200);
 
       const outcome = bench.ledger.of(signal.id);
-      expect(outcome.placed).toHaveLength(1);
-      expect(outcome.filled).toHaveLength(1);
-      expect(outcome.failed).toHaveLength(0);
+      expect(resultCounts(outcome)).toEqual({ placed: 1, filled: 1, failed: 0 });
       const lineage = {
         source: "trading_engine",
         broker: "zerodha",
@@ -149,9 +148,7 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
       expect(order?.status_message).toMatch(/Insufficient funds/);
 
       const outcome = bench.ledger.of(signal.id);
-      expect(outcome.placed).toHaveLength(1);
-      expect(outcome.filled).toHaveLength(0);
-      expect(outcome.failed).toHaveLength(1);
+      expect(resultCounts(outcome)).toEqual({ placed: 1, filled: 0, failed: 1 });
       const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
       expect(failed).toMatchObject({
         type: "order_failed",
@@ -188,9 +185,7 @@ describe("zerodha: a validated signal becomes one Kite order, followed to its en
     const tag = orderTag(signal.id);
 
     const outcome = bench.ledger.of(signal.id);
-    expect(outcome.placed).toHaveLength(0);
-    expect(outcome.filled).toHaveLength(0);
-    expect(outcome.failed).toHaveLength(1);
+    expect(resultCounts(outcome)).toEqual({ placed: 0, filled: 0, failed: 1 });
     const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
     expect(failed).toMatchObject({
       broker: "zerodha",

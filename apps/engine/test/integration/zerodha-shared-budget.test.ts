@@ -2,7 +2,7 @@ import { describe, expect } from "vitest";
 import { controlEnv, postControl } from "./test-support/controls.js";
 import { FILE_SCOPE, zerodhaProcessTest } from "./test-support/fixtures.js";
 import { uniqueName } from "./test-support/kafka.js";
-import { validatedSignal } from "./test-support/messages.js";
+import { idsOf, validatedSignal } from "./test-support/messages.js";
 import { sleep } from "./test-support/probes.js";
 import { sendSignals, sendTicks } from "./test-support/signal-stream.js";
 import { NSE_EQUITIES, putZerodhaStrategy } from "./test-support/zerodha-harness.js";
@@ -151,19 +151,7 @@ describe("zerodha: one order budget for two instances", () => {
         error_code: "TRADING_HALTED",
       });
     }
-    expect(
-      bench.ledger.problems(
-        open.map((s) => s.id),
-        emulator,
-        { end: "failed" },
-      ),
-    ).toEqual([]);
-    expect(
-      bench.ledger.problems(
-        more.map((s) => s.id),
-        emulator,
-        { end: "filled" },
-      ),
-    ).toEqual([]);
+    expect(bench.ledger.problems(idsOf(open), emulator, { end: "failed" })).toEqual([]);
+    expect(bench.ledger.problems(idsOf(more), emulator, { end: "filled" })).toEqual([]);
   });
 });

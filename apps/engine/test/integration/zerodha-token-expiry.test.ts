@@ -2,7 +2,7 @@ import { OrderFailedEventSchema } from "@engine/core";
 import { orderTag } from "@engine/trader-zerodha";
 import { describe, expect } from "vitest";
 import { FILE_SCOPE, zerodhaTest } from "./test-support/fixtures.js";
-import { eventually, httpGet } from "./test-support/probes.js";
+import { eventually, httpGet, resultCounts } from "./test-support/probes.js";
 
 const RELIANCE = 738561;
 const NEXT_TOKEN = "zdexpiry_token_day_two";
@@ -44,9 +44,7 @@ const it = zerodhaTest
     ({ bench, emulator }) =>
       (signalId: string): void => {
         const outcome = bench.ledger.of(signalId);
-        expect(outcome.placed).toHaveLength(0);
-        expect(outcome.filled).toHaveLength(0);
-        expect(outcome.failed).toHaveLength(1);
+        expect(resultCounts(outcome)).toEqual({ placed: 0, filled: 0, failed: 1 });
         const failed = OrderFailedEventSchema.parse(outcome.failed[0]?.json);
         expect(failed).toMatchObject({
           broker: "zerodha",

@@ -1,7 +1,6 @@
 import type { Admin, Producer } from "kafkajs";
 import { connectSql, openTestDatabase, type TestDatabase, type TestSql } from "./database.js";
-import { openProducer, openRecorder, type TopicRecorder } from "./kafka.js";
-import { openAdmin } from "./signal-stream.js";
+import { openAdmin, openProducer, openRecorder, type TopicRecorder } from "./kafka.js";
 import type { Teardown } from "./teardown.js";
 
 /**

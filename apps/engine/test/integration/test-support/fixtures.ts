@@ -22,10 +22,16 @@
  *   live stand-in recording into `recordFile`.
  * - `zerodhaTest` / `zerodhaProcessTest`: the Kite emulator (`emulator`, `options.kite`) with the
  *   shipped paper and zerodha plugins, the engine in this process (`engine`: strategies written,
- *   prices primed) or as processes (`spawnEngine`); `trade(input)` sends a signal and waits for
- *   its end; `bench.ledger` reads the outcomes.
+ *   prices primed; `options.instances` of them in one group, `instances`; `startEngine` starts
+ *   more) or as processes (`spawnEngine`); `trade(input)` sends a signal and waits for its end;
+ *   `bench.ledger` reads the outcomes.
  * - `upstoxTest` / `upstoxProcessTest`: both emulators (`kite`, `upstox`) with paper, zerodha and
  *   upstox, likewise.
+ * - Every process style: `spawnReady(name, tokens)` spawns an engine, waits until it is ready,
+ *   writes the file's strategies and sends a tick per token. Every style: `runCli(args, env)`
+ *   runs a command of the built CLI; `openSite(label)` gives another site, its topic prepared.
+ * - Presets: `TAKEOVER_ENV` and `KILL_TEST_ENV` (`zerodhaKillOptions`) for the restart tests;
+ *   `controlEnv(label, adminToken)` (`controls.ts`) for a file's own control topic.
  *
  * Everything is file-scoped (set up once, for the first test or hook that asks for it, and undone
  * after the file's last test, newest first, by the file's `teardown`), except the automatic
@@ -66,7 +72,7 @@ import { type SignalInput, validatedSignal } from "./messages.js";
 import { MigrationCli } from "./migration-cli.js";
 import { primePrice, randomToken, resultTopics } from "./probes.js";
 import { ResultLedger } from "./result-ledger.js";
-import { prepareSignalTopic, sendSignals } from "./signal-stream.js";
+import { prepareSignalTopic, sendSignals, sendTicks } from "./signal-stream.js";
 import { Teardown } from "./teardown.js";
 import {
   KITE_TOKEN,
@@ -155,7 +161,7 @@ export interface ZerodhaOptions extends FileOptions {
   kite?: KiteEmulatorOptions;
   /** The token reaches the engine through a file (KITE_ACCESS_TOKEN_FILE): `tokenFile`. */
   tokenFile?: boolean;
-  /** Strategies trading on zerodha, written once `engine` has created its tables. */
+  /** Strategies trading on zerodha, written once `engine` (or `spawnReady`'s) has created its tables. */
   strategyIds?: readonly string[];
   /** `engine` is given a last price for each before the first test (paper fills beside Kite). */
   tokens?: readonly number[];
@@ -195,6 +201,29 @@ const UPSTOX_NAMESPACES = ["paper", "zerodha", "upstox"] as const;
  * refused as stale (these tests are about duplicates).
  */
 export const TAKEOVER_ENV = { ENGINE_LEASE_MS: "3000", SIGNAL_MAX_AGE_MS: "600000" } as const;
+
+/**
+ * `TAKEOVER_ENV` for tests that kill an engine while orders are open at a broker's emulator: an
+ * answer the kill or an injected fault holds back times out after 1.5 s, Kite's and Upstox's
+ * alike.
+ */
+export const KILL_TEST_ENV = {
+  KITE_TIMEOUT_MS: "1500",
+  UPSTOX_TIMEOUT_MS: "1500",
+  ...TAKEOVER_ENV,
+} as const;
+
+/**
+ * A zerodha kill test's options: the strategy trading on zerodha, Kite filling each order
+ * `fillDelayMs` after it was placed (a kill finds orders open), `KILL_TEST_ENV`.
+ */
+export function zerodhaKillOptions(
+  label: string,
+  strategyId: string,
+  fillDelayMs: number,
+): ZerodhaOptions {
+  return { label, strategyIds: [strategyId], kite: { fillDelayMs }, env: KILL_TEST_ENV };
+}
 
 /**
  * The file's bench on its database, recording its namespaces' results, its signal topic created
@@ -326,8 +355,42 @@ export const inProcessTest = benchTest.extend(
   },
 );
 
+export interface SpawnedOptions extends FileOptions {
+  /** Strategies written once `spawnReady`'s engine has created its tables. */
+  strategies?: readonly StrategyRow[];
+}
+
+/**
+ * A spawned engine once it is ready to trade: spawned (`spawnEngine`), ready, the file's
+ * strategies written and a tick sent for each of `tokens`.
+ */
+export type SpawnReady = (name: string, tokens: readonly number[]) => Promise<EngineProcess>;
+
+/**
+ * Every spawned style's `spawnReady`: spawns, waits for `/ready`, writes the file's strategies
+ * (`writeStrategies`, once the engine has created its tables) and sends a tick per token.
+ */
+function spawnReadyFixture({
+  bench,
+  spawnEngine,
+  writeStrategies,
+}: {
+  bench: Bench;
+  spawnEngine: (name: string) => Promise<EngineProcess>;
+  writeStrategies: () => Promise<void>;
+}): SpawnReady {
+  return async (name, tokens) => {
+    const engine = await spawnEngine(name);
+    await engine.waitReady();
+    await writeStrategies();
+    await sendTicks(bench.producer, tokens);
+    return engine;
+  };
+}
+
 /** Engines as processes of the built CLI, with paper and the live stand-in. */
 export const spawnedEngineTest = integrationTest
+  .extend("options", { scope: "file" }, { label: "it" } as SpawnedOptions)
   .extend("recordFile", { scope: "file" }, ({ engines }) =>
     join(engines.logDir, "livesim-orders.jsonl"),
   )
@@ -349,7 +412,11 @@ export const spawnedEngineTest = integrationTest
           }),
         );
       },
-  );
+  )
+  .extend("writeStrategies", { scope: "file" }, ({ options, bench }) => async () => {
+    for (const strategy of options.strategies ?? []) await putStrategy(bench.db, strategy);
+  })
+  .extend("spawnReady", { scope: "file" }, spawnReadyFixture);
 
 /** Another site or record file for one spawned engine. */
 export interface SpawnSite {
@@ -430,7 +497,11 @@ export const zerodhaProcessTest = integrationTest
             extra: { ...zerodhaEnv, ...extra },
           }),
         ),
-  );
+  )
+  .extend("writeStrategies", { scope: "file" }, ({ options, bench }) => async () => {
+    for (const id of options.strategyIds ?? []) await putZerodhaStrategy(bench.sql, id);
+  })
+  .extend("spawnReady", { scope: "file" }, spawnReadyFixture);
 
 /** How an engine `zerodhaTest`'s `startEngine` starts differs from the file's. */
 export interface ZerodhaEngineOptions {
@@ -546,7 +617,11 @@ export const upstoxProcessTest = integrationTest
         }
         return engines.spawn(name, childEnv({ ...variables, ...extra }));
       },
-  );
+  )
+  .extend("writeStrategies", { scope: "file" }, ({ options, bench }) => async () => {
+    for (const strategy of options.strategies ?? []) await putRoutedStrategy(bench.sql, strategy);
+  })
+  .extend("spawnReady", { scope: "file" }, spawnReadyFixture);
 
 /**
  * `upstoxProcessTest` with an engine in this process (`engine`) started before the file's first

@@ -170,11 +170,31 @@ export async function connectProducer(): Promise<Producer> {
   return producer;
 }
 
+/** A connected admin client; the caller disconnects it. */
+export async function connectAdmin(): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+/** A client `connect` resolves with, disconnected at the teardown. */
+async function untilTeardown<T extends { disconnect(): Promise<void> }>(
+  teardown: Teardown,
+  connect: () => Promise<T>,
+): Promise<T> {
+  const client = await connect();
+  teardown.defer(() => client.disconnect());
+  return client;
+}
+
 /** A producer for test inputs, disconnected at the teardown. */
-export async function openProducer(teardown: Teardown): Promise<Producer> {
-  const producer = await connectProducer();
-  teardown.defer(() => producer.disconnect());
-  return producer;
+export function openProducer(teardown: Teardown): Promise<Producer> {
+  return untilTeardown(teardown, connectProducer);
+}
+
+/** A connected admin client, disconnected at the teardown. */
+export function openAdmin(teardown: Teardown): Promise<Admin> {
+  return untilTeardown(teardown, connectAdmin);
 }
 
 /** A name no earlier run used, so tests never see each other's messages. */

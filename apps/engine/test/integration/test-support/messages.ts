@@ -6,3 +6,8 @@ export {
   type ValidatedSignalEventInput as SignalInput,
   validatedSignalEvent as validatedSignal,
 } from "@engine/core/testing";
+
+/** The ids of these signals (or of any events). */
+export function idsOf(events: readonly { id: string }[]): string[] {
+  return events.map((event) => event.id);
+}

@@ -24,6 +24,26 @@ export function resultsOf(
   return resultTopics(namespace, prefix).flatMap((topic) => recorder.causedBy(topic, signalId));
 }
 
+/** The results of one signal on one namespace, by kind. */
+export interface ResultsByKind {
+  placed: readonly unknown[];
+  filled: readonly unknown[];
+  failed: readonly unknown[];
+}
+
+/** How many results of each kind an outcome holds, to assert on in one go. */
+export function resultCounts(outcome: ResultsByKind): {
+  placed: number;
+  filled: number;
+  failed: number;
+} {
+  return {
+    placed: outcome.placed.length,
+    filled: outcome.filled.length,
+    failed: outcome.failed.length,
+  };
+}
+
 /** A random instrument token, so a file's ticks and prices never mix with another's. */
 export function randomToken(): number {
   return 100_000 + Math.floor(Math.random() * 800_000);

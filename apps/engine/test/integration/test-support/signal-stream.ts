@@ -1,7 +1,6 @@
 import { type Admin, Partitioners, type Producer } from "kafkajs";
-import { kafka, topicOffsets, uniqueName } from "./kafka.js";
+import { topicOffsets, uniqueName } from "./kafka.js";
 import { asMessage, marketTick, validatedSignal } from "./messages.js";
-import type { Teardown } from "./teardown.js";
 
 export type SignalEvent = ReturnType<typeof validatedSignal>;
 
@@ -61,12 +60,15 @@ export function strategiesCoveringPartitions(
   }
 }
 
-/** `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order. */
+/**
+ * `count` BUY/SELL signals of a strategy, round-robin over the tokens, in production order; their
+ * ids in that order, and by Kafka key.
+ */
 export function signalSeries(
   strategyId: string,
   tokens: readonly number[],
   count: number,
-): { signals: SignalEvent[]; byKey: Map<string, string[]> } {
+): { signals: SignalEvent[]; ids: string[]; byKey: Map<string, string[]> } {
   const signals: SignalEvent[] = [];
   const byKey = new Map<string, string[]>();
   for (let i = 0; i < count; i++) {
@@ -82,7 +84,7 @@ export function signalSeries(
     if (list) list.push(signal.id);
     else byKey.set(signal.key, [signal.id]);
   }
-  return { signals, byKey };
+  return { signals, ids: signals.map((signal) => signal.id), byKey };
 }
 
 /**
@@ -108,6 +110,34 @@ export async function produceStream(
   }
 }
 
+/** Signals being sent by `produceStream`: how many are out so far, and the end of it. */
+export interface SignalStream {
+  readonly sent: number;
+  readonly done: Promise<void>;
+}
+
+/** Starts `produceStream` and returns at once; `sent` follows it. */
+export function startStream(
+  producer: Producer,
+  topic: string,
+  signals: readonly SignalEvent[],
+  options: { durationMs: number; chunk?: number },
+): SignalStream {
+  let sent = 0;
+  const done = produceStream(producer, topic, signals, {
+    ...options,
+    onSent: (count) => {
+      sent = count;
+    },
+  });
+  return {
+    get sent() {
+      return sent;
+    },
+    done,
+  };
+}
+
 /** Sends signals as the risk manager does, acknowledged by every replica. */
 export async function sendSignals(
   producer: Producer,
@@ -123,20 +153,6 @@ export async function sendTicks(producer: Producer, tokens: readonly number[]): 
     topic: "market.ticks",
     messages: tokens.map((token, i) => asMessage(marketTick(token, 1000 + i))),
   });
-}
-
-/** A connected admin client; the caller disconnects it. */
-export async function connectAdmin(): Promise<Admin> {
-  const admin = kafka.admin();
-  await admin.connect();
-  return admin;
-}
-
-/** A connected admin client, disconnected at the teardown. */
-export async function openAdmin(teardown: Teardown): Promise<Admin> {
-  const admin = await connectAdmin();
-  teardown.defer(() => admin.disconnect());
-  return admin;
 }
 
 /** Creates a topic with this many partitions unless it exists. */
