@@ -14,10 +14,10 @@ import {
   type OrderStatusBatch,
   placedResult,
   type SignalToExecute,
+  SingleFlight,
   type SqlPort,
   type SubmitContext,
   type SubmitResult,
-  SingleFlight,
   silentLogger,
   systemClock,
   type Trader,
@@ -148,7 +148,9 @@ export class UpstoxTrader implements Trader {
     context: SubmitContext,
   ): Promise<SubmitResult> {
     // Never two placements with one tag at once: a second call shares the first one's answer.
-    return this.#placements.run(context.clientOrderId, () => this.#execute(signal, lastPrice, context));
+    return this.#placements.run(context.clientOrderId, () =>
+      this.#execute(signal, lastPrice, context),
+    );
   }
 
   async #execute(

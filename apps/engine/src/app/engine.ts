@@ -12,6 +12,7 @@ import {
   type Logger,
   loadAllSettings,
   preTradeLimitsFor,
+  SettingsError,
   systemClock,
   TopicMap,
   type Trader,
@@ -156,6 +157,7 @@ export class Engine {
     for (const [index, plugin] of plugins.entries()) {
       pluginSettings.set(plugin.namespace, perPlugin[index] ?? { enabled: false });
     }
+    assertKnownNamespaces(settings, plugins);
     return { settings, plugins, pluginSettings };
   }
 
@@ -629,4 +631,25 @@ function haltCancelReason(control: TradingControl): { code: string; message: str
     code: "TRADING_HALTED",
     message: `cancelled: trading halted by ${describeScope(control)} (operator ${control.operator}): ${control.reason}`,
   };
+}
+
+/**
+ * Per-namespace settings may name only namespaces a plugin serves: a limit or a time in force for
+ * a misspelt namespace would apply to nothing, and the namespace it was meant for would go without.
+ * @throws SettingsError naming each variable with an unknown namespace
+ */
+function assertKnownNamespaces(settings: EngineSettings, plugins: readonly AnyTraderPlugin[]) {
+  const known = plugins.map((plugin) => plugin.namespace);
+  const issues = [
+    { variable: "RISK_LIMITS_BY_NAMESPACE", named: Object.keys(settings.preTrade.byNamespace) },
+    { variable: "ORDER_TTL_MS_BY_NAMESPACE", named: Object.keys(settings.orderTtl.byNamespace) },
+  ].flatMap(({ variable, named }) =>
+    named
+      .filter((namespace) => !known.includes(namespace))
+      .map((namespace) => ({
+        variable,
+        message: `unknown namespace "${namespace}": the plugins serve ${known.join(", ")}`,
+      })),
+  );
+  if (issues.length > 0) throw new SettingsError(issues);
 }

@@ -45,3 +45,19 @@ describe(".env.example", () => {
     for (const name of named) expect(documented).toContain(name);
   });
 });
+
+describe("per-namespace settings", () => {
+  it("refuses at start a namespace no plugin serves, naming the variable and the namespace", async () => {
+    const failure = await new Engine({
+      env: {
+        RISK_LIMITS_BY_NAMESPACE: "zeroda.max_orders_per_day=500",
+        ORDER_TTL_MS_BY_NAMESPACE: "upstx=60000",
+      },
+      logger: silentLogger,
+    })
+      .configure()
+      .catch((e: Error) => e);
+    expect(String(failure)).toContain('RISK_LIMITS_BY_NAMESPACE: unknown namespace "zeroda"');
+    expect(String(failure)).toContain('ORDER_TTL_MS_BY_NAMESPACE: unknown namespace "upstx"');
+  });
+});

@@ -73,7 +73,13 @@ describe("admin API", () => {
       expect(controls.board.list()).toEqual([]);
       const refusals = logger.records.filter((record) => record.message?.includes("(401)"));
       expect(refusals).toHaveLength(1);
-      expect(refusals[0]).toMatchObject({ level: "warn", context: { remote: "127.0.0.1" } });
+      expect(refusals[0]).toMatchObject({
+        level: "warn",
+        context: {
+          remote: "127.0.0.1",
+          credentials: "authorization" in headers ? "wrong" : "missing",
+        },
+      });
       expect(logger.text()).not.toContain(TOKEN);
     },
   );
@@ -110,6 +116,28 @@ describe("admin API", () => {
     expect(controls.board.list()).toEqual([]);
     expect((await fetch(`${url}/control`)).status).toBe(200);
     expect(await (await fetch(`${url}/positions`)).json()).toEqual({ positions: [] });
+  });
+
+  it("checks the token before reading the body: 401 to a malformed body sent without it", async () => {
+    const { url } = await serve(TOKEN);
+    const answer = await fetch(`${url}/control`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(answer.status).toBe(401);
+  });
+
+  it("answers 400 to a misspelt field, naming it, and to an X-Operator over 200 characters", async () => {
+    const { url, controls } = await serve(TOKEN);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const misspelt = await post(url, { ...HALT, cancelOpen: true }, auth);
+    expect(misspelt.status).toBe(400);
+    expect(JSON.stringify(await misspelt.json())).toContain("cancelOpen");
+    const long = await post(url, HALT, { ...auth, "x-operator": "o".repeat(201) });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toMatchObject({ issues: [{ path: "X-Operator" }] });
+    expect(controls.board.list()).toEqual([]);
   });
 
   it("answers 400 naming the field to a body that is not a valid change", async () => {

@@ -7,7 +7,7 @@ import {
   errorMessage,
   type Logger,
 } from "@engine/core";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ControlBoard } from "../controls/control-board.js";
 import type { PositionLedger } from "../journal/position-ledger.js";
@@ -22,6 +22,9 @@ export interface ControlRoutesOptions {
   clock: Clock;
   logger: Logger;
 }
+
+/** The longest `X-Operator`, as the body's `operator` (`ControlRequestSchema`). */
+const MAX_OPERATOR_LENGTH = 200;
 
 const PositionQuerySchema = z.object({
   namespace: z.string().min(1).optional(),
@@ -43,27 +46,39 @@ export function registerControlRoutes(app: FastifyInstance, options: ControlRout
     scopes: options.board.list(),
   }));
 
-  app.post("/control", async (request, reply) => {
+  // The token is checked on the request line and headers (`onRequest`), before the body is read:
+  // a caller without it learns nothing from how its body would have been judged.
+  const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
     if (expected === null) {
       return reply
         .code(403)
         .send({ error: "the admin API is read-only: ENGINE_ADMIN_TOKEN is not set" });
     }
-    if (!authorized(request, expected)) {
-      options.logger.warn(
-        {
-          remote: request.ip,
-          authorization: request.headers.authorization === undefined ? "missing" : "wrong",
-        },
-        "admin API: a control change without a valid bearer token was refused (401)",
-      );
-      return reply.code(401).send({ error: "a valid Authorization: Bearer token is required" });
-    }
+    if (authorized(request, expected)) return;
+    options.logger.warn(
+      {
+        remote: request.ip,
+        // Not `authorization`: the logger redacts that key.
+        credentials: request.headers.authorization === undefined ? "missing" : "wrong",
+      },
+      "admin API: a control change without a valid bearer token was refused (401)",
+    );
+    return reply.code(401).send({ error: "a valid Authorization: Bearer token is required" });
+  };
+
+  app.post("/control", { onRequest: authorize }, async (request, reply) => {
     const parsed = parseChange(request.body, options);
     if (!parsed.ok) {
       return reply.code(400).send({ error: "invalid control request", issues: parsed.issues });
     }
     const operatorHeader = request.headers["x-operator"];
+    if (typeof operatorHeader === "string" && operatorHeader.length > MAX_OPERATOR_LENGTH) {
+      const message = `at most ${MAX_OPERATOR_LENGTH} characters, as the body's operator`;
+      return reply.code(400).send({
+        error: "invalid control request",
+        issues: [{ path: "X-Operator", message }],
+      });
+    }
     const operator =
       typeof operatorHeader === "string" && operatorHeader ? operatorHeader : "admin-api";
     try {

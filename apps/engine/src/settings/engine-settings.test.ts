@@ -126,6 +126,12 @@ describe("EngineSettingsSchema", () => {
     ["RISK_LIMITS_BY_NAMESPACE", "zerodha=1"],
     ["RISK_MAX_ORDER_QUANTITY", "-1"],
     ["ENGINE_ADMIN_TOKEN", "short"],
+    ["ENGINE_ADMIN_TOKEN", "has space in the token 123"],
+    ["RISK_MAX_ORDER_QUANTITY", "0x10"],
+    ["RISK_MAX_ORDER_QUANTITY", "2.5"],
+    ["RISK_MAX_ORDERS_PER_MINUTE", "0.5"],
+    ["RISK_MAX_ORDER_NOTIONAL", "1e6"],
+    ["RISK_LIMITS_BY_NAMESPACE", "zerodha.max_orders_per_day=2.5"],
   ])("refuses %s=%s", (name, value) => {
     expect(() => load({ [name]: value })).toThrow(name);
   });

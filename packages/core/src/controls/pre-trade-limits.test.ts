@@ -70,6 +70,28 @@ describe("checkPreTrade", () => {
   it("does not collar a signal without a price", () => {
     expect(verdict({ priceCollarPct: 1 }, { price: null }).kind).toBe("pass");
   });
+
+  it("refuses a priced order it cannot collar for want of a last price (fail closed)", () => {
+    expect(verdict({ priceCollarPct: 10 }, { price: 20501.5, lastPrice: null })).toMatchObject({
+      kind: "refuse",
+      rule: "price_collar_pct",
+    });
+  });
+
+  // Values exactly at the limit in decimal, a hair past it in binary floating point.
+  it.each([
+    ["a collar at 10 % above", { priceCollarPct: 10 }, { price: 2695.11, lastPrice: 2450.1 }, {}],
+    ["a collar at 10 % below", { priceCollarPct: 10 }, { price: 630.63, lastPrice: 700.7 }, {}],
+    ["an order notional", { maxOrderNotional: 0.3 }, { quantity: 3, lastPrice: 0.1 }, {}],
+    [
+      "a daily notional",
+      { maxDailyNotional: 0.3 },
+      { quantity: 1, lastPrice: 0.2 },
+      { notionalToday: 0.1 },
+    ],
+  ])("passes %s exactly at its limit", (_name, limits, order, usage) => {
+    expect(verdict(limits, order, usage).kind).toBe("pass");
+  });
 });
 
 describe("preTradeLimitsFor", () => {

@@ -60,8 +60,10 @@ export type PreTradeVerdict =
 
 /**
  * Checks an order against the limits, rule by rule in `PRE_TRADE_RULES` order; a value exactly at
- * a limit passes, one past it is refused. A notional rule that is on refuses an order whose
- * notional cannot be known (no last price and no signal price): fail closed.
+ * a limit passes (within a billionth of it: 0.1 + 0.2 is at 0.3, as an operator reads it), one
+ * past it is refused. A notional rule that is on refuses an order whose notional cannot be known
+ * (no last price and no signal price), and the price collar an order with a price but no last
+ * price to judge it by: fail closed.
  */
 export function checkPreTrade(
   limits: PreTradeLimits,
@@ -89,13 +91,16 @@ function orderRefusal(
   }
   if (limits.maxOrderNotional > 0) {
     if (notional === null) return ["max_order_notional", "no price to value the order at"];
-    if (notional > limits.maxOrderNotional) {
+    if (over(notional, limits.maxOrderNotional)) {
       return ["max_order_notional", `notional ${notional} over ${limits.maxOrderNotional}`];
     }
   }
-  if (limits.priceCollarPct > 0 && order.price !== null && order.lastPrice !== null) {
+  if (limits.priceCollarPct > 0 && order.price !== null) {
+    if (order.lastPrice === null) {
+      return ["price_collar_pct", `no last price to judge the price ${order.price} by`];
+    }
     const distance = (Math.abs(order.price - order.lastPrice) / order.lastPrice) * 100;
-    if (distance > limits.priceCollarPct) {
+    if (over(distance, limits.priceCollarPct)) {
       return [
         "price_collar_pct",
         `price ${order.price} is ${distance.toFixed(2)} % from the last price ${order.lastPrice}, over ${limits.priceCollarPct} %`,
@@ -125,7 +130,7 @@ function usageRefusal(
   }
   if (limits.maxDailyNotional > 0) {
     if (notional === null) return ["max_daily_notional", "no price to value the order at"];
-    if (usage.notionalToday + notional > limits.maxDailyNotional) {
+    if (over(usage.notionalToday + notional, limits.maxDailyNotional)) {
       return [
         "max_daily_notional",
         `${usage.notionalToday} traded today plus ${notional} is over ${limits.maxDailyNotional}`,
@@ -133,4 +138,13 @@ function usageRefusal(
     }
   }
   return null;
+}
+
+/**
+ * Whether `value` is past `limit` by more than a billionth of it: prices and sums in binary
+ * floating point land a hair off the decimal value they stand for (2450.1 × 1.1 = 2695.11 is
+ * 10.000000000000002 % away), and a value at the limit passes.
+ */
+function over(value: number, limit: number): boolean {
+  return value - limit > Math.abs(limit) * 1e-9;
 }

@@ -23,38 +23,76 @@ export const LIVE_DEFAULT_LIMITS: Partial<PreTradeLimits> = {
   maxOrdersPerMinute: 200,
 };
 
-/** A limit variable: unset (null: the default applies) or a number ≥ 0 (0: off). */
-export function envLimit() {
+/** Rules that count (orders, units): whole numbers only. The others are amounts or percents. */
+const COUNTED: ReadonlySet<PreTradeRule> = new Set([
+  "max_order_quantity",
+  "max_orders_per_minute",
+  "max_orders_per_day",
+]);
+
+/**
+ * A limit's value as written: plain decimal digits (`0x10`, `1e3`, `+5` are refused, not read
+ * as numbers); a whole number for a rule that counts. Null when it is not one, else the number.
+ */
+function limitValue(text: string, counted: boolean): number | null {
+  if (!(counted ? /^\d+$/ : /^\d+(?:\.\d+)?$/).test(text)) return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+function expected(counted: boolean): string {
+  return counted
+    ? "expected a whole number ≥ 0 (0 turns the rule off)"
+    : "expected a decimal number ≥ 0 (0 turns the rule off)";
+}
+
+/**
+ * A limit variable: unset (null: the default applies) or a number ≥ 0 (0: off), a whole number
+ * for `rule`s that count (quantity, orders per minute and per day).
+ */
+export function envLimit(rule: PreTradeRule) {
+  const counted = COUNTED.has(rule);
   return z
     .string()
     .optional()
     .transform((value, ctx): number | null => {
       const text = value?.trim() ?? "";
       if (text === "") return null;
-      const number = Number(text);
-      if (!Number.isFinite(number) || number < 0) {
-        ctx.addIssue({ code: "custom", message: "expected a number ≥ 0 (0 turns the rule off)" });
+      const number = limitValue(text, counted);
+      if (number === null) {
+        ctx.addIssue({ code: "custom", message: expected(counted) });
         return z.NEVER;
       }
       return number;
     });
 }
 
-/** `RISK_LIMITS_BY_NAMESPACE`: comma-separated `namespace.rule=value` entries. */
+/**
+ * Per-namespace overrides: comma-separated `namespace.rule=value` entries (`zerodha.max_orders_per_day=500`),
+ * each value as {@link envLimit} takes it. A bad entry is named in the error.
+ */
 export function envLimitOverrides() {
   return envList().transform((entries, ctx) => {
     const overrides: Record<string, Partial<PreTradeLimits>> = {};
     for (const entry of entries) {
-      const match = /^([a-z][a-z0-9_-]*)\.([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(entry);
+      const match = /^([a-z][a-z0-9_-]*)\.([a-z_]+)=(.*)$/.exec(entry);
       const rule = match?.[2] as PreTradeRule | undefined;
       if (!match?.[1] || !rule || !PRE_TRADE_RULES.includes(rule)) {
         ctx.addIssue({
           code: "custom",
-          message: `expected namespace.rule=value entries, comma-separated; rules: ${PRE_TRADE_RULES.join(", ")}`,
+          message: `entry "${entry}": expected namespace.rule=value entries, comma-separated; rules: ${PRE_TRADE_RULES.join(", ")}`,
         });
         return z.NEVER;
       }
-      overrides[match[1]] = { ...overrides[match[1]], [FIELD[rule]]: Number(match[3]) };
+      const value = limitValue(match[3] ?? "", COUNTED.has(rule));
+      if (value === null) {
+        ctx.addIssue({
+          code: "custom",
+          message: `entry "${entry}": ${expected(COUNTED.has(rule))}`,
+        });
+        return z.NEVER;
+      }
+      overrides[match[1]] = { ...overrides[match[1]], [FIELD[rule]]: value };
     }
     return overrides;
   });

@@ -37,6 +37,9 @@ export const ControlRequestSchema = z
     /** Who asks; the admin API and the CLI fill it in when absent. */
     operator: Name.optional(),
   })
+  // A misspelt field (`cancelOpen`, `expiresAt`) would otherwise be dropped, and the change made
+  // without what the operator asked for: refused, naming it.
+  .strict()
   .superRefine((request, ctx) => {
     const need = (field: "namespace" | "strategy_id", wanted: boolean) => {
       if ((request[field] !== undefined) === wanted) return;
@@ -138,14 +141,19 @@ export function controlFromRequest(
 
 /**
  * The control topic's key of a scope: `global`, `namespace:{ns}`, `strategy:{id}`, or
- * `strategy:{id}@{ns}` for a strategy on one namespace.
+ * `strategy:{id}@{ns}` for a strategy on one namespace, each name percent-encoded
+ * (`encodeURIComponent`) so that no two scopes share a key: the strategy `a@zerodha` everywhere is
+ * `strategy:a%40zerodha`, not strategy `a` on `zerodha`. (The topic is compacted by key, and the
+ * engine keeps one change per key: two scopes on one key would overwrite each other.) Names of
+ * letters, digits, `-`, `_`, `.` read as they are.
  */
 export function controlKey(control: Pick<TradingControl, "scope" | "namespace" | "strategy_id">) {
+  const name = (value: string | null) => encodeURIComponent(value ?? "");
   if (control.scope === "global") return "global";
-  if (control.scope === "namespace") return `namespace:${control.namespace}`;
+  if (control.scope === "namespace") return `namespace:${name(control.namespace)}`;
   return control.namespace === null
-    ? `strategy:${control.strategy_id}`
-    : `strategy:${control.strategy_id}@${control.namespace}`;
+    ? `strategy:${name(control.strategy_id)}`
+    : `strategy:${name(control.strategy_id)}@${name(control.namespace)}`;
 }
 
 /** A scope's description in a refusal's message, e.g. `strategy s1 on zerodha`. */

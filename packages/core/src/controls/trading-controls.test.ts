@@ -33,6 +33,9 @@ describe("ControlRequestSchema", () => {
     [{ scope: "global", state: "STOPPED", reason: "r" }, false],
     [{ scope: "global", state: "HALTED", reason: " " }, false],
     [{ scope: "global", state: "HALTED", reason: "r", expires_at: "tomorrow" }, false],
+    // A misspelt field is refused, not dropped (the halt would never expire, or cancel nothing).
+    [{ scope: "global", state: "HALTED", reason: "r", expiresAt: "2027-01-01T00:00:00Z" }, false],
+    [{ scope: "global", state: "HALTED", reason: "r", cancelOpen: true }, false],
   ])("accepts %j: %s", (body, valid) => {
     expect(ControlRequestSchema.safeParse(body).success).toBe(valid);
   });
@@ -50,6 +53,23 @@ describe("ControlRequestSchema", () => {
         control({ scope: "strategy", strategy_id: "s1", namespace: "z", state: "HALTED" }),
       ),
     ).toBe("strategy:s1@z");
+  });
+
+  it("keys a strategy whose id holds an @ apart from a strategy on a namespace", () => {
+    const everywhere = control({ scope: "strategy", strategy_id: "A@zerodha", state: "ACTIVE" });
+    const onZerodha = control({
+      scope: "strategy",
+      strategy_id: "A",
+      namespace: "zerodha",
+      state: "HALTED",
+    });
+    expect(controlKey(everywhere)).toBe("strategy:A%40zerodha");
+    expect(controlKey(everywhere)).not.toBe(controlKey(onZerodha));
+    // Resuming strategy "A@zerodha" leaves the halt of strategy A on zerodha in force.
+    const controls = new TradingControls();
+    controls.apply(onZerodha);
+    controls.apply(everywhere);
+    expect(controls.resolve({ namespace: "zerodha", strategyId: "A" }, AT).state).toBe("HALTED");
   });
 });
 
