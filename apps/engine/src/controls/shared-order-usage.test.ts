@@ -61,4 +61,17 @@ describe("SharedOrderUsage", () => {
     }
     expect(results.map((r) => r.kind)).toEqual(["pass", "pass", "pass", "refuse"]);
   });
+
+  it("counts an order stamped ahead by an instance whose clock runs fast", async () => {
+    const [slow, fast] = [1, 2].map(() => new SharedOrderUsage({ database: opened() }));
+    if (!slow || !fast) throw new Error("no instances");
+    const perMinute = judgeWith({ maxOrdersPerMinute: 1 });
+    // The fast instance's clock is 2 s ahead: its order is stamped after the slow one's "now".
+    expect(await fast.admit("zerodha", "skew_s", T0 + 2_000, perMinute)).toMatchObject({
+      kind: "pass",
+    });
+    expect(await slow.admit("zerodha", "skew_s", T0, perMinute)).toMatchObject({
+      rule: "max_orders_per_minute",
+    });
+  });
 });

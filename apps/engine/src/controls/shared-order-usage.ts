@@ -22,9 +22,10 @@ export interface SharedOrderUsageOptions {
  * The rule, enforced in `admit`: an order is judged and counted in one transaction holding an
  * advisory lock per (namespace, strategy), so the judgement of each order sees every order any
  * instance let through before it, and the sum never exceeds a limit. Orders are placed in time by
- * the engine clock of the instance that let them through (the minute is `(at - 60 s, at]`, the day
- * IST's): the instances' clocks may differ by as much as they are apart, which moves a window's
- * edge by that much, not the count. An order counted and then not sent (the broker's budget had no
+ * the engine clock of the instance that let them through, and a judgement counts every order from
+ * the window's start on (`at - 60 s` for the minute, the IST day's start), including those stamped
+ * after `at` by an instance whose clock runs ahead: clocks that differ move a window's start, never
+ * hide an order from the count. An order counted and then not sent (the broker's budget had no
  * room, the broker refused it) stays counted, as in memory.
  *
  * Fast path: this instance's own counts are a lower bound of everyone's, so an order they already
@@ -77,7 +78,6 @@ export class SharedOrderUsage implements UsageCounter {
         from ${strategyOrders}
         where ${strategyOrders.namespace} = ${namespace}
           and ${strategyOrders.strategyId} = ${strategyId}
-          and ${strategyOrders.sentAt} <= ${now}::timestamptz
           and ${strategyOrders.sentAt} >= least(${dayStart}::timestamptz, ${minuteAgo}::timestamptz)`);
       const verdict = judge({
         ordersLastMinute: Number(usage?.minute ?? 0),
