@@ -62,6 +62,17 @@ export interface LoggerOptions {
   stderr?: boolean;
 }
 
+const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+
+/**
+ * The level to log start-up at, from `LOG_LEVEL`; a bad value falls back to info, and the settings
+ * then stop start-up naming the variable.
+ */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const level = env.LOG_LEVEL?.trim().toLowerCase() ?? "";
+  return LOG_LEVELS.has(level) ? level : "info";
+}
+
 /** The app's logger: JSON lines for machines, pretty in a terminal, secrets redacted. */
 export function createLogger(options: LoggerOptions): Logger & pino.Logger {
   const common = {
