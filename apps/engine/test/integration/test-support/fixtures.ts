@@ -516,31 +516,22 @@ export interface ZerodhaEngineOptions {
  * `engine`), strategies written, prices primed on each.
  */
 export const zerodhaTest = zerodhaProcessTest
-  .extend(
-    "startEngine",
-    { scope: "file" },
-    ({ teardown, site, bench, emulator, zerodhaEnv }) =>
-      (extra: Env = {}, engine: ZerodhaEngineOptions = {}): Promise<TestEngine> =>
-        startEngine(
-          teardown,
-          baseEnv(
-            bench.db.url,
-            (engine.site ?? site).namespace,
-            zerodhaVariables(emulator.url, { ...zerodhaEnv, ...extra }),
-          ),
-          {
-            plugins: [paperPlugin, zerodhaPlugin],
-            ...(engine.http === undefined ? {} : { http: engine.http }),
-          },
-        ),
-  )
+  .extend("startEngine", { scope: "file" }, ({ teardown, site, bench, emulator, zerodhaEnv }) => {
+    const plugins = [paperPlugin, zerodhaPlugin];
+    return (extra: Env = {}, engine: ZerodhaEngineOptions = {}): Promise<TestEngine> => {
+      const variables = zerodhaVariables(emulator.url, { ...zerodhaEnv, ...extra });
+      const env = baseEnv(bench.db.url, (engine.site ?? site).namespace, variables);
+      const http = engine.http === undefined ? {} : { http: engine.http };
+      return startEngine(teardown, env, { plugins, ...http });
+    };
+  })
   .extend(
     "instances",
     { scope: "file", auto: true },
-    async ({ options, bench, startEngine: start }) => {
+    async ({ options, bench, startEngine: start, writeStrategies }) => {
       const instances: TestEngine[] = [];
       for (let n = 0; n < (options.instances ?? 1); n++) instances.push(await start());
-      for (const id of options.strategyIds ?? []) await putZerodhaStrategy(bench.sql, id);
+      await writeStrategies();
       for (const engine of instances)
         await primePrices(engine, bench.producer, options.tokens ?? []);
       return instances;
@@ -630,12 +621,12 @@ export const upstoxProcessTest = integrationTest
 export const upstoxTest = upstoxProcessTest.extend(
   "engine",
   { scope: "file", auto: true },
-  async ({ options, teardown, site, bench, liveEnv }) => {
+  async ({ options, teardown, site, bench, liveEnv, writeStrategies }) => {
     const engine = await startEngine(teardown, baseEnv(bench.db.url, site.namespace, liveEnv), {
       plugins: [paperPlugin, zerodhaPlugin, upstoxPlugin],
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    for (const strategy of options.strategies ?? []) await putRoutedStrategy(bench.sql, strategy);
+    await writeStrategies();
     await primePrices(engine, bench.producer, options.tokens ?? []);
     return engine;
   },
