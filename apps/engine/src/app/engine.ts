@@ -37,6 +37,7 @@ import { withTimeout } from "../errors/with-timeout.js";
 import { ExecutionService } from "../execution/execution-service.js";
 import { InstanceLease } from "../execution/instance-lease.js";
 import { SharedOrderBudget } from "../execution/shared-order-budget.js";
+import type { TrackedExecution } from "../execution/tracked-execution.js";
 import { registerControlRoutes } from "../http/control-routes.js";
 import {
   HttpServer,
@@ -574,20 +575,27 @@ export class Engine {
     service: ExecutionService,
     logger: Logger,
   ): Promise<void> {
-    if (control.state !== "HALTED" || !control.cancel_open) return;
+    if (control.state !== "HALTED") return;
     const at = this.#clock.now();
-    const { sent, unsupported } = await service.cancelOpen(
-      (execution) =>
-        controlApplies(
-          control,
-          {
-            namespace: execution.namespace,
-            strategyId: execution.signal.data.original_signal.strategy_id,
-          },
-          at,
-        ),
-      haltCancelReason(control),
-    );
+    const inScope = (execution: TrackedExecution) =>
+      controlApplies(
+        control,
+        {
+          namespace: execution.namespace,
+          strategyId: execution.signal.data.original_signal.strategy_id,
+        },
+        at,
+      );
+    // Orders waiting in a trader's own queue are not sent after a halt, cancel_open or not.
+    const withdrawn = service.withdrawSubmissions(inScope);
+    if (withdrawn > 0) {
+      logger.warn(
+        { scope: describeScope(control), withdrawn },
+        "halt: submissions not yet sent withdrawn from the traders",
+      );
+    }
+    if (!control.cancel_open) return;
+    const { sent, unsupported } = await service.cancelOpen(inScope, haltCancelReason(control));
     logger.warn(
       { scope: describeScope(control), cancels_sent: sent, cannot_cancel: unsupported },
       "halt with cancel_open: open orders in scope cancelled",

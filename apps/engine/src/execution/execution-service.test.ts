@@ -534,6 +534,28 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     expect(broker.totalSends).toBe(0);
   });
 
+  it("withdraws a submission a halt finds queued in the trader: nothing sent, it ends TRADING_HALTED", async () => {
+    const broker = new FakeBroker("live24", { orderVisibilityMs: 200 });
+    // The trader's own rate limiter holds the order for a while before sending it.
+    broker.script = () => ({ queueMs: 1_500 });
+    const gate = haltableGate();
+    const engine = await start({ traders: [broker], gate });
+    const signal = intakeSignal({ targets: ["live24"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    // In the trader's queue by now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gate.halted = true;
+    expect(engine.service.withdrawSubmissions(() => true)).toBe(1);
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the end once the broker confirmed it absent",
+    );
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "TRADING_HALTED" });
+    expect(broker.withdrawals).toBe(1);
+    expect(broker.totalSends).toBe(0);
+  });
+
   it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
     const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });
     broker.script = () => ({ answer: "unknown", create: false });

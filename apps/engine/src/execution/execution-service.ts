@@ -179,6 +179,9 @@ export class ExecutionService {
 
   readonly #results: ResultPublisher;
 
+  /** Submissions in a trader's hands, not answered yet: a halt of their scope withdraws them. */
+  readonly #sending = new Map<TrackedExecution, AbortController>();
+
   constructor(options: ExecutionServiceOptions) {
     this.#o = options;
     this.#results = new ResultPublisher(options);
@@ -635,10 +638,13 @@ export class ExecutionService {
       return;
     }
     const queryable = trader.capabilities.queryByClientOrderId;
+    const withdrawal = new AbortController();
+    this.#sending.set(execution, withdrawal);
     const answered = await callTrader(execution, trader, {
       ...this.#callOptions(queryable),
-      abort,
+      abort: AbortSignal.any([abort, withdrawal.signal]),
     });
+    this.#track(answered.late.finally(() => this.#sending.delete(execution)));
     // The slot is over when the trader's call is, answered in time or not (`late` always resolves).
     if (slot) this.#track(answered.late.then(() => slot.release()));
     if (answered.result !== null) {
@@ -660,6 +666,23 @@ export class ExecutionService {
       ),
     );
     this.#track(late);
+  }
+
+  /**
+   * Withdraws the submissions of executions that `matches` still in a trader's hands (queued
+   * behind its own rate limit, say): a trader checks its abort signal right before sending, so
+   * those not sent yet never go out. Each comes back `unknown`; once the broker confirms it absent
+   * it is submitted again, and the checks at sending refuse it (a halt: `TRADING_HALTED`).
+   * Requests already sent run on. Returns how many were withdrawn.
+   */
+  withdrawSubmissions(matches: (execution: TrackedExecution) => boolean): number {
+    let withdrawn = 0;
+    for (const [execution, withdrawal] of this.#sending) {
+      if (withdrawal.signal.aborted || !matches(execution)) continue;
+      withdrawal.abort();
+      withdrawn += 1;
+    }
+    return withdrawn;
   }
 
   /** Ends a submission journaled `submitted` whose order was not sent, with `code`. */
