@@ -51,6 +51,8 @@ function openControlLog(env: Env, logger: Logger): KafkaControlLog {
     topic: settings.controlTopic,
     groupId: `${settings.groupIdPrefix}.trading_engine.control.cli-${randomBytes(4).toString("hex")}`,
     replicationFactor: settings.kafka.replicationFactor,
+    // The engine creates it: a misspelt name must not become a log no engine reads.
+    createIfMissing: false,
     logger,
   });
 }
@@ -117,12 +119,18 @@ export async function sendControl(
 /** Reads the control topic to its end: the latest change of every scope. */
 export async function controlStatus(env: Env, logger: Logger) {
   const log = openControlLog(env, logger);
-  const controls = new TradingControls();
+  let controls = new TradingControls();
   try {
-    await log.follow((value) => {
-      const json = parseJson(value);
-      const parsed = json.ok ? TradingControlSchema.safeParse(json.value) : null;
-      if (parsed?.success) controls.apply(parsed.data);
+    await log.follow({
+      record: (value) => {
+        const json = parseJson(value);
+        const parsed = json.ok ? TradingControlSchema.safeParse(json.value) : null;
+        if (parsed?.success) controls.apply(parsed.data);
+      },
+      rewind: () => {
+        controls = new TradingControls();
+      },
+      caughtUp: () => {},
     });
     return controls.list(systemClock.now());
   } finally {

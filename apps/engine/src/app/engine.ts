@@ -286,13 +286,11 @@ export class Engine {
       namespacePrefix: prefix,
     });
     // Trading controls: read from the control log's beginning before anything is executed.
-    const board = new ControlBoard({
-      log: this.#controlLog(settings, transport, instanceId),
-      clock,
-      logger,
-      metrics,
-    });
+    const controlLog = this.#controlLog(settings, transport, instanceId);
+    const board = new ControlBoard({ log: controlLog, clock, logger, metrics });
     this.#onStop("trading controls", () => board.stop());
+    // A control topic that cannot order or keep its changes stops start-up, naming it.
+    if (controlLog instanceof KafkaControlLog) await controlLog.connect();
     void board.start().catch((error: unknown) => {
       // Orders stay held (fail closed); the process exits to be restarted.
       logger.error({ err: String(error) }, "the control topic cannot be read");
@@ -542,6 +540,7 @@ export class Engine {
         topic: settings.controlTopic,
         groupId: `${settings.groupIdPrefix}.trading_engine.control.${instanceId}`,
         replicationFactor: settings.kafka.replicationFactor,
+        createIfMissing: true,
         logger: this.#logger,
       });
     }

@@ -5,19 +5,24 @@ import {
   systemClock,
   type TradingControl,
 } from "@engine/core";
+import { RecordingLogger } from "@engine/core/testing";
 import { describe, expect, it } from "vitest";
 import { EngineMetrics } from "../observability/metrics.js";
 import { ControlBoard } from "./control-board.js";
-import type { ControlLog } from "./control-log.js";
+import type { ControlLog, ControlLogReader } from "./control-log.js";
 
-/** A log whose reader hands `records` at `follow`, and whatever a test feeds it later. */
+/** A log whose reader is handed `records` at `follow`, and whatever a test feeds it later. */
 class ScriptedLog implements ControlLog {
-  feed: (value: string, position: bigint) => void = () => {};
-  constructor(readonly records: [TradingControl, bigint][]) {}
+  reader: ControlLogReader | undefined;
+  constructor(readonly records: TradingControl[]) {}
   async append(): Promise<void> {}
-  async follow(onMessage: (value: string, position: bigint) => void): Promise<void> {
-    this.feed = onMessage;
-    for (const [control, position] of this.records) onMessage(JSON.stringify(control), position);
+  async follow(reader: ControlLogReader): Promise<void> {
+    this.reader = reader;
+    for (const control of this.records) reader.record(JSON.stringify(control));
+    reader.caughtUp();
+  }
+  feed(control: TradingControl | string): void {
+    this.reader?.record(typeof control === "string" ? control : JSON.stringify(control));
   }
   async close(): Promise<void> {}
 }
@@ -45,10 +50,7 @@ describe("ControlBoard", () => {
     );
     const metrics = new EngineMetrics();
     const board = new ControlBoard({
-      log: new ScriptedLog([
-        [control("HALTED"), 0n],
-        [lapsed, 1n],
-      ]),
+      log: new ScriptedLog([control("HALTED"), lapsed]),
       clock: systemClock,
       logger: silentLogger,
       metrics,
@@ -59,10 +61,10 @@ describe("ControlBoard", () => {
     expect(text).toContain('engine_trading_state{scope="namespace:paper"} 0');
   });
 
-  it("tells listeners only of changes after it caught up, and ignores records read again after a reader restart", async () => {
+  it("tells listeners only of changes after it caught up, and nothing again for records read again after a reader restart", async () => {
     const halt = control("HALTED", true);
     const resume = control("ACTIVE");
-    const log = new ScriptedLog([[halt, 0n]]);
+    const log = new ScriptedLog([halt]);
     const board = new ControlBoard({
       log,
       clock: systemClock,
@@ -76,15 +78,67 @@ describe("ControlBoard", () => {
     expect(board.resolve({ namespace: "zerodha", strategyId: "s" }).state).toBe("HALTED");
     expect(told).toEqual([]);
 
-    log.feed(JSON.stringify(resume), 1n);
+    log.feed(resume);
     expect(told).toEqual(["ACTIVE"]);
     // The reader restarts from the beginning: the old halt comes again and must not re-apply.
-    log.feed(JSON.stringify(halt), 0n);
-    log.feed(JSON.stringify(resume), 1n);
+    log.reader?.rewind("restart");
+    log.feed(halt);
+    log.feed(resume);
+    log.reader?.caughtUp();
     expect(told).toEqual(["ACTIVE"]);
     expect(board.resolve({ namespace: "zerodha", strategyId: "s" }).state).toBe("ACTIVE");
     // A record that does not parse changes nothing.
-    log.feed("{not json", 2n);
+    log.feed("{not json");
     expect(board.list()).toHaveLength(1);
+  });
+
+  it("holds orders while the log is read anew after it was lost, then takes the new log's changes and keeps scopes it lacks", async () => {
+    const strategyHalt = controlFromRequest(
+      ControlRequestSchema.parse({
+        scope: "strategy",
+        strategy_id: "s",
+        state: "HALTED",
+        reason: "old",
+      }),
+      "ops",
+      Date.now(),
+    );
+    const log = new ScriptedLog([strategyHalt]);
+    const logger = new RecordingLogger();
+    const board = new ControlBoard({
+      log,
+      clock: systemClock,
+      logger,
+      metrics: new EngineMetrics(),
+    });
+    const told: string[] = [];
+    board.onChange((change) => told.push(`${change.scope}=${change.state}`));
+    await board.start();
+
+    // The topic was re-created: its reader starts again on a log without the old halt.
+    log.reader?.rewind("control topic t: offset 0 after 3");
+    expect(board.caughtUp).toBe(false);
+    expect(
+      logger.records.some((r) => r.level === "error" && /read again/.test(r.message ?? "")),
+    ).toBe(true);
+    let ready = false;
+    void board.ready.then(() => {
+      ready = true;
+    });
+    const globalHalt = control("HALTED");
+    log.feed(globalHalt);
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    log.reader?.caughtUp();
+    await board.ready;
+    expect(board.caughtUp).toBe(true);
+    expect(board.resolve({ namespace: "zerodha", strategyId: "other" }).state).toBe("HALTED");
+    expect(
+      board
+        .list()
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(["global", "strategy:s"]);
+    expect(told).toEqual(["global=HALTED"]);
   });
 });

@@ -28,41 +28,40 @@ export interface ControlBoardOptions {
  * beginning at start (`ready` resolves once it has read every change made before; until then no
  * order may go out: fail closed), then each change as it arrives. Changes arriving after that are
  * also told to `onChange` listeners (cancelling open orders on a halt).
+ *
+ * When the log is lost under it (the reader is rewound: a crash, the topic deleted or re-created) the board is not caught up
+ * again (`ready` pending, `/ready` failing) until the log was read anew from its beginning into a
+ * fresh view, which then replaces the one in force. A scope the new reading lacks (the topic was
+ * deleted or re-created) keeps its last known state: unsure, the stricter view stays.
  */
 export class ControlBoard {
   readonly #o: ControlBoardOptions;
-  readonly #controls = new TradingControls();
+  #controls = new TradingControls();
+  /** The view being read again after the log was lost, replacing `#controls` once caught up. */
+  #rebuilding: TradingControls | null = null;
   readonly #listeners: ((control: TradingControl) => void)[] = [];
   #caughtUp = false;
-  /** The log position of the last record applied. */
-  #position = -1n;
   #markReady: () => void = () => {};
-  /** Resolves once every change made before the start was read. */
-  readonly ready: Promise<void>;
+  #ready: Promise<void>;
 
   constructor(options: ControlBoardOptions) {
     this.#o = options;
-    this.ready = new Promise((resolve) => {
-      this.#markReady = resolve;
-    });
+    this.#ready = this.#pending();
     options.metrics.tradingStates = () => this.list();
   }
 
-  /** Starts reading the log; resolves once caught up (also when `ready` does). */
+  /** Resolves once every change made so far was read (again pending while the log is read anew). */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Starts reading the log; resolves once first caught up (also when `ready` does). */
   async start(): Promise<void> {
-    await this.#o.log.follow((value, position) => {
-      // A record read again (the reader restarted from the beginning after a consumer crash)
-      // changes nothing: replaying it could go back to an earlier state, or cancel again.
-      if (position <= this.#position) return;
-      this.#position = position;
-      this.#receive(value);
+    await this.#o.log.follow({
+      record: (value) => this.#receive(value),
+      rewind: (reason) => this.#rewind(reason),
+      caughtUp: () => this.#caughtUpNow(),
     });
-    this.#caughtUp = true;
-    this.#markReady();
-    this.#o.logger.info(
-      { scopes: this.#controls.list(this.#o.clock.now()).length },
-      "trading controls read: orders may go out",
-    );
   }
 
   get caughtUp(): boolean {
@@ -114,6 +113,58 @@ export class ControlBoard {
     await this.#o.log.close();
   }
 
+  #pending(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#markReady = resolve;
+    });
+  }
+
+  #rewind(reason: string): void {
+    this.#rebuilding = new TradingControls();
+    if (this.#caughtUp) {
+      this.#caughtUp = false;
+      this.#ready = this.#pending();
+    }
+    this.#o.logger.error(
+      { reason },
+      "trading controls no longer known: the control log is read again from its beginning; no order goes out until then",
+    );
+  }
+
+  #caughtUpNow(): void {
+    const changed = this.#rebuilding ? this.#adopt(this.#rebuilding) : [];
+    this.#rebuilding = null;
+    this.#caughtUp = true;
+    this.#markReady();
+    this.#o.logger.info(
+      { scopes: this.#controls.list(this.#o.clock.now()).length },
+      "trading controls read: orders may go out",
+    );
+    for (const control of changed) this.#tell(control);
+  }
+
+  /**
+   * Puts a view read anew in force; scopes it lacks keep their state. Resolves with the changes it
+   * brings (a record read again changes nothing, and is told to no listener a second time).
+   */
+  #adopt(rebuilt: TradingControls): TradingControl[] {
+    const now = this.#o.clock.now();
+    const before = new Map(this.#controls.list(now).map(({ key, expired, ...c }) => [key, c]));
+    const after = new Map(rebuilt.list(now).map(({ key, expired, ...c }) => [key, c]));
+    const kept = [...before].filter(([key]) => !after.has(key));
+    for (const [, control] of kept) rebuilt.apply(control);
+    if (kept.length > 0) {
+      this.#o.logger.error(
+        { scopes: kept.map(([key]) => key) },
+        "scopes missing from the control log read anew (was the topic re-created?) keep their last state here: set them again on the topic",
+      );
+    }
+    this.#controls = rebuilt;
+    return [...after]
+      .filter(([key, control]) => JSON.stringify(before.get(key)) !== JSON.stringify(control))
+      .map(([, control]) => control);
+  }
+
   #receive(value: string): void {
     const parsed = parseJson(value);
     const decoded = parsed.ok ? TradingControlSchema.safeParse(parsed.value) : null;
@@ -125,8 +176,11 @@ export class ControlBoard {
       return;
     }
     const control = decoded.data;
-    this.#controls.apply(control);
-    if (!this.#caughtUp) return;
+    (this.#rebuilding ?? this.#controls).apply(control);
+    if (this.#caughtUp) this.#tell(control);
+  }
+
+  #tell(control: TradingControl): void {
     this.#o.logger.warn(
       {
         scope: controlKey(control),

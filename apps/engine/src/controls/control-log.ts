@@ -3,19 +3,32 @@ import type { InMemoryTransport } from "../transport/in-memory-transport.js";
 import type { OutboundMessage } from "../transport/transport.js";
 
 /**
+ * What a reader of the control log is told, in order. A reading starts at the log's beginning;
+ * when the log is lost under it (its reader crashed, the topic was deleted or re-created) it is
+ * `rewind`ed and read again from the beginning: until the next `caughtUp`, what the reader knew
+ * is no longer known to be current.
+ */
+export interface ControlLogReader {
+  /** A change, raw (the reader decodes it), in log order. */
+  record(value: string): void;
+  /** The log is read again from its beginning; `reason` says why. */
+  rewind(reason: string): void;
+  /** Read up to where the log ended when this reading began. */
+  caughtUp(): void;
+}
+
+/**
  * The log of trading-state changes every instance obeys: `engine.control` on Kafka (compacted,
- * keyed by scope), the in-process bus when embedded. The log is the audit trail.
+ * one partition, keyed by scope), the in-process bus when embedded. The log is the audit trail.
  */
 export interface ControlLog {
   /** Appends a change; resolves once the bus acknowledged it. */
   append(control: TradingControl): Promise<void>;
   /**
-   * Hands every change from the beginning of the log to `onMessage` (raw: the caller decodes)
-   * with its position in the log (increasing), then every new one as it arrives. Resolves once it
-   * has read up to the end the log had when called: from then on this instance knows every change
-   * made before. A reader that restarts may hand records again: their positions tell.
+   * Hands `reader` every change from the beginning of the log, then every new one as it arrives.
+   * Resolves at the first `caughtUp`: from then on this instance knows every change made before.
    */
-  follow(onMessage: (value: string, position: bigint) => void): Promise<void>;
+  follow(reader: ControlLogReader): Promise<void>;
   /** Stops following and disconnects. */
   close(): Promise<void>;
 }
@@ -40,14 +53,11 @@ export class InMemoryControlLog implements ControlLog {
     return this.#bus.publish([controlRecord(this.#topic, control)]);
   }
 
-  async follow(onMessage: (value: string, position: bigint) => void): Promise<void> {
-    let position = 0n;
+  async follow(reader: ControlLogReader): Promise<void> {
     this.#unlisten = this.#bus.replay(this.#topic, (message) =>
-      onMessage(
-        typeof message.value === "string" ? message.value : String(message.value),
-        position++,
-      ),
+      reader.record(typeof message.value === "string" ? message.value : String(message.value)),
     );
+    reader.caughtUp();
   }
 
   async close(): Promise<void> {

@@ -66,6 +66,8 @@ export class TradingGate {
    * are not judged again: they counted the order at its check.
    */
   async recheck(execution: TrackedExecution, at: number): Promise<RefuseEvent | null> {
+    // The control log read anew meanwhile (its topic re-created): not sent on a view not current.
+    await this.#o.board.ready;
     // Journaled `submitted` by now, the order is among the strategy's open orders itself.
     const order = { ...gatedOrder(execution), open: true };
     return this.#counted(execution, await this.#stateRefusal(order, at));
