@@ -1,7 +1,6 @@
 import {
   checkPreTrade,
   describeScope,
-  type ExecutionEvent,
   type MarketQuote,
   type PreTradeLimits,
   type PreTradeUsage,
