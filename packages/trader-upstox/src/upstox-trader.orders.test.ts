@@ -78,6 +78,15 @@ describe("UpstoxTrader placing orders", () => {
     if (found.kind === "found") expect(found.report.updatedAt).toMatch(/\+05:30$/);
   });
 
+  it("declares the account's order budget, which every engine instance on it shares", async () => {
+    const trader = await ready(await setup(), { UPSTOX_ORDERS_PER_DAY: "3000" });
+    expect(trader.capabilities.orderBudget).toEqual({
+      perSecond: 10,
+      perMinute: 500,
+      perDay: 3_000,
+    });
+  });
+
   it("prices a LIMIT order at the validated price rounded to the tick", async () => {
     const harness = await setup();
     const trader = await ready(harness, { UPSTOX_ORDER_TYPE: "limit" });

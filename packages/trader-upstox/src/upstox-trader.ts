@@ -104,6 +104,12 @@ export class UpstoxTrader implements Trader {
       orderVisibilityMs: settings.orderVisibilityMs,
       statusPollIntervalMs: settings.statusPollMs,
       maxSubmitMs: settings.maxQueueMs + settings.timeoutMs + 1_000,
+      // Upstox's limits are per account: every engine instance on it shares them.
+      orderBudget: {
+        perSecond: settings.limits.ordersPerSecond,
+        perMinute: settings.limits.ordersPerMinute,
+        perDay: settings.limits.ordersPerDay,
+      },
     });
   }
 

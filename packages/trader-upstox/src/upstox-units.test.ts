@@ -101,7 +101,12 @@ describe("settings", () => {
       orderType: "MARKET",
       marketProtection: -1,
       algoName: null,
-      limits: { ordersPerSecond: 10, ordersPerMinute: 500, readsPerSecond: 50 },
+      limits: {
+        ordersPerSecond: 10,
+        ordersPerMinute: 500,
+        ordersPerDay: 25_000,
+        readsPerSecond: 50,
+      },
     });
   });
 
