@@ -29,9 +29,9 @@ export interface ControlBoardOptions {
  * order may go out: fail closed), then each change as it arrives. Changes arriving after that are
  * also told to `onChange` listeners (cancelling open orders on a halt).
  *
- * When the log is lost under it (the reader is rewound: a crash, the topic deleted or re-created) the board is not caught up
- * again (`ready` pending, `/ready` failing) until the log was read anew from its beginning into a
- * fresh view, which then replaces the one in force. A scope the new reading lacks (the topic was
+ * When the log is lost under it (the reader is rewound: a crash, the topic deleted or
+ * re-created) the board is not caught up again (`ready` pending, `/ready` failing) until the log
+ * was read anew from its beginning into a fresh view, which then replaces the one in force. A scope the new reading lacks (the topic was
  * deleted or re-created) keeps its last known state: unsure, the stricter view stays.
  */
 export class ControlBoard {
