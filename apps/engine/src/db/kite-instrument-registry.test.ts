@@ -43,6 +43,19 @@ describe("KiteInstrumentRegistry", { timeout: 30_000 }, () => {
     expect(await registry.lookup(1)).toBeNull();
   });
 
+  it("reads an instrument once for lookups of it at once", async () => {
+    let queries = 0;
+    const registry = new KiteInstrumentRegistry({
+      query: <T>(text: string, params?: readonly unknown[]) => {
+        queries += 1;
+        return db.query<T>(text, params as unknown[]);
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => registry.lookup(738561)));
+    expect(new Set(answers.map((info) => info?.tradingSymbol))).toEqual(new Set(["RELIANCE"]));
+    expect(queries).toBe(1);
+  });
+
   it("caches answers for five minutes", async () => {
     const clock = new FakeClock(0);
     const registry = new KiteInstrumentRegistry(sql, clock);

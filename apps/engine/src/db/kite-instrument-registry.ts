@@ -2,6 +2,7 @@ import {
   type Clock,
   type InstrumentInfo,
   type InstrumentRegistry,
+  SingleFlight,
   type SqlPort,
   systemClock,
 } from "@engine/core";
@@ -24,7 +25,9 @@ const Row = z.object({
  * (`zerodha_instruments`, the generation its meta row points at): signals carry Kite's tokens, so
  * Kite's dump is the platform's list. Kite's `instrument_token` holds the exchange token in its
  * upper bits (`token >> 8`), which is what another broker maps through. The engine reads the
- * table so that no trader reads another trader's tables. Answers are cached for five minutes.
+ * table so that no trader reads another trader's tables. Answers are cached for five minutes, and
+ * lookups of one instrument at once share one query (a burst of signals on an instrument not
+ * cached yet would otherwise take every connection of the pool).
  *
  * Until the Zerodha package has stored a dump (it never ran on this database), every instrument
  * is unknown (null), not an outage.
@@ -33,6 +36,7 @@ export class KiteInstrumentRegistry implements InstrumentRegistry {
   readonly #sql: SqlPort;
   readonly #clock: Clock;
   readonly #cache = new Map<number, { info: InstrumentInfo | null; until: number }>();
+  readonly #reads = new SingleFlight<number, InstrumentInfo | null>();
 
   constructor(sql: SqlPort, clock: Clock = systemClock) {
     this.#sql = sql;
@@ -44,7 +48,7 @@ export class KiteInstrumentRegistry implements InstrumentRegistry {
     const now = this.#clock.now();
     const cached = this.#cache.get(instrumentToken);
     if (cached !== undefined && cached.until > now) return cached.info;
-    const info = await this.#read(instrumentToken);
+    const info = await this.#reads.run(instrumentToken, () => this.#read(instrumentToken));
     this.#cache.set(instrumentToken, { info, until: now + TTL_MS });
     return info;
   }
