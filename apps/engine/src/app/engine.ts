@@ -290,7 +290,7 @@ export class Engine {
     const board = new ControlBoard({ log: controlLog, clock, logger, metrics });
     this.#onStop("trading controls", () => board.stop());
     // A control topic that cannot order or keep its changes stops start-up, naming it.
-    if (controlLog instanceof KafkaControlLog) await controlLog.connect();
+    await controlLog.connect();
     void board.start().catch((error: unknown) => {
       // Orders stay held (fail closed); the process exits to be restarted.
       logger.error({ err: String(error) }, "the control topic cannot be read");

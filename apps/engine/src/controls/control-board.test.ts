@@ -15,6 +15,7 @@ import type { ControlLog, ControlLogReader } from "./control-log.js";
 class ScriptedLog implements ControlLog {
   reader: ControlLogReader | undefined;
   constructor(readonly records: TradingControl[]) {}
+  async connect(): Promise<void> {}
   async append(): Promise<void> {}
   async follow(reader: ControlLogReader): Promise<void> {
     this.reader = reader;

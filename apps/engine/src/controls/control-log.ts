@@ -22,6 +22,11 @@ export interface ControlLogReader {
  * one partition, keyed by scope), the in-process bus when embedded. The log is the audit trail.
  */
 export interface ControlLog {
+  /**
+   * Makes the log ready to read and write, checking where it lives.
+   * @throws SettingsError when it cannot hold the log (the control topic's partitions, retention)
+   */
+  connect(): Promise<void>;
   /** Appends a change; resolves once the bus acknowledged it. */
   append(control: TradingControl): Promise<void>;
   /**
@@ -52,6 +57,9 @@ export class InMemoryControlLog implements ControlLog {
   append(control: TradingControl): Promise<void> {
     return this.#bus.publish([controlRecord(this.#topic, control)]);
   }
+
+  /** Nothing to check: the in-process bus holds the log for this process's life. */
+  async connect(): Promise<void> {}
 
   async follow(reader: ControlLogReader): Promise<void> {
     this.#unlisten = this.#bus.replay(this.#topic, (message) =>

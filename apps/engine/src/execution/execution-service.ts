@@ -51,13 +51,13 @@ export interface SignalAgePolicy {
   appliesToSimulated: boolean;
 }
 
+/** A refusal by the engine's own checks: ends an execution in `order_failed` with `code`. */
+export type RefuseEvent = Extract<ExecutionEvent, { type: "refuse" }> & { code: KnownErrorCode };
+
 /**
  * The trading controls an execution passes right before it is sent (operator state, pre-trade
  * limits): a refusal, or null to send it.
  */
-/** A refusal by the engine's own checks: ends an execution in `order_failed` with `code`. */
-export type RefuseEvent = Extract<ExecutionEvent, { type: "refuse" }> & { code: KnownErrorCode };
-
 export interface ExecutionGate {
   /** Resolves once the controls are known; nothing is executed before (fail closed). */
   ready(): Promise<void>;
