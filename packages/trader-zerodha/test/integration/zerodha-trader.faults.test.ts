@@ -170,10 +170,12 @@ describe("ZerodhaTrader: a placement without a clear answer is unknown, sent onc
   });
 
   it("never doubles an order under random 5xx (order created), 429 and timeouts together, and every unknown is resolved by Kite's book", async () => {
-    const { emulator: emu, trader } = await setup(BUSY_ENV, {
-      ...BUSY_EMULATOR,
-      random: seededRandom(7),
-    });
+    // A client timeout of 1 s, not 300 ms: on a loaded machine a 300 ms timeout can fire before
+    // the request reaches the emulator, which then counts fewer than 60 placements.
+    const { emulator: emu, trader } = await setup(
+      { ...BUSY_ENV, KITE_TIMEOUT_MS: "1000" },
+      { ...BUSY_EMULATOR, random: seededRandom(7) },
+    );
     emu.setFaults({
       orderSystemDown: { probability: 0.1, afterCreate: true },
       tooManyRequests: { probability: 0.05, placementsOnly: true },
