@@ -556,6 +556,43 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     expect(broker.totalSends).toBe(0);
   });
 
+  it("ends a re-submission already stale without waiting for the shared order budget", async () => {
+    const broker = new FakeBroker("live25", {
+      orderVisibilityMs: 300,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    broker.script = () => ({ answer: "unknown", create: false });
+    let takes = 0;
+    const orderBudget = {
+      take: async () => {
+        takes += 1;
+        // The first attempt gets its slot; a later one would wait long for it.
+        if (takes > 1) await new Promise((resolve) => setTimeout(resolve, 20_000));
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({
+      traders: [broker],
+      orderBudget,
+      maxSubmitAttempts: 3,
+      signalAge: { maxAgeMs: 1_000, clockSkewMs: 0 },
+    });
+    // Fresh at its first attempt, stale once the broker confirmed that attempt absent.
+    const signal = intakeSignal({
+      targets: ["live25"],
+      timestamp: new Date(Date.now() - 800).toISOString(),
+    });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the end of the re-submission",
+    );
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
+    expect(takes).toBe(1);
+    expect(broker.totalSends).toBe(1);
+  });
+
   it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
     const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });
     broker.script = () => ({ answer: "unknown", create: false });

@@ -568,9 +568,12 @@ export class ExecutionService {
    * (the shared order budget's queue, a lease at risk; a re-submission after the broker confirmed
    * a first attempt absent): a halt or reduce-only set meanwhile, a signal grown stale meanwhile.
    */
-  async #refusalAtSend(execution: TrackedExecution): Promise<RefuseEvent | null> {
+  async #refusalAtSend(
+    execution: TrackedExecution,
+    { final }: { final: boolean },
+  ): Promise<RefuseEvent | null> {
     const at = this.#o.clock.now();
-    const stale = this.#staleRefusal(execution, at, { final: true });
+    const stale = this.#staleRefusal(execution, at, { final });
     if (stale !== null) return stale;
     const gate = this.#o.gate;
     return gate ? gate.recheck(execution, at) : null;
@@ -615,6 +618,13 @@ export class ExecutionService {
     const budget = trader.capabilities.orderBudget;
     let slot: Extract<BudgetAnswer, { taken: true }> | undefined;
     if (budget && this.#o.orderBudget) {
+      // A re-submission comes here straight from the follower: one already stale or halted does
+      // not wait its turn at the budget first.
+      const early = await this.#refusalAtSend(execution, { final: false });
+      if (early !== null) {
+        await this.#failUnsent(execution, early.code, early.message);
+        return;
+      }
       // Taken right before the call, not before the journal write: the broker counts an order
       // when it arrives, so the time between the slot and the request must stay short. While it
       // waits, an instance may take the execution over (this one's lease at risk); `abort`, the
@@ -631,7 +641,7 @@ export class ExecutionService {
       }
       slot = answer;
     }
-    const refusal = await this.#refusalAtSend(execution);
+    const refusal = await this.#refusalAtSend(execution, { final: true });
     if (refusal !== null) {
       if (slot) this.#track(slot.release());
       await this.#failUnsent(execution, refusal.code, refusal.message);
