@@ -593,6 +593,73 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     expect(broker.totalSends).toBe(1);
   });
 
+  it("journals no attempt while an order waits for the shared order budget: a process killed then leaves it pending", async () => {
+    const broker = new FakeBroker("live27", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    let letGo: () => void = () => {};
+    let waiting = false;
+    const orderBudget = {
+      take: async () => {
+        waiting = true;
+        await new Promise<void>((resolve) => {
+          letGo = resolve;
+        });
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({ traders: [broker], orderBudget });
+    const signal = intakeSignal({ targets: ["live27"] });
+    await engine.service.execute([signal], ACTIVE_BATCH);
+    await eventually(() => waiting, "the wait for a slot");
+    expect(await statusOf(signal.event.id, "live27")).toBe("pending");
+    letGo();
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill once the slot came",
+    );
+    expect(broker.totalSends).toBe(1);
+  });
+
+  it("reports other orders' fills while a re-submission waits for the shared order budget", async () => {
+    const broker = new FakeBroker("live26", {
+      orderVisibilityMs: 100,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    broker.fillAfterLooks = null;
+    const resting = intakeSignal({ targets: ["live26"], instrumentToken: 1 });
+    const lost = intakeSignal({ targets: ["live26"], instrumentToken: 2 });
+    const lostId = clientOrderId(lost.event.id, "live26");
+    // The second signal's first attempt never reaches the broker's book: it is submitted again.
+    broker.script = (id, attempt) =>
+      id === lostId && attempt === 1 ? { answer: "unknown", create: false } : {};
+    let takes = 0;
+    let resubmissionWaiting = false;
+    const orderBudget = {
+      take: async () => {
+        takes += 1;
+        // The re-submission waits long for its turn (a queue of placements at 1 a second).
+        if (takes > 2) {
+          resubmissionWaiting = true;
+          await new Promise((resolve) => setTimeout(resolve, 6_000));
+        }
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({ traders: [broker], orderBudget, maxSubmitAttempts: 3 });
+    await submitAll(engine, [resting, lost]);
+    await eventually(() => resubmissionWaiting, "the re-submission waiting for its slot");
+    // Follower rounds go on meanwhile: one more round has asked about the waiting execution.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    broker.fill(clientOrderId(resting.event.id, "live26"));
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", resting.event.id).length === 1,
+      "the resting order's fill, before the re-submission's slot",
+      3_000,
+    );
+    expect(eventsOf(engine.published, "order_placed", lost.event.id)).toHaveLength(0);
+  }, 15_000);
+
   it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
     const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });
     broker.script = () => ({ answer: "unknown", create: false });

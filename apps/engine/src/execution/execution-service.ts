@@ -144,6 +144,18 @@ const ADOPT_LIMIT = 500;
  * minutes of orders, most of which the stale-signal rule refuses when their turn comes.
  */
 const MAX_QUEUED_SUBMISSIONS = 2_000;
+/**
+ * The longest an order-budget slot taken before the `submitted` journal write may wait for the
+ * trader's call, ms: a write that took longer (a database outage) takes a new slot, so the slot
+ * a dead process leaves counts until its request could have reached the broker.
+ */
+const SLOT_HELD_MAX_MS = 1_000;
+
+/** A slot of the shared order budget for one order request: none needed, taken, or refused. */
+type OrderSlot =
+  | { kind: "none" }
+  | { kind: "taken"; release(): Promise<void>; takenAt: number }
+  | { kind: "refused"; reason: string };
 
 /**
  * The one owner of every execution (a signal on one namespace) from its claim to its final event.
@@ -538,14 +550,48 @@ export class ExecutionService {
       }
       await this.#o.lease.whenHealthy();
       if (this.#stopping) return;
-      const effects = await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
-      if (!effects.some((effect) => effect.type === "submit")) return;
-      if (!(await this.#stillOwned(execution))) return;
-      // The signal of the lease this ownership was confirmed under: if the lease is at risk at
-      // any time from here on (during a wait for the shared order budget, say), it stays aborted,
-      // even when a later renewal lets new submissions go.
-      await this.#submitCall(execution, trader.trader, this.#o.lease.abortSignal);
+      await this.#submitFirst(execution, trader.trader);
     });
+  }
+
+  /**
+   * The first submission of a `pending` execution that passed its checks: its order-budget slot,
+   * then `submitted` journaled, then the call. The slot comes before the journal write: a process
+   * killed while it waits leaves the execution `pending` (never sent, taken over as such), not an
+   * attempt the next owner must confirm absent and count against the signal's attempts.
+   */
+  async #submitFirst(execution: TrackedExecution, trader: Trader): Promise<void> {
+    // The signal of the lease this ownership is confirmed under: if the lease is at risk at any
+    // time from here on (during the wait for the shared order budget, say), it stays aborted,
+    // even when a later renewal lets new submissions go.
+    const abort = this.#o.lease.abortSignal;
+    const slot = await this.#orderSlot(execution, trader);
+    if (slot.kind === "refused") {
+      const at = this.#o.clock.now();
+      await this.#applyNow(execution, {
+        type: "refuse",
+        code: "RATE_LIMITED",
+        message: slot.reason,
+        at,
+      });
+      return;
+    }
+    const effects = this.#stopping
+      ? []
+      : await this.#applyNow(execution, { type: "submit", at: this.#o.clock.now() });
+    if (
+      !effects.some((effect) => effect.type === "submit") ||
+      !(await this.#stillOwned(execution))
+    ) {
+      if (slot.kind === "taken") this.#track(slot.release());
+      return;
+    }
+    await this.#sendSubmitted(
+      execution,
+      trader,
+      abort,
+      await this.#freshSlot(execution, trader, slot),
+    );
   }
 
   /** Why the order may not go out now: its trader unavailable, the signal stale, the gate. */
@@ -606,41 +652,83 @@ export class ExecutionService {
   }
 
   /**
-   * Calls the trader for a submission already journaled `submitted`, and applies its answer; when
-   * the answer does not come within the timeout the execution becomes `unknown` and the answer is
-   * applied whenever it comes. Runs inside the execution's serial section.
+   * A submission the follower asked for again (the broker confirmed an earlier attempt absent),
+   * journaled `submitted` already: waits for its order-budget slot, then sends it. Runs inside the
+   * execution's serial section, the execution marked `submitting` meanwhile.
    */
-  async #submitCall(
+  async #resubmit(execution: TrackedExecution, trader: Trader): Promise<void> {
+    const abort = this.#o.lease.abortSignal;
+    execution.submitting = true;
+    try {
+      // One already stale or halted does not wait its turn at the budget first.
+      if (trader.capabilities.orderBudget && this.#o.orderBudget) {
+        const early = await this.#refusalAtSend(execution, { final: false });
+        if (early !== null) {
+          await this.#failUnsent(execution, early.code, early.message);
+          return;
+        }
+      }
+      const slot = await this.#orderSlot(execution, trader);
+      if (slot.kind === "refused") {
+        await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
+        return;
+      }
+      await this.#sendSubmitted(execution, trader, abort, slot);
+    } finally {
+      execution.submitting = false;
+    }
+  }
+
+  /**
+   * A slot of the order budget every instance shares, where the trader declares one (`none`
+   * otherwise), waiting for room; `refused` when none came in the longest wait.
+   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   */
+  async #orderSlot(execution: TrackedExecution, trader: Trader): Promise<OrderSlot> {
+    const budget = trader.capabilities.orderBudget;
+    if (!budget || !this.#o.orderBudget) return { kind: "none" };
+    const answer = await this.#o.orderBudget.take(
+      execution.namespace,
+      budget,
+      "order",
+      this.#longestCallMs(trader),
+    );
+    if (!answer.taken) return { kind: "refused", reason: answer.reason };
+    return { kind: "taken", release: answer.release, takenAt: performance.now() };
+  }
+
+  /**
+   * The slot to send under: the one taken before the journal write, unless that write (or the
+   * lease) held it so long that the broker could see the request after the slot stopped counting
+   * for a process that dies (its longest call); then it is given back and a new one taken.
+   */
+  async #freshSlot(
+    execution: TrackedExecution,
+    trader: Trader,
+    slot: Exclude<OrderSlot, { kind: "refused" }>,
+  ): Promise<OrderSlot> {
+    if (slot.kind === "none" || performance.now() - slot.takenAt < SLOT_HELD_MAX_MS) return slot;
+    this.#track(slot.release());
+    return this.#orderSlot(execution, trader);
+  }
+
+  /**
+   * Calls the trader for a submission already journaled `submitted`, under its order-budget slot,
+   * and applies its answer; when the answer does not come within the timeout the execution
+   * becomes `unknown` and the answer is applied whenever it comes. A slot that could not be taken
+   * ends it `RATE_LIMITED`, unsent. Runs inside the execution's serial section.
+   */
+  async #sendSubmitted(
     execution: TrackedExecution,
     trader: Trader,
     abort: AbortSignal,
+    taken: OrderSlot,
   ): Promise<void> {
-    const budget = trader.capabilities.orderBudget;
-    let slot: Extract<BudgetAnswer, { taken: true }> | undefined;
-    if (budget && this.#o.orderBudget) {
-      // A re-submission comes here straight from the follower: one already stale or halted does
-      // not wait its turn at the budget first.
-      const early = await this.#refusalAtSend(execution, { final: false });
-      if (early !== null) {
-        await this.#failUnsent(execution, early.code, early.message);
-        return;
-      }
-      // Taken right before the call, not before the journal write: the broker counts an order
-      // when it arrives, so the time between the slot and the request must stay short. While it
-      // waits, an instance may take the execution over (this one's lease at risk); `abort`, the
-      // signal ownership was confirmed under, then stays fired and the trader sends nothing.
-      const answer = await this.#o.orderBudget.take(
-        execution.namespace,
-        budget,
-        "order",
-        this.#longestCallMs(trader),
-      );
-      if (!answer.taken) {
-        await this.#failUnsent(execution, "RATE_LIMITED", answer.reason);
-        return;
-      }
-      slot = answer;
+    if (taken.kind === "refused") {
+      await this.#failUnsent(execution, "RATE_LIMITED", taken.reason);
+      return;
     }
+    const slot = taken.kind === "taken" ? taken : undefined;
     const refusal = await this.#refusalAtSend(execution, { final: true });
     if (refusal !== null) {
       if (slot) this.#track(slot.release());
@@ -956,9 +1044,7 @@ export class ExecutionService {
       operations,
       apply: (execution, event) => this.apply(execution, event),
       resubmit: (execution) =>
-        this.#track(
-          execution.serially(() => this.#submitCall(execution, trader, this.#o.lease.abortSignal)),
-        ),
+        this.#track(execution.serially(() => this.#resubmit(execution, trader))),
       orderTtlMs: this.#o.orderTtlMs(namespace),
       takeCancelSlot: this.#cancelSlots(namespace, trader),
       clock: this.#o.clock,

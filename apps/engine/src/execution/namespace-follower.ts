@@ -168,7 +168,9 @@ export class NamespaceFollower {
   }
 
   async #roundOnce(): Promise<void> {
-    const executions = [...this.#open.values()];
+    // An execution being submitted is busy in its serial section (a re-submission may wait there
+    // for minutes for an order-budget slot): a round waiting on it would hold up every fill.
+    const executions = [...this.#open.values()].filter((execution) => !execution.submitting);
     const { orderStatusReports, queryOrder } = this.#o.operations;
     const single = orderStatusReports
       ? await this.#reportRound(executions, orderStatusReports)

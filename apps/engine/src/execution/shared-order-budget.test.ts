@@ -77,4 +77,26 @@ describe("SharedOrderBudget", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
     expect(performance.now() - started).toBeLessThan(3_500);
   }, 20_000);
+
+  it("does not queue a cancel behind placements waiting for room: it takes the next free slot", async () => {
+    const budget = { perSecond: 1, perMinute: 100, perDay: 100 };
+    const instance = new SharedOrderBudget({ database: opened(), maxWaitMs: 10_000, marginMs: 0 });
+    const done: string[] = [];
+    const take = async (name: string, kind: "order" | "cancel") => {
+      const answer = await instance.take("cancels", budget, kind, 1_000);
+      expect(answer).toMatchObject({ taken: true });
+      done.push(name);
+      if (answer.taken) await answer.release();
+    };
+    const placements = [
+      take("order 1", "order"),
+      take("order 2", "order"),
+      take("order 3", "order"),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([...placements, take("cancel", "cancel")]);
+    // One a second: the cancel, asked for after three placements, is not the last to go.
+    expect(done.indexOf("cancel")).toBeLessThan(3);
+    expect(done).toHaveLength(4);
+  }, 20_000);
 });

@@ -1,6 +1,6 @@
 import type { OrderBudget } from "@engine/core";
 import { type SQL, sql } from "drizzle-orm";
-import pLimit, { type LimitFunction } from "p-limit";
+import PQueue from "p-queue";
 import type { DatabaseHandle } from "../db/database.js";
 import { orderBudget } from "../db/schema.js";
 
@@ -60,9 +60,11 @@ export class SharedOrderBudget {
   /**
    * One take at a time per namespace in this instance: a take waiting for the lock (or for room)
    * holds a database connection, and many at once would starve the journal writes of the orders
-   * already let through, delaying them into the next window, where they would bunch up.
+   * already let through, delaying them into the next window, where they would bunch up. Cancels
+   * go first: they reduce risk, and one queued behind minutes of placements would leave an
+   * expired order open that long.
    */
-  readonly #queues = new Map<string, LimitFunction>();
+  readonly #queues = new Map<string, PQueue>();
   #takes = 0;
 
   constructor(options: SharedOrderBudgetOptions) {
@@ -83,11 +85,13 @@ export class SharedOrderBudget {
   ): Promise<BudgetAnswer> {
     let queue = this.#queues.get(namespace);
     if (!queue) {
-      queue = pLimit(1);
+      queue = new PQueue({ concurrency: 1 });
       this.#queues.set(namespace, queue);
     }
     const deadline = performance.now() + this.#o.maxWaitMs;
-    return queue(() => this.#takeBefore(namespace, budget, kind, inFlightMs, deadline));
+    return queue.add(() => this.#takeBefore(namespace, budget, kind, inFlightMs, deadline), {
+      priority: kind === "cancel" ? 1 : 0,
+    });
   }
 
   async #takeBefore(

@@ -39,6 +39,12 @@ export class TrackedExecution implements ExecutionKey {
   lastCancelAt = 0;
   /** A cancel request for it is waiting for its slot or on its way. */
   cancelSending = false;
+  /**
+   * A submission of it is under way here (waiting for its order-budget slot, or for the trader's
+   * answer within the execution timeout): that submission settles its state, so the follower
+   * leaves it out of its rounds meanwhile.
+   */
+  submitting = false;
   /** A halt with `cancel_open` asked for its cancel here (it is asked once). */
   haltCancelQueued = false;
   /**
