@@ -379,6 +379,40 @@ describe("ExecutionService: time in force and cancel", () => {
     expect(await statusOf(signal.event.id, "live9")).toBe("expired");
   });
 
+  it("reports other orders' fills while an expired order's cancel waits for the shared order budget", async () => {
+    const broker = new FakeBroker("live28", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    broker.fillAfterLooks = null;
+    let cancelWaiting = false;
+    const orderBudget = {
+      take: async (_namespace: string, _budget: unknown, kind: string) => {
+        if (kind === "cancel") {
+          cancelWaiting = true;
+          await new Promise((resolve) => setTimeout(resolve, 4_000));
+        }
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({ traders: [broker], orderBudget, orderTtlMs: 300 });
+    const expiring = intakeSignal({ targets: ["live28"], instrumentToken: 1 });
+    await submitAll(engine, [expiring]);
+    await eventually(() => cancelWaiting, "the expired order's cancel waiting for its slot");
+    const resting = intakeSignal({ targets: ["live28"], instrumentToken: 2 });
+    await submitAll(engine, [resting]);
+    broker.fill(clientOrderId(resting.event.id, "live28"));
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", resting.event.id).length === 1,
+      "the other order's fill, before the cancel's slot",
+      2_000,
+    );
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", expiring.event.id).length === 1,
+      "the expiry once the cancel went",
+    );
+    expect(broker.cancels).toEqual([clientOrderId(expiring.event.id, "live28")]);
+  }, 15_000);
+
   it("ends a partly filled order that expires in one order_filled with the filled quantity", async () => {
     const broker = new FakeBroker("live10");
     broker.fillAfterLooks = null;

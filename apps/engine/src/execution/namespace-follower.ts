@@ -63,6 +63,8 @@ export class NamespaceFollower {
   #again = false;
   #running = false;
   #lastRoundAt = Number.NEGATIVE_INFINITY;
+  /** Cancels a round started and left running (each may wait for an order-budget slot). */
+  readonly #cancelling = new Set<Promise<unknown>>();
 
   constructor(options: NamespaceFollowerOptions) {
     this.#o = options;
@@ -93,6 +95,7 @@ export class NamespaceFollower {
     this.#running = false;
     clearTimeout(this.#timer);
     await this.#round;
+    await Promise.allSettled([...this.#cancelling]);
   }
 
   add(execution: TrackedExecution): void {
@@ -176,7 +179,7 @@ export class NamespaceFollower {
       ? await this.#reportRound(executions, orderStatusReports)
       : executions;
     if (queryOrder) await this.#querySome(single, queryOrder);
-    await this.#expire();
+    this.#expire();
   }
 
   /**
@@ -244,27 +247,39 @@ export class NamespaceFollower {
 
   /**
    * Sends again cancels that left the order open (or could not be sent for want of an order-budget
-   * slot), and cancels open orders whose time in force ran out.
+   * slot), and cancels open orders whose time in force ran out. The cancels run on after the
+   * round: one waiting for its order-budget slot must not hold up the next round's fills.
    */
-  async #expire(): Promise<void> {
+  #expire(): void {
     const ttl = this.#o.orderTtlMs;
     if (!this.#o.operations.cancelOrder) return;
     const now = this.#o.clock.now();
     for (const execution of this.#open.values()) {
       const state = execution.state;
       if (state.status !== "accepted" && state.status !== "partially_filled") continue;
+      if (execution.cancelSending) continue;
       if (state.cancel !== null) {
-        if (now - execution.lastCancelAt >= CANCEL_RESEND_MS) {
-          await this.cancel(execution, state.cancel);
-        }
+        if (now - execution.lastCancelAt >= CANCEL_RESEND_MS)
+          this.#cancelLater(execution, state.cancel);
         continue;
       }
       if (ttl === null || state.acceptedAt === null || now - state.acceptedAt < ttl) continue;
-      await this.cancel(execution, {
+      this.#cancelLater(execution, {
         code: "ORDER_EXPIRED",
         message: `the order was still open after its time in force (${ttl} ms)`,
       });
     }
+  }
+
+  #cancelLater(execution: TrackedExecution, reason: { code: string; message: string }): void {
+    const cancelling = this.cancel(execution, reason).catch((error: unknown) => {
+      this.#o.logger.warn(
+        { namespace: this.#o.namespace, signal_id: execution.signalId, err: errorMessage(error) },
+        "cancel failed this round: trying again next round",
+      );
+    });
+    this.#cancelling.add(cancelling);
+    void cancelling.finally(() => this.#cancelling.delete(cancelling));
   }
 
   /**
