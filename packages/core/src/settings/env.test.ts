@@ -23,12 +23,22 @@ describe("environment variable parsers", () => {
     expect(envInteger(7, { min: 1, max: 100 }).parse(value)).toBe(expected);
   });
 
-  it.each(["0", "101", "1.5", "ten", "12abc", "NaN", "Infinity"])(
-    "envInteger rejects %j outside 1..100",
-    (value) => {
-      expect(envInteger(7, { min: 1, max: 100 }).safeParse(value).success).toBe(false);
-    },
-  );
+  it.each([
+    "0",
+    "101",
+    "1.5",
+    "ten",
+    "12abc",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "1e1",
+    "+5",
+    "10.0",
+    "0b11",
+  ])("envInteger rejects %j outside 1..100", (value) => {
+    expect(envInteger(7, { min: 1, max: 100 }).safeParse(value).success).toBe(false);
+  });
 
   it.each([
     [undefined, 0.5],
@@ -38,9 +48,12 @@ describe("environment variable parsers", () => {
     expect(envNumber(0.5, { min: 0, max: 1 }).parse(value)).toBe(expected);
   });
 
-  it.each(["-0.1", "1.01", "Infinity", "half"])("envNumber rejects %j outside 0..1", (value) => {
-    expect(envNumber(0.5, { min: 0, max: 1 }).safeParse(value).success).toBe(false);
-  });
+  it.each(["-0.1", "1.01", "Infinity", "half", "1e-1", "0x1", ".5", "+0.5"])(
+    "envNumber rejects %j outside 0..1",
+    (value) => {
+      expect(envNumber(0.5, { min: 0, max: 1 }).safeParse(value).success).toBe(false);
+    },
+  );
 
   it("envList splits on commas, trimming and dropping empty items", () => {
     expect(envList().parse(" a, b ,,c ,")).toEqual(["a", "b", "c"]);

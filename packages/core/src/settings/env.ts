@@ -22,17 +22,24 @@ export function envBoolean(defaultValue: boolean) {
     });
 }
 
-/** An integer variable within bounds. */
+/** Decimal digits, an optional minus and fraction: how a number is written in the settings. */
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const INTEGER = /^-?\d+$/;
+
+/**
+ * An integer variable within bounds, written in decimal digits (`0x10`, `1e3`, `+5`, `1.0` are
+ * refused rather than read as numbers).
+ */
 export function envInteger(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  return envNumeric(defaultValue, "an integer", Number.isInteger, {
+  return envNumeric(defaultValue, "an integer", INTEGER, {
     min: bounds.min ?? Number.MIN_SAFE_INTEGER,
     max: bounds.max ?? Number.MAX_SAFE_INTEGER,
   });
 }
 
-/** A number variable within bounds. */
+/** A number variable within bounds, written as a decimal (`12`, `0.25`, `-3.5`; not `1e3`, `.5`). */
 export function envNumber(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  return envNumeric(defaultValue, "a number", Number.isFinite, {
+  return envNumeric(defaultValue, "a number", DECIMAL, {
     min: bounds.min ?? Number.NEGATIVE_INFINITY,
     max: bounds.max ?? Number.POSITIVE_INFINITY,
   });
@@ -41,7 +48,7 @@ export function envNumber(defaultValue: number, bounds: { min?: number; max?: nu
 function envNumeric(
   defaultValue: number,
   kind: string,
-  accepts: (value: number) => boolean,
+  written: RegExp,
   { min, max }: { min: number; max: number },
 ) {
   return z
@@ -51,7 +58,7 @@ function envNumeric(
       const text = value?.trim() ?? "";
       if (text === "") return defaultValue;
       const number = Number(text);
-      if (!accepts(number) || number < min || number > max) {
+      if (!written.test(text) || !Number.isFinite(number) || number < min || number > max) {
         ctx.addIssue({ code: "custom", message: `expected ${kind} from ${min} to ${max}` });
         return z.NEVER;
       }
