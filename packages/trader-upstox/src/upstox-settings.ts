@@ -54,8 +54,10 @@ export const UpstoxSettingsSchema = z
     UPSTOX_ALGO_NAME: algoName,
     UPSTOX_ORDERS_PER_SECOND: envInteger(10, { min: 1, max: 1_000 }),
     UPSTOX_ORDERS_PER_MINUTE: envInteger(500, { min: 1, max: 60_000 }),
-    // Upstox publishes no daily limit, only 2,000 orders per 30 minutes for an unregistered algo:
-    // at most 25,000 in a 6 h 15 min session.
+    // Upstox's limit for an algo not registered with the exchange.
+    UPSTOX_ORDERS_PER_30_MINUTES: envInteger(2_000, { min: 1, max: 1_000_000 }),
+    // Upstox publishes no daily limit, only the 30-minute one: at most 25,000 in a 6 h 15 min
+    // session.
     UPSTOX_ORDERS_PER_DAY: envInteger(25_000, { min: 1, max: 10_000_000 }),
     UPSTOX_READS_PER_SECOND: envInteger(50, { min: 1, max: 1_000 }),
     UPSTOX_MAX_QUEUE_MS: envInteger(30_000, { min: 0, max: 600_000 }),
@@ -95,6 +97,7 @@ export const UpstoxSettingsSchema = z
     limits: {
       ordersPerSecond: env.UPSTOX_ORDERS_PER_SECOND,
       ordersPerMinute: env.UPSTOX_ORDERS_PER_MINUTE,
+      ordersPerHalfHour: env.UPSTOX_ORDERS_PER_30_MINUTES,
       ordersPerDay: env.UPSTOX_ORDERS_PER_DAY,
       readsPerSecond: env.UPSTOX_READS_PER_SECOND,
     },

@@ -83,8 +83,24 @@ describe("UpstoxTrader placing orders", () => {
     expect(trader.capabilities.orderBudget).toEqual({
       perSecond: 10,
       perMinute: 500,
+      perHalfHour: 2_000,
       perDay: 3_000,
     });
+  });
+
+  it("keeps to the 30-minute order limit on its own: past it a placement fails RATE_LIMITED, unsent", async () => {
+    const harness = await setup();
+    const trader = await ready(harness, {
+      UPSTOX_ORDERS_PER_30_MINUTES: "2",
+      UPSTOX_MAX_QUEUE_MS: "200",
+    });
+    expect(trader.capabilities.orderBudget?.perHalfHour).toBe(2);
+    expect(await submit(trader, "half-hour-1")).toMatchObject({ kind: "placed" });
+    expect(await submit(trader, "half-hour-2")).toMatchObject({ kind: "placed" });
+    const sent = harness.emulator.requests().length;
+    const third = await submit(trader, "half-hour-3");
+    expect(third).toMatchObject({ kind: "failed", payload: { error_code: "RATE_LIMITED" } });
+    expect(harness.emulator.requests()).toHaveLength(sent);
   });
 
   it("prices a LIMIT order at the validated price rounded to the tick", async () => {

@@ -108,6 +108,7 @@ export class UpstoxTrader implements Trader {
       orderBudget: {
         perSecond: settings.limits.ordersPerSecond,
         perMinute: settings.limits.ordersPerMinute,
+        perHalfHour: settings.limits.ordersPerHalfHour,
         perDay: settings.limits.ordersPerDay,
       },
     });
@@ -329,6 +330,7 @@ export class UpstoxTrader implements Trader {
         orderGate: new RateGate([
           { limit: settings.limits.ordersPerSecond, windowMs: 1_000 },
           { limit: settings.limits.ordersPerMinute, windowMs: 60_000 },
+          { limit: settings.limits.ordersPerHalfHour, windowMs: 30 * 60_000 },
         ]),
         reads: new RateGate([{ limit: settings.limits.readsPerSecond, windowMs: 1_000 }]),
         maxQueueMs: settings.maxQueueMs,

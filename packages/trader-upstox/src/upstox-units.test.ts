@@ -104,6 +104,7 @@ describe("settings", () => {
       limits: {
         ordersPerSecond: 10,
         ordersPerMinute: 500,
+        ordersPerHalfHour: 2_000,
         ordersPerDay: 25_000,
         readsPerSecond: 50,
       },

@@ -49,6 +49,26 @@ describe("SharedOrderBudget", () => {
     expect(await instance.take("daily", budget, "cancel", 5_000)).toMatchObject({ taken: true });
   });
 
+  it("counts a half-hour window where the budget has one: placements and cancels alike", async () => {
+    const budget = { perSecond: 100, perMinute: 100, perHalfHour: 3, perDay: 100 };
+    const instance = new SharedOrderBudget({ database: opened(), maxWaitMs: 200, marginMs: 100 });
+    for (const kind of ["order", "cancel", "order"] as const) {
+      const answer = await instance.take("halfhour", budget, kind, 5_000);
+      expect(answer).toMatchObject({ taken: true });
+      if (answer.taken) await answer.release();
+    }
+    for (const kind of ["order", "cancel"] as const) {
+      const refused = await instance.take("halfhour", budget, kind, 5_000);
+      expect(refused).toMatchObject({ taken: false });
+      if (!refused.taken) expect(refused.reason).toContain("3/30 min");
+    }
+    // Without the window, the same requests fit the minute's 100.
+    const { perHalfHour: _, ...withoutWindow } = budget;
+    expect(await instance.take("halfhour", withoutWindow, "order", 5_000)).toMatchObject({
+      taken: true,
+    });
+  });
+
   it("counts a request from its slot until a second after its answer: one answered late holds the window", async () => {
     const budget = { perSecond: 1, perMinute: 100, perDay: 100 };
     const instances = [1, 2].map(

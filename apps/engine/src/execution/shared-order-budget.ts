@@ -12,6 +12,51 @@ const IST_OFFSET = "5 hours 30 minutes";
 function istDayStart(at: SQL): SQL {
   return sql`(date_trunc('day', ${at} + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}')`;
 }
+const HALF_HOUR_MS = 30 * 60_000;
+
+/** A budget as its refusal names it: `10/s, 500/min, 2000/30 min, 25000/day`. */
+function describe(budget: OrderBudget): string {
+  const halfHour = budget.perHalfHour === undefined ? "" : `, ${budget.perHalfHour}/30 min`;
+  return `${budget.perSecond}/s, ${budget.perMinute}/min${halfHour}, ${budget.perDay}/day`;
+}
+
+/** What the budget's query counts of a namespace's recent requests (numbers as text; times in epoch ms). */
+interface WindowCounts {
+  now_ms: string;
+  second: string;
+  minute: string;
+  half_hour: string;
+  day: string;
+  /** When the earliest answered request of the window ended: a window later it frees a slot. */
+  second_frees_ms: string | null;
+  minute_frees_ms: string | null;
+  half_hour_frees_ms: string | null;
+  day_end_ms: string;
+}
+
+/** How long until a request of `kind` may fit every window, ms; null when it fits now. */
+function waitForRoom(
+  count: WindowCounts,
+  budget: OrderBudget,
+  kind: BudgetKind,
+  margin: number,
+): number | null {
+  const now = Number(count.now_ms);
+  // A window held full by requests still in flight frees up when one is answered: soon.
+  const frees = (at: string | null, windowMs: number) =>
+    at === null ? IN_FLIGHT_POLL_MS : Number(at) + windowMs + margin - now;
+  const waits: number[] = [];
+  if (kind === "order" && Number(count.day) >= budget.perDay) {
+    waits.push(Number(count.day_end_ms) - now);
+  }
+  if (Number(count.minute) >= budget.perMinute) waits.push(frees(count.minute_frees_ms, 60_000));
+  if (budget.perHalfHour !== undefined && Number(count.half_hour) >= budget.perHalfHour) {
+    waits.push(frees(count.half_hour_frees_ms, HALF_HOUR_MS));
+  }
+  if (Number(count.second) >= budget.perSecond) waits.push(frees(count.second_frees_ms, 1_000));
+  return waits.length > 0 ? Math.max(1, ...waits) : null;
+}
+
 /** How soon a take blocked by requests still in flight tries again, ms. */
 const IN_FLIGHT_POLL_MS = 20;
 
@@ -29,7 +74,10 @@ export interface SharedOrderBudgetOptions {
   marginMs: number;
 }
 
-/** What a request is: a placement (`order`) counts per second, minute and day; a `cancel` per second and minute. */
+/**
+ * What a request is: a placement (`order`) counts per second, minute, half hour (where the budget
+ * has one) and day; a `cancel` in every window but the day.
+ */
 export type BudgetKind = "order" | "cancel";
 
 /**
@@ -112,7 +160,7 @@ export class SharedOrderBudget {
       if (performance.now() + tried.waitMs > deadline) {
         return {
           taken: false,
-          reason: `the account's order budget shared by every instance (${budget.perSecond}/s, ${budget.perMinute}/min, ${budget.perDay}/day) had no room within ${this.#o.maxWaitMs} ms`,
+          reason: `the account's order budget shared by every instance (${describe(budget)}) had no room within ${this.#o.maxWaitMs} ms`,
         };
       }
       await new Promise((resolve) => setTimeout(resolve, tried.waitMs));
@@ -147,18 +195,13 @@ export class SharedOrderBudget {
       );
       const second = `${1_000 + margin} milliseconds`;
       const minute = `${60_000 + margin} milliseconds`;
+      const halfHour = `${HALF_HOUR_MS + margin} milliseconds`;
+      // Rows older than the longest window counted (and not of today) no longer count.
+      const longest = budget.perHalfHour === undefined ? minute : halfHour;
       // clock_timestamp(), not now(): the time after the lock was granted, not the transaction's
       // start. A request still in flight ends no sooner than now; a row of the version before
       // (no end, `in_flight_until` defaulted to its transaction's start) ends when sent.
-      const [count] = await rows<{
-        now_ms: string;
-        second: string;
-        minute: string;
-        day: string;
-        second_frees_ms: string | null;
-        minute_frees_ms: string | null;
-        day_end_ms: string;
-      }>(sql`
+      const [count] = await rows<WindowCounts>(sql`
         with at as (select clock_timestamp() as now),
         recent as (
           select ${orderBudget.sentAt} as sent_at, ${orderBudget.kind} as kind,
@@ -167,34 +210,23 @@ export class SharedOrderBudget {
           from ${orderBudget}, at
           where ${orderBudget.namespace} = ${namespace}
             and (${orderBudget.sentAt} >= ${istDayStart(sql`at.now`)}
-              or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${minute}::interval)
+              or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${longest}::interval)
         )
         select
           (extract(epoch from at.now) * 1000)::bigint::text as now_ms,
           count(*) filter (where ends > at.now - ${second}::interval)::text as second,
           count(*) filter (where ends > at.now - ${minute}::interval)::text as minute,
+          count(*) filter (where ends > at.now - ${halfHour}::interval)::text as half_hour,
           count(*) filter (where kind = 'order' and sent_at >= ${istDayStart(sql`at.now`)})::text as day,
           (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${second}::interval)) * 1000)::bigint::text as second_frees_ms,
           (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${minute}::interval)) * 1000)::bigint::text as minute_frees_ms,
+          (extract(epoch from min(ends) filter (where not in_flight and ends > at.now - ${halfHour}::interval)) * 1000)::bigint::text as half_hour_frees_ms,
           (extract(epoch from ${istDayStart(sql`at.now`)} + interval '1 day') * 1000)::bigint::text as day_end_ms
         from at left join recent on true
         group by at.now`);
       if (!count) throw new Error("the order budget's count returned no row");
-      const now = Number(count.now_ms);
-      // A window held full by requests still in flight frees up when one is answered: soon.
-      const frees = (at: string | null, windowMs: number) =>
-        at === null ? IN_FLIGHT_POLL_MS : Number(at) + windowMs + margin - now;
-      const waits: number[] = [];
-      if (kind === "order" && Number(count.day) >= budget.perDay) {
-        waits.push(Number(count.day_end_ms) - now);
-      }
-      if (Number(count.minute) >= budget.perMinute) {
-        waits.push(frees(count.minute_frees_ms, 60_000));
-      }
-      if (Number(count.second) >= budget.perSecond) {
-        waits.push(frees(count.second_frees_ms, 1_000));
-      }
-      if (waits.length > 0) return { kind: "wait", waitMs: Math.max(1, ...waits) };
+      const waitMs = waitForRoom(count, budget, kind, margin);
+      if (waitMs !== null) return { kind: "wait", waitMs };
       const [inserted] = await rows<{ id: string }>(
         sql`insert into ${orderBudget} (namespace, sent_at, in_flight_until, kind)
           values (${namespace}, clock_timestamp(), clock_timestamp() + ${`${inFlightMs} milliseconds`}::interval, ${kind})

@@ -54,8 +54,16 @@ export interface TraderCapabilities {
 
 /** Orders a broker account takes, per window; each a positive integer. */
 export interface OrderBudget {
+  /** Order requests (placements and cancels) per second. */
   readonly perSecond: number;
+  /** Order requests (placements and cancels) per minute. */
   readonly perMinute: number;
+  /**
+   * Order requests (placements and cancels) per 30 minutes, where the broker has such a window
+   * (Upstox: 2,000 for an algo not registered with the exchange). Absent: none.
+   */
+  readonly perHalfHour?: number;
+  /** Placements per trading day (IST). */
   readonly perDay: number;
 }
 
