@@ -189,6 +189,19 @@ describe("UpstoxEmulator faults and limits", () => {
     expect(emulator.orders()).toHaveLength(10);
   });
 
+  it("answers 429 beyond the 30-minute order limit, spread over minutes", async () => {
+    let now = 1_700_000_000_000;
+    const { call } = await emulatorWith({ clock: () => now, ordersPerHalfHour: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await call("POST", "/v3/order/place", order({ tag: `h${i}` }))).status);
+      now += 5 * 60_000;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    now += 30 * 60_000;
+    expect((await call("POST", "/v3/order/place", order({ tag: "h9" }))).status).toBe(200);
+  });
+
   it("injects 429, 5xx and resets on the next requests only", async () => {
     const { emulator, call } = await emulatorWith();
     emulator.setFaults({ tooManyRequests: { next: 1 }, serverError: { next: 1, status: 503 } });

@@ -32,6 +32,8 @@ export const UpstoxEmulatorOptionsSchema = z.object({
   /** Upstox's order-API limits (place and cancel budgeted together). */
   ordersPerSecond: z.number().int().positive().default(10),
   ordersPerMinute: z.number().int().positive().default(500),
+  /** Upstox's 30-minute order limit for an algo not registered with the exchange. */
+  ordersPerHalfHour: z.number().int().positive().default(2_000),
   readsPerSecond: z.number().int().positive().default(50),
 });
 export type UpstoxEmulatorOptions = z.input<typeof UpstoxEmulatorOptionsSchema> & {
@@ -102,6 +104,7 @@ export class UpstoxEmulator {
       orderWindows: new RequestWindows([
         { limit: o.ordersPerSecond, windowMs: 1_000 },
         { limit: o.ordersPerMinute, windowMs: 60_000 },
+        { limit: o.ordersPerHalfHour, windowMs: 30 * 60_000 },
       ]),
       readWindows: new RequestWindows([{ limit: o.readsPerSecond, windowMs: 1_000 }]),
       master: () => master,
