@@ -1,6 +1,7 @@
 import { clientOrderId } from "@engine/core";
 import { describe, expect, it } from "vitest";
 import { sql } from "../db/database.js";
+import { DatabaseUnavailableError } from "../errors/database-errors.js";
 import { FakeBroker } from "../test-support/fake-broker.js";
 import {
   ACTIVE_BATCH,
@@ -652,6 +653,29 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
       "the fill once the slot came",
     );
+    expect(broker.totalSends).toBe(1);
+  });
+
+  it("holds an order while the shared order budget cannot be read, then sends it once", async () => {
+    const broker = new FakeBroker("live29", {
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    let takes = 0;
+    const orderBudget = {
+      take: async () => {
+        takes += 1;
+        if (takes <= 2) throw new DatabaseUnavailableError(new Error("connection refused"));
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const engine = await start({ traders: [broker], orderBudget });
+    const signal = intakeSignal({ targets: ["live29"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill once the budget could be read",
+    );
+    expect(takes).toBe(3);
     expect(broker.totalSends).toBe(1);
   });
 

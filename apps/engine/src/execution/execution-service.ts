@@ -681,17 +681,22 @@ export class ExecutionService {
 
   /**
    * A slot of the order budget every instance shares, where the trader declares one (`none`
-   * otherwise), waiting for room; `refused` when none came in the longest wait.
-   * @throws DatabaseUnavailableError (retryable) when the database cannot be reached
+   * otherwise), waiting for room; `refused` when none came in the longest wait. While the
+   * database cannot be reached the order is held (nothing is sent uncounted), and asked again.
    */
   async #orderSlot(execution: TrackedExecution, trader: Trader): Promise<OrderSlot> {
     const budget = trader.capabilities.orderBudget;
-    if (!budget || !this.#o.orderBudget) return { kind: "none" };
-    const answer = await this.#o.orderBudget.take(
-      execution.namespace,
-      budget,
-      "order",
-      this.#longestCallMs(trader),
+    const shared = this.#o.orderBudget;
+    if (!budget || !shared) return { kind: "none" };
+    const answer = await retryWhileRetryable(
+      () => shared.take(execution.namespace, budget, "order", this.#longestCallMs(trader)),
+      {
+        onRetry: (error, attempt) =>
+          this.#o.logger.error(
+            { ...execution.context(), err: errorMessage(error), attempt },
+            "order budget unavailable: holding the order",
+          ),
+      },
     );
     if (!answer.taken) return { kind: "refused", reason: answer.reason };
     return { kind: "taken", release: answer.release, takenAt: performance.now() };
