@@ -4,7 +4,6 @@ import type { Command } from "commander";
 import { startFollowing } from "./compare-follow-service.js";
 import { runComparison } from "./compare-run.js";
 import { parseDuration, parseWindow } from "./compare-window.js";
-import { comparisonHtml } from "./comparison-html.js";
 import { formatComparison } from "./comparison-text.js";
 import { MigrationUsageError, reportCommandError } from "./migration-errors.js";
 import { type MigrationSite, migrationSite } from "./migration-kafka.js";
@@ -76,6 +75,10 @@ export function registerCompareCommand(program: Command): void {
           options.json ? `${JSON.stringify(report, null, 2)}\n` : formatComparison(report),
         );
         if (options.html) {
+          // Loaded here only: vega and vega-lite are megabytes of code that every other command,
+          // the running engine among them, would otherwise carry in its heap (and mark at each
+          // full GC: issue 11).
+          const { comparisonHtml } = await import("./comparison-html.js");
           await writeFile(options.html, await comparisonHtml(report, samples));
           if (!options.json) process.stdout.write(`report with charts: ${options.html}\n`);
         }
