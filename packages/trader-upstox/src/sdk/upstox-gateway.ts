@@ -1,6 +1,21 @@
-import upstox, { type PlaceOrderV3Body, type SdkCallback } from "upstox-js-sdk";
+import { createRequire } from "node:module";
+import type upstox from "upstox-js-sdk";
+import type { PlaceOrderV3Body, SdkCallback } from "upstox-js-sdk";
 import type { RateGate } from "../limits/rate-gate.js";
 import { classifyAnswer, type UpstoxAnswer } from "./upstox-answer.js";
+
+const require = createRequire(import.meta.url);
+let loaded: typeof upstox | undefined;
+
+/**
+ * The SDK (CommonJS), loaded by the first gateway rather than with this package: an engine
+ * without Upstox then never carries its megabytes of code in its heap (marked again at every full
+ * GC, which the tick ingest pays for; issue 11).
+ */
+function sdk(): typeof upstox {
+  loaded ??= require("upstox-js-sdk") as typeof upstox;
+  return loaded;
+}
 
 /** Where the gateway sends requests and how long it waits. */
 export interface GatewayOptions {
@@ -42,6 +57,7 @@ export class UpstoxGateway {
     this.#options = options;
     // One client per gateway, passed to every API class: the constructor also replaces the
     // library's global instance, which nothing here relies on.
+    const upstox = sdk();
     const client = new upstox.ApiClient();
     client.basePath = options.apiRoot.replace(/\/+$/, "");
     client.orderBasePath = options.orderApiRoot.replace(/\/+$/, "");

@@ -1,5 +1,19 @@
-import { KiteConnect } from "kiteconnect";
+import { createRequire } from "node:module";
+import type { KiteConnect } from "kiteconnect";
 import type { KiteOrderParams } from "./order-params.js";
+
+const require = createRequire(import.meta.url);
+let loaded: typeof KiteConnect | undefined;
+
+/**
+ * The client's class (CommonJS), loaded by the first {@link createKiteApi} rather than with this
+ * package: an engine without Zerodha then never carries its megabytes of code in its heap (marked
+ * again at every full GC, which the tick ingest pays for; issue 11).
+ */
+function kiteConnect(): typeof KiteConnect {
+  loaded ??= (require("kiteconnect") as { KiteConnect: typeof KiteConnect }).KiteConnect;
+  return loaded;
+}
 
 /**
  * The part of Kite Connect the trader uses. Every answer is `unknown`: responses are parsed by
@@ -45,6 +59,7 @@ type PublishedPlaceParams = Parameters<Client["placeOrder"]>[1];
  * would print every request, Authorization header included.
  */
 export function createKiteApi(options: KiteApiOptions): KiteApi {
+  const KiteConnect = kiteConnect();
   const make = (timeout: number): Client =>
     new KiteConnect({
       api_key: options.apiKey,
