@@ -12,6 +12,9 @@ const IST_OFFSET = "5 hours 30 minutes";
 function istDayStart(at: SQL): SQL {
   return sql`(date_trunc('day', ${at} + interval '${sql.raw(IST_OFFSET)}') - interval '${sql.raw(IST_OFFSET)}')`;
 }
+
+/** How soon a take blocked by requests still in flight tries again, ms. */
+const IN_FLIGHT_POLL_MS = 20;
 const HALF_HOUR_MS = 30 * 60_000;
 
 /** A budget as its refusal names it: `10/s, 500/min, 2000/30 min, 25000/day`. */
@@ -56,9 +59,6 @@ function waitForRoom(
   if (Number(count.second) >= budget.perSecond) waits.push(frees(count.second_frees_ms, 1_000));
   return waits.length > 0 ? Math.max(1, ...waits) : null;
 }
-
-/** How soon a take blocked by requests still in flight tries again, ms. */
-const IN_FLIGHT_POLL_MS = 20;
 
 export interface SharedOrderBudgetOptions {
   database: DatabaseHandle;
