@@ -269,7 +269,7 @@ describe("ExecutionService: ownership", () => {
     expect(broker.totalSends).toBe(1);
   });
 
-  it("sends nothing under a lease that was at risk while the submission waited for the shared order budget, even once renewed", async () => {
+  it("places an order once whose lease was at risk while it waited for its budget slot and that nobody took over", async () => {
     const broker = new FakeBroker("live19", {
       orderVisibilityMs: 100,
       orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
@@ -277,9 +277,9 @@ describe("ExecutionService: ownership", () => {
     let engine: ServiceUnderTest | undefined;
     const orderBudget = {
       take: async () => {
-        // The wait outlasts two thirds of the lease, then the lease is renewed (a frozen process
-        // waking, a database back): another instance may have taken the order over meanwhile.
-        if (engine && broker.withdrawals === 0 && broker.totalSends === 0) {
+        // The wait outlasts two thirds of the lease, then the lease is renewed (a database away
+        // for a while): nothing was journaled `submitted` yet, so nothing is withdrawn.
+        if (engine && broker.totalSends === 0) {
           const running = engine;
           running.failRenewals(true);
           await eventually(() => running.lease.abortSignal.aborted, "the lease at risk");
@@ -289,16 +289,54 @@ describe("ExecutionService: ownership", () => {
         return { taken: true as const, release: async () => {} };
       },
     };
-    engine = await start({ traders: [broker], leaseMs: 600, orderBudget });
+    engine = await start({ traders: [broker], leaseMs: 600, orderBudget, maxSubmitAttempts: 3 });
     const signal = intakeSignal({ targets: ["live19"] });
     await submitAll(engine, [signal]);
-    expect(broker.withdrawals).toBe(1);
     const running = engine;
     await eventually(
       () => eventsOf(running.published, "order_filled", signal.event.id).length === 1,
-      "the fill once the broker's book said the order was absent",
+      "the fill",
     );
+    expect(broker.withdrawals).toBe(0);
     expect(broker.totalSends).toBe(1);
+    const [row] = await testbed
+      .database()
+      .rows<{ attempts: number }>(
+        sql`select (state->>'attempts')::int as attempts from engine_execution_journal where signal_id = ${signal.event.id}`,
+      );
+    expect(row?.attempts).toBe(1);
+  });
+
+  it("sends nothing from an owner cut off while it waited for its budget slot: the taker places the order once", async () => {
+    const broker = new FakeBroker("live30", {
+      orderVisibilityMs: 100,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    let letGo: () => void = () => {};
+    let waiting = false;
+    const slowBudget = {
+      take: async () => {
+        waiting = true;
+        await new Promise<void>((resolve) => {
+          letGo = resolve;
+        });
+        return { taken: true as const, release: async () => {} };
+      },
+    };
+    const a = await start({ traders: [broker], leaseMs: 1_000, orderBudget: slowBudget });
+    const signal = intakeSignal({ targets: ["live30"] });
+    await a.service.execute([signal], ACTIVE_BATCH);
+    await eventually(() => waiting, "the first owner waiting for its slot");
+    await a.partition();
+    const b = await start({ traders: [broker], leaseMs: 1_000 });
+    await eventually(
+      () => eventsOf(b.published, "order_filled", signal.event.id).length === 1,
+      "the taker's fill",
+    );
+    letGo();
+    await a.service.lanesIdle();
+    expect(broker.totalSends).toBe(1);
+    expect(eventsOf(a.published, "order_placed", signal.event.id)).toHaveLength(0);
   });
 
   it("never fails a simulated execution for want of a lease: simulators place no real order", async () => {

@@ -561,10 +561,6 @@ export class ExecutionService {
    * attempt the next owner must confirm absent and count against the signal's attempts.
    */
   async #submitFirst(execution: TrackedExecution, trader: Trader): Promise<void> {
-    // The signal of the lease this ownership is confirmed under: if the lease is at risk at any
-    // time from here on (during the wait for the shared order budget, say), it stays aborted,
-    // even when a later renewal lets new submissions go.
-    const abort = this.#o.lease.abortSignal;
     const slot = await this.#orderSlot(execution, trader);
     if (slot.kind === "refused") {
       const at = this.#o.clock.now();
@@ -586,6 +582,11 @@ export class ExecutionService {
       if (slot.kind === "taken") this.#track(slot.release());
       return;
     }
+    // The signal of the lease this ownership is confirmed under (by the fenced write of
+    // `submitted`: an instance that took the execution over while this one waited for its slot
+    // made that write fail): if the lease is at risk at any time from here on (during a wait for
+    // a fresh slot, say), it stays aborted, even when a later renewal lets new submissions go.
+    const abort = this.#o.lease.abortSignal;
     await this.#sendSubmitted(
       execution,
       trader,
