@@ -33,6 +33,24 @@ async function statusOf(signalId: string, namespace: string): Promise<string | u
   return rows[0]?.status;
 }
 
+/** A shared order budget whose slot is held until the test lets it go. */
+function heldBudget() {
+  const held = {
+    waiting: false,
+    letGo: () => {},
+    budget: {
+      take: async () => {
+        held.waiting = true;
+        await new Promise<void>((resolve) => {
+          held.letGo = resolve;
+        });
+        return { taken: true as const, release: async () => {} };
+      },
+    },
+  };
+  return held;
+}
+
 describe("ExecutionService: one live order per signal", () => {
   it("submits once, publishes order_placed at once, then order_filled from a status report", async () => {
     const broker = new FakeBroker("live1");
@@ -312,28 +330,18 @@ describe("ExecutionService: ownership", () => {
       orderVisibilityMs: 100,
       orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
     });
-    let letGo: () => void = () => {};
-    let waiting = false;
-    const slowBudget = {
-      take: async () => {
-        waiting = true;
-        await new Promise<void>((resolve) => {
-          letGo = resolve;
-        });
-        return { taken: true as const, release: async () => {} };
-      },
-    };
-    const a = await start({ traders: [broker], leaseMs: 1_000, orderBudget: slowBudget });
+    const held = heldBudget();
+    const a = await start({ traders: [broker], leaseMs: 1_000, orderBudget: held.budget });
     const signal = intakeSignal({ targets: ["live30"] });
     await a.service.execute([signal], ACTIVE_BATCH);
-    await eventually(() => waiting, "the first owner waiting for its slot");
+    await eventually(() => held.waiting, "the first owner waiting for its slot");
     await a.partition();
     const b = await start({ traders: [broker], leaseMs: 1_000 });
     await eventually(
       () => eventsOf(b.published, "order_filled", signal.event.id).length === 1,
       "the taker's fill",
     );
-    letGo();
+    held.letGo();
     await a.service.lanesIdle();
     expect(broker.totalSends).toBe(1);
     expect(eventsOf(a.published, "order_placed", signal.event.id)).toHaveLength(0);
@@ -670,23 +678,13 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     const broker = new FakeBroker("live27", {
       orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
     });
-    let letGo: () => void = () => {};
-    let waiting = false;
-    const orderBudget = {
-      take: async () => {
-        waiting = true;
-        await new Promise<void>((resolve) => {
-          letGo = resolve;
-        });
-        return { taken: true as const, release: async () => {} };
-      },
-    };
-    const engine = await start({ traders: [broker], orderBudget });
+    const held = heldBudget();
+    const engine = await start({ traders: [broker], orderBudget: held.budget });
     const signal = intakeSignal({ targets: ["live27"] });
     await engine.service.execute([signal], ACTIVE_BATCH);
-    await eventually(() => waiting, "the wait for a slot");
+    await eventually(() => held.waiting, "the wait for a slot");
     expect(await statusOf(signal.event.id, "live27")).toBe("pending");
-    letGo();
+    held.letGo();
     await eventually(
       () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
       "the fill once the slot came",
