@@ -51,6 +51,26 @@ function heldBudget() {
   return held;
 }
 
+/** A shared order budget whose first `immediate` takes get a slot at once, later ones after `waitMs`. */
+function slowBudget(immediate: number, waitMs: number) {
+  const slow = {
+    takes: 0,
+    /** A take is waiting for its slot (or has waited). */
+    waiting: false,
+    budget: {
+      take: async () => {
+        slow.takes += 1;
+        if (slow.takes > immediate) {
+          slow.waiting = true;
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+        return { taken: true as const, release: async () => {} };
+      },
+    },
+  };
+  return slow;
+}
+
 describe("ExecutionService: one live order per signal", () => {
   it("submits once, publishes order_placed at once, then order_filled from a status report", async () => {
     const broker = new FakeBroker("live1");
@@ -643,18 +663,11 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
       orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
     });
     broker.script = () => ({ answer: "unknown", create: false });
-    let takes = 0;
-    const orderBudget = {
-      take: async () => {
-        takes += 1;
-        // The first attempt gets its slot; a later one would wait long for it.
-        if (takes > 1) await new Promise((resolve) => setTimeout(resolve, 20_000));
-        return { taken: true as const, release: async () => {} };
-      },
-    };
+    // The first attempt gets its slot; a later one would wait long for it.
+    const slow = slowBudget(1, 20_000);
     const engine = await start({
       traders: [broker],
-      orderBudget,
+      orderBudget: slow.budget,
       maxSubmitAttempts: 3,
       signalAge: { maxAgeMs: 1_000, clockSkewMs: 0 },
     });
@@ -670,7 +683,7 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     );
     const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
     expect(failed?.data).toMatchObject({ error_code: "STALE_SIGNAL" });
-    expect(takes).toBe(1);
+    expect(slow.takes).toBe(1);
     expect(broker.totalSends).toBe(1);
   });
 
@@ -727,22 +740,15 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     // The second signal's first attempt never reaches the broker's book: it is submitted again.
     broker.script = (id, attempt) =>
       id === lostId && attempt === 1 ? { answer: "unknown", create: false } : {};
-    let takes = 0;
-    let resubmissionWaiting = false;
-    const orderBudget = {
-      take: async () => {
-        takes += 1;
-        // The re-submission waits long for its turn (a queue of placements at 1 a second).
-        if (takes > 2) {
-          resubmissionWaiting = true;
-          await new Promise((resolve) => setTimeout(resolve, 6_000));
-        }
-        return { taken: true as const, release: async () => {} };
-      },
-    };
-    const engine = await start({ traders: [broker], orderBudget, maxSubmitAttempts: 3 });
+    // The re-submission waits long for its turn (a queue of placements at 1 a second).
+    const slow = slowBudget(2, 6_000);
+    const engine = await start({
+      traders: [broker],
+      orderBudget: slow.budget,
+      maxSubmitAttempts: 3,
+    });
     await submitAll(engine, [resting, lost]);
-    await eventually(() => resubmissionWaiting, "the re-submission waiting for its slot");
+    await eventually(() => slow.waiting, "the re-submission waiting for its slot");
     // Follower rounds go on meanwhile: one more round has asked about the waiting execution.
     await new Promise((resolve) => setTimeout(resolve, 300));
     broker.fill(clientOrderId(resting.event.id, "live26"));
@@ -753,6 +759,60 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     );
     expect(eventsOf(engine.published, "order_placed", lost.event.id)).toHaveLength(0);
   }, 15_000);
+
+  it("looks a re-submission's order up again once its budget slot is taken: one listed meanwhile is adopted, not placed twice", async () => {
+    const broker = new FakeBroker("live27", {
+      orderVisibilityMs: 100,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    // The first attempt is created but answered 502, and the book lists it only after 1.5 s:
+    // longer than the visibility window, so its absence is concluded before it shows.
+    broker.script = (_id, attempt) => (attempt === 1 ? { answer: "unknown", create: true } : {});
+    broker.bookLagMs = 1_500;
+    // The re-submission waits 2 s for its slot, past the listing.
+    const slow = slowBudget(1, 2_000);
+    const engine = await start({
+      traders: [broker],
+      orderBudget: slow.budget,
+      maxSubmitAttempts: 3,
+    });
+    const signal = intakeSignal({ targets: ["live27"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the first attempt's order",
+      6_000,
+    );
+    expect(slow.takes).toBe(2);
+    expect(broker.totalSends).toBe(1);
+    expect(broker.duplicates).toHaveLength(0);
+    expect(eventsOf(engine.published, "order_placed", signal.event.id)).toHaveLength(1);
+  }, 15_000);
+
+  it("raises duplicate_order when an attempt concluded absent is listed after its execution ended", async () => {
+    const broker = new FakeBroker("live28", { orderVisibilityMs: 100 });
+    // The book lists every order 800 ms late: the first attempt (created, answered 502) is
+    // concluded absent and placed again before it shows, as a second order.
+    broker.script = (_id, attempt) => (attempt === 1 ? { answer: "unknown", create: true } : {});
+    broker.bookLagMs = 800;
+    const engine = await start({ traders: [broker], maxSubmitAttempts: 3 });
+    const signal = intakeSignal({ targets: ["live28"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the second attempt's order",
+    );
+    expect(broker.duplicates).toHaveLength(1);
+    const duplicates = async () =>
+      (await engine.metrics.anomalies.get()).values.find(
+        (v) => v.labels.namespace === "live28" && v.labels.anomaly === "duplicate_order",
+      )?.value ?? 0;
+    await eventually(async () => (await duplicates()) === 1, "the duplicate raised", 3_000);
+    // Once, not every round.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await duplicates()).toBe(1);
+    expect(eventsOf(engine.published, "order_filled", signal.event.id)).toHaveLength(1);
+  });
 
   it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
     const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });

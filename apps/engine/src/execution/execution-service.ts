@@ -12,6 +12,7 @@ import {
   type MarketQuote,
   newExecutionState,
   type OrderBudget,
+  type OrderQuery,
   type SignalToExecute,
   type SubmitResult,
   type TopicMap,
@@ -654,8 +655,9 @@ export class ExecutionService {
 
   /**
    * A submission the follower asked for again (the broker confirmed an earlier attempt absent),
-   * journaled `submitted` already: waits for its order-budget slot, then sends it. Runs inside the
-   * execution's serial section, the execution marked `submitting` meanwhile.
+   * journaled `submitted` already: waits for its order-budget slot, looks the order up once more,
+   * then sends it. Runs inside the execution's serial section, the execution marked `submitting`
+   * meanwhile.
    */
   async #resubmit(execution: TrackedExecution, trader: Trader): Promise<void> {
     const abort = this.#o.lease.abortSignal;
@@ -674,10 +676,47 @@ export class ExecutionService {
         await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
         return;
       }
+      if (await this.#listedMeanwhile(execution)) {
+        if (slot.kind === "taken") this.#track(slot.release());
+        return;
+      }
       await this.#sendSubmitted(execution, trader, abort, slot);
     } finally {
       execution.submitting = false;
     }
+  }
+
+  /**
+   * Asks the broker for the order of a re-submission once more, right before it goes out, and
+   * adopts one found (applies its report): the absence was concluded before the wait for the
+   * order-budget slot, and a book that lags longer than the trader's visibility window may list the
+   * earlier attempt by now. Sending it again would place it twice. Returns whether one was found;
+   * when the broker cannot be asked the confirmed absence stands and the order goes out.
+   */
+  async #listedMeanwhile(execution: TrackedExecution): Promise<boolean> {
+    const queryOrder = this.#operationsOf(execution.namespace)?.queryOrder;
+    if (!queryOrder) return false;
+    const ref = { clientOrderId: execution.clientOrderId, orderId: execution.state.orderId };
+    const answer = await queryOrder(ref).catch(
+      (error: unknown): OrderQuery => ({ kind: "unknown", reason: errorMessage(error) }),
+    );
+    if (answer.kind === "unknown") {
+      this.#o.logger.warn(
+        { ...execution.context(), reason: answer.reason },
+        "the broker could not be asked again before a re-submission: its confirmed absence stands",
+      );
+    }
+    if (answer.kind !== "found") return false;
+    this.#o.logger.warn(
+      { ...execution.context(), order_id: answer.report.orderId },
+      "an attempt concluded absent is listed by now: adopted, not placed again (the trader's visibility window is shorter than its broker's listing lag)",
+    );
+    await this.#applyNow(execution, {
+      type: "report",
+      report: answer.report,
+      at: this.#o.clock.now(),
+    });
+    return true;
   }
 
   /**
@@ -1051,6 +1090,7 @@ export class ExecutionService {
       apply: (execution, event) => this.apply(execution, event),
       resubmit: (execution) =>
         this.#track(execution.serially(() => this.#resubmit(execution, trader))),
+      alert: (execution, anomaly, message) => this.#results.alert(execution, message, anomaly),
       orderTtlMs: this.#o.orderTtlMs(namespace),
       takeCancelSlot: this.#cancelSlots(namespace, trader),
       clock: this.#o.clock,

@@ -1,11 +1,13 @@
 import {
   type CancelOutcome,
   type Clock,
+  type ExecutionAnomaly,
   type ExecutionEffect,
   type ExecutionEvent,
   errorMessage,
   type Logger,
   type OrderRef,
+  type OrderStatusReport,
   type TraderCapabilities,
   type TraderOperations,
 } from "@engine/core";
@@ -22,6 +24,8 @@ export interface NamespaceFollowerOptions {
   apply(execution: TrackedExecution, event: ExecutionEvent): Promise<ExecutionEffect[]>;
   /** Starts a submission the state machine asked for again (after a confirmed absence). */
   resubmit(execution: TrackedExecution): void;
+  /** Raises an anomaly of an execution (metric and error log), as its transitions' alerts are. */
+  alert(execution: TrackedExecution, anomaly: ExecutionAnomaly, message: string): void;
   /** Time in force of an open order, ms, or null for none. */
   orderTtlMs: number | null;
   /**
@@ -44,6 +48,13 @@ const PER_ORDER_BACKOFF_CAP_MS = 60_000;
 const CANCEL_RESEND_MS = 5_000;
 /** Keys whose reports are applied at once in a round (each key's in order). */
 const KEYS_AT_ONCE = 16;
+/**
+ * How long an execution placed more than once stays watched after it ended, at least, and in
+ * visibility windows: an attempt concluded absent may still show in a book that lags longer than
+ * the window, as a second order.
+ */
+const DUPLICATE_WATCH_MIN_MS = 60_000;
+const DUPLICATE_WATCH_WINDOWS = 3;
 
 /**
  * Follows every open order of one namespace with one bounded loop, not one task per order: each
@@ -54,10 +65,17 @@ const KEYS_AT_ONCE = 16;
  * round's start (the state machine decides when absence is conclusive). Orders still open after
  * their time in force are cancelled. A round starts every `statusPollIntervalMs`, or at once when
  * woken (a postback, a simulated fill), never two at a time.
+ *
+ * An execution submitted more than once (an attempt the broker confirmed absent) is watched for a
+ * while after it ends, where the trader gives batch reports: a book lagging longer than the
+ * trader's visibility window shows the earlier attempt late, as a second order for the client
+ * order id. Such duplicates, open or watched, are raised as `duplicate_order` anomalies.
  */
 export class NamespaceFollower {
   readonly #o: NamespaceFollowerOptions;
   readonly #open = new Map<string, TrackedExecution>();
+  /** Ended executions placed more than once, watched for a late duplicate until `until` (epoch ms). */
+  readonly #watched = new Map<string, { execution: TrackedExecution; until: number }>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -104,10 +122,22 @@ export class NamespaceFollower {
     this.#o.metrics.openExecutions.set({ namespace: this.#o.namespace }, this.#open.size);
   }
 
+  /**
+   * Stops following an execution (it ended, or another instance took it over). One that ended
+   * after more than one submission is watched for a late duplicate a while longer.
+   */
   remove(execution: TrackedExecution): void {
     if (this.#open.delete(execution.key)) {
       this.#o.metrics.openExecutions.set({ namespace: this.#o.namespace }, this.#open.size);
     }
+    if (execution.lost || execution.state.attempts < 2 || !this.#o.operations.orderStatusReports) {
+      return;
+    }
+    const watchMs = Math.max(
+      DUPLICATE_WATCH_MIN_MS,
+      DUPLICATE_WATCH_WINDOWS * this.#o.capabilities.orderVisibilityMs,
+    );
+    this.#watched.set(execution.key, { execution, until: this.#o.clock.now() + watchMs });
   }
 
   /**
@@ -153,7 +183,8 @@ export class NamespaceFollower {
   }
 
   async #roundSafely(): Promise<void> {
-    if (this.#open.size === 0) return;
+    this.#endWatches();
+    if (this.#open.size === 0 && this.#watched.size === 0) return;
     const started = performance.now();
     try {
       await this.#roundOnce();
@@ -183,16 +214,17 @@ export class NamespaceFollower {
   }
 
   /**
-   * One batch of status reports for every open execution, applied; returns the executions to ask
-   * for one by one: those with a broker order id its book does not list (an earlier day's order).
-   * None when the reports are unavailable this round.
+   * One batch of status reports for every open execution (and the watched ones), applied; returns
+   * the executions to ask for one by one: those with a broker order id its book does not list (an
+   * earlier day's order). None when the reports are unavailable this round.
    */
   async #reportRound(
     executions: TrackedExecution[],
     orderStatusReports: NonNullable<TraderOperations["orderStatusReports"]>,
   ): Promise<TrackedExecution[]> {
     const askedAt = this.#o.clock.now();
-    const batch = await orderStatusReports(executions.map(refOf));
+    const watched = [...this.#watched.values()].map(({ execution }) => execution);
+    const batch = await orderStatusReports([...executions, ...watched].map(refOf));
     if (batch.kind === "unavailable") {
       this.#o.logger.debug(
         { namespace: this.#o.namespace, reason: batch.reason },
@@ -200,21 +232,51 @@ export class NamespaceFollower {
       );
       return [];
     }
-    const byClientOrderId = new Map(batch.reports.map((r) => [r.clientOrderId, r]));
+    const byClientOrderId = byClientOrderIdOf(batch.reports);
     const byOrderId = new Map(batch.reports.map((r) => [r.orderId, r]));
     const answers: [TrackedExecution, ExecutionEvent][] = [];
     const single: TrackedExecution[] = [];
     for (const execution of executions) {
       const { orderId } = execution.state;
-      const report =
-        byClientOrderId.get(execution.clientOrderId) ??
-        (orderId === null ? undefined : byOrderId.get(orderId));
+      const reports = byClientOrderId.get(execution.clientOrderId) ?? [];
+      this.#noteDuplicates(execution, reports);
+      // Known by its order id, its own order only: another one under its client order id is a
+      // duplicate, raised once above, not its state.
+      const report = orderId === null ? reports[0] : byOrderId.get(orderId);
       if (report) answers.push([execution, { type: "report", report, at: askedAt }]);
       else if (orderId !== null) single.push(execution);
       else answers.push([execution, { type: "absent", at: askedAt }]);
     }
+    for (const execution of watched) {
+      this.#noteDuplicates(execution, byClientOrderId.get(execution.clientOrderId) ?? []);
+    }
     await this.#applyByKey(answers);
     return single;
+  }
+
+  /**
+   * Raises `duplicate_order` when the broker holds more than one order for the execution's
+   * client order id (its reports, and the order id it knows): once per count of orders seen.
+   */
+  #noteDuplicates(execution: TrackedExecution, reports: readonly OrderStatusReport[]): void {
+    const orderIds = new Set(reports.map((report) => report.orderId));
+    if (execution.state.orderId !== null) orderIds.add(execution.state.orderId);
+    if (orderIds.size < 2 || orderIds.size <= execution.duplicateOrdersReported) return;
+    execution.duplicateOrdersReported = orderIds.size;
+    this.#o.alert(
+      execution,
+      "duplicate_order",
+      `the broker holds ${orderIds.size} orders for one client order id (${[...orderIds].join(", ")}): ` +
+        `most likely an attempt concluded absent after the trader's visibility window ` +
+        `(${this.#o.capabilities.orderVisibilityMs} ms) listed later. Offset or cancel the extra ` +
+        `order at the broker, and raise the window`,
+    );
+  }
+
+  /** Ends the watches that ran their time. */
+  #endWatches(): void {
+    const now = this.#o.clock.now();
+    for (const [key, { until }] of this.#watched) if (now >= until) this.#watched.delete(key);
   }
 
   async #querySome(
@@ -371,6 +433,19 @@ export class NamespaceFollower {
     const effects = await this.#o.apply(execution, event);
     if (effects.some((effect) => effect.type === "submit")) this.#o.resubmit(execution);
   }
+}
+
+/** Reports by client order id: several for one are orders the broker holds twice. */
+function byClientOrderIdOf(
+  reports: readonly OrderStatusReport[],
+): Map<string, OrderStatusReport[]> {
+  const grouped = new Map<string, OrderStatusReport[]>();
+  for (const report of reports) {
+    const same = grouped.get(report.clientOrderId);
+    if (same) same.push(report);
+    else grouped.set(report.clientOrderId, [report]);
+  }
+  return grouped;
 }
 
 function refOf(execution: TrackedExecution): OrderRef {

@@ -45,6 +45,8 @@ export class TrackedExecution implements ExecutionKey {
    * leaves it out of its rounds meanwhile.
    */
   submitting = false;
+  /** How many broker orders for its client order id were last reported as a duplicate (0: none). */
+  duplicateOrdersReported = 0;
   /** A halt with `cancel_open` asked for its cancel here (it is asked once). */
   haltCancelQueued = false;
   /**

@@ -49,7 +49,10 @@ interface FakeOrder {
 export class FakeBroker implements Trader {
   readonly executionMode: string;
   readonly capabilities: TraderCapabilities;
+  /** The first order of each client order id. */
   readonly orders = new Map<string, FakeOrder>();
+  /** Orders created for a client order id that had one already: duplicates, oldest first. */
+  readonly duplicates: FakeOrder[] = [];
   /** Submissions that reached the broker, by client order id (created or not). */
   readonly sends = new Map<string, number>();
   /** Client order ids in the order their submissions reached the broker. */
@@ -130,7 +133,8 @@ export class FakeBroker implements Trader {
         looks: 0,
         visibleAt: Date.now() + this.bookLagMs,
       };
-      this.orders.set(id, order);
+      if (this.orders.has(id)) this.duplicates.push(order);
+      else this.orders.set(id, order);
     }
     if (script.delayMs) await new Promise((resolve) => setTimeout(resolve, script.delayMs));
     switch (answer) {
@@ -162,17 +166,20 @@ export class FakeBroker implements Trader {
     }
   }
 
+  /** By its order id when the ref has one (never lagging), else the first listed by client order id. */
   async queryOrder(ref: OrderRef): Promise<OrderQuery> {
-    const report = this.#look(ref, true);
-    return report ? { kind: "found", report } : { kind: "absent" };
+    const order =
+      ref.orderId === null
+        ? this.#listed(ref.clientOrderId)[0]
+        : this.#ordersOf(ref.clientOrderId).find((one) => one.orderId === ref.orderId);
+    return order ? { kind: "found", report: this.#look(order) } : { kind: "absent" };
   }
 
+  /** Every listed order of each asked client order id (Kite's book: duplicates included). */
   async orderStatusReports(refs: readonly OrderRef[]): Promise<OrderStatusBatch> {
-    const reports: OrderStatusReport[] = [];
-    for (const ref of refs) {
-      const report = this.#look(ref, false);
-      if (report) reports.push(report);
-    }
+    const reports = refs.flatMap((ref) =>
+      this.#listed(ref.clientOrderId).map((order) => this.#look(order)),
+    );
     return { kind: "ok", reports };
   }
 
@@ -195,11 +202,19 @@ export class FakeBroker implements Trader {
     order.status = order.filled >= order.quantity ? "filled" : "partially_filled";
   }
 
-  #look(ref: OrderRef, byId: boolean): OrderStatusReport | null {
-    const order = this.orders.get(ref.clientOrderId);
-    if (!order) return null;
-    // The book lags; an order asked for by its id is always known.
-    if (!(byId && ref.orderId !== null) && Date.now() < order.visibleAt) return null;
+  #ordersOf(clientOrderId: string): FakeOrder[] {
+    const first = this.orders.get(clientOrderId);
+    if (!first) return [];
+    return [first, ...this.duplicates.filter((one) => one.clientOrderId === clientOrderId)];
+  }
+
+  /** The orders of a client order id its lagging book lists now. */
+  #listed(clientOrderId: string): FakeOrder[] {
+    const now = Date.now();
+    return this.#ordersOf(clientOrderId).filter((order) => now >= order.visibleAt);
+  }
+
+  #look(order: FakeOrder): OrderStatusReport {
     order.looks += 1;
     if (
       order.status === "accepted" &&

@@ -89,7 +89,10 @@ export type OrderQuery =
  * Status reports of many orders from one look at the broker (Kite's `GET /orders` covers every
  * order of the day):
  * - `ok`: `reports` holds an entry for each asked order the broker has; an asked order without one
- *   was absent from the broker's view at the time of the call (with the same caveat as `absent`);
+ *   was absent from the broker's view at the time of the call (with the same caveat as `absent`).
+ *   Every order in that view carrying an asked client order id is reported, not only the one whose
+ *   order id was asked: several orders for one client order id are a duplicate placement, which
+ *   the engine reports (an order the broker listed later than its visibility window, placed again);
  * - `unavailable`: the broker could not be asked.
  */
 export type OrderStatusBatch =

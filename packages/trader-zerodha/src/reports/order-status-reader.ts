@@ -62,9 +62,10 @@ export class OrderStatusReader {
   }
 
   /**
-   * Status reports of many orders from one read of today's order book. An order is matched by its
-   * Kite id when the ref has one, else by its tag; orders not in the book are left out (the engine
-   * asks for those one by one). `unavailable` when the book, or the trades needed for fill times,
+   * Status reports of many orders from one read of today's order book: for each ref, its order by
+   * Kite id when the ref has one, and every order carrying its tag (several for one tag: a
+   * duplicate placement, reported for the engine to see); orders not in the book are left out (the
+   * engine asks for those one by one). `unavailable` when the book, or the trades needed for fill times,
    * could not be read.
    */
   async reports(refs: readonly OrderRef[]): Promise<OrderStatusBatch> {
@@ -181,7 +182,7 @@ export class OrderStatusReader {
     this.#duplicates.add(key);
     this.#o.logger.error(
       { client_order_id: clientOrderId, order_ids: states.map((state) => state.order_id) },
-      "several Kite orders carry one client order id: reporting the first",
+      "several Kite orders carry one client order id: an order placed twice",
     );
   }
 
@@ -213,15 +214,21 @@ function indexBook(book: readonly KiteOrderState[]): BookIndex {
   return { byId, byTag };
 }
 
-/** Each ref's order in the book: by Kite's id when the ref has one, else its first by tag. */
+/**
+ * Each ref's orders in the book: its order by Kite's id when the ref has one, and every order
+ * carrying its tag (more than one is a duplicate placement, which the engine must see).
+ */
 function matchRefs(
   refs: readonly OrderRef[],
   { byId, byTag }: BookIndex,
 ): { ref: OrderRef; state: KiteOrderState }[] {
   const matched: { ref: OrderRef; state: KiteOrderState }[] = [];
   for (const ref of refs) {
-    const state = ref.orderId === null ? byTag.get(ref.clientOrderId)?.[0] : byId.get(ref.orderId);
-    if (state !== undefined) matched.push({ ref, state });
+    const tagged = byTag.get(ref.clientOrderId) ?? [];
+    const byOwnId = ref.orderId === null ? undefined : byId.get(ref.orderId);
+    const states =
+      byOwnId === undefined || tagged.includes(byOwnId) ? tagged : [byOwnId, ...tagged];
+    for (const state of states) matched.push({ ref, state });
   }
   return matched;
 }

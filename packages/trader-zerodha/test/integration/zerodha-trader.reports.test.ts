@@ -38,6 +38,31 @@ const requests = (emu: KiteEmulator, path: string) => emu.stats().requestsByPath
 const FILLS = 1450;
 const RESTS = 1000;
 
+/** Places two orders carrying `tag` at Kite (the emulator) with the real client: their order ids. */
+async function placeTwice(
+  emu: KiteEmulator,
+  tag: string,
+  overrides: Partial<KiteOrderParams> = {},
+): Promise<[string, string]> {
+  const kite = new KiteConnect({ api_key: API_KEY, access_token: ACCESS_TOKEN, root: emu.url });
+  const params: KiteOrderParams = {
+    exchange: "NSE",
+    tradingsymbol: "RELIANCE",
+    transaction_type: "BUY",
+    quantity: 1,
+    product: "MIS",
+    order_type: "MARKET",
+    validity: "DAY",
+    market_protection: -1,
+    tag,
+    ...overrides,
+  };
+  // A fresh object each time: the client adds `variety` to the one it is given.
+  const place = async () =>
+    ((await kite.placeOrder("regular", { ...params } as never)) as { order_id: string }).order_id;
+  return [await place(), await place()];
+}
+
 /** ISO of the last trade of an order, read from Kite (the emulator) with the real client. */
 async function lastFillIso(emu: KiteEmulator, orderId: string): Promise<string> {
   const trades = (await realApi(emu).getOrderTrades(orderId)) as { fill_timestamp: unknown }[];
@@ -105,35 +130,21 @@ describe("ZerodhaTrader.queryOrder", () => {
 
   it("logs an error for any engine order that Kite holds twice, followed or not", async () => {
     const { emulator: emu, trader, logger } = await setup();
-    const kite = new KiteConnect({ api_key: API_KEY, access_token: ACCESS_TOKEN, root: emu.url });
     const twice = clientOrderId("sig-ended-long-ago", "zerodha");
-    const params: KiteOrderParams = {
-      exchange: "NSE",
-      tradingsymbol: "RELIANCE",
-      transaction_type: "BUY",
-      quantity: 1,
-      product: "MIS",
-      order_type: "MARKET",
-      validity: "DAY",
-      market_protection: -1,
-      tag: twice,
-    };
-    const first = (await kite.placeOrder("regular", params as never)) as { order_id: string };
-    const second = (await kite.placeOrder("regular", params as never)) as { order_id: string };
+    const [first, second] = await placeTwice(emu, twice);
     // Two orders of someone else's with one tag are none of the engine's business.
-    await kite.placeOrder("regular", { ...params, tag: "manual" } as never);
-    await kite.placeOrder("regular", { ...params, tag: "manual" } as never);
+    await placeTwice(emu, "manual");
     const followed = todaysSignal({ id: "sig-followed", validatedPrice: RESTS });
     placedId(await submit(trader, followed));
     expect(await trader.orderStatusReports([refOf(followed)])).toMatchObject({ kind: "ok" });
     const errors = logger.records.filter(
       (record) =>
-        record.message === "several Kite orders carry one client order id: reporting the first",
+        record.message === "several Kite orders carry one client order id: an order placed twice",
     );
     expect(errors.map((record) => record.context)).toEqual([
       expect.objectContaining({
         client_order_id: twice,
-        order_ids: [first.order_id, second.order_id],
+        order_ids: [first, second],
       }),
     ]);
   });
@@ -286,6 +297,23 @@ describe("ZerodhaTrader.orderStatusReports", () => {
     await trader.orderStatusReports(refs);
     expect(reads()).toBe(before + 4);
   }, 60_000);
+
+  it("reports every order carrying an asked client order id, asked by tag or by Kite's id", async () => {
+    const { emulator: emu, trader } = await setup();
+    const twice = clientOrderId("sig-placed-twice", "zerodha");
+    const [first, second] = await placeTwice(emu, twice, { order_type: "LIMIT", price: RESTS });
+    const other = todaysSignal({ id: "sig-placed-once", validatedPrice: RESTS });
+    const otherId = placedId(await submit(trader, other));
+    for (const orderId of [null, first, second]) {
+      const batch = await trader.orderStatusReports([
+        { clientOrderId: twice, orderId },
+        refOf(other, otherId),
+      ]);
+      expect(batch.kind === "ok" && batch.reports.map((report) => report.orderId).sort()).toEqual(
+        [first, second, otherId].sort(),
+      );
+    }
+  });
 
   it("asks nothing for no orders", async () => {
     const { emulator: emu, trader } = await setup();
