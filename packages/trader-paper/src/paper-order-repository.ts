@@ -30,6 +30,17 @@ const SCHEMA = [
      where status <> 'accepted'`,
 ];
 
+/** How often a schema statement is run when a concurrent create of the same object beat it. */
+const CREATE_ATTEMPTS = 3;
+
+/** SQLSTATEs of a create another session ran at the same time: `unique_violation`, `duplicate_table`. */
+const CONCURRENT_CREATE_CODES = new Set(["23505", "42P07"]);
+
+function isConcurrentCreate(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : null;
+  return typeof code === "string" && CONCURRENT_CREATE_CODES.has(code);
+}
+
 const COLUMNS = `client_order_id, instrument_token, side, quantity, limit_price, slippage_bps,
   status, average_price, fees, created_at, updated_at, message`;
 
@@ -117,9 +128,25 @@ export class PaperOrderRepository {
     this.#onSuperseded = options.onSuperseded;
   }
 
-  /** Creates the table when missing; the trader calls it once, before anything else. */
+  /**
+   * Creates the table when missing; the trader calls it once, before anything else. Paper traders
+   * of several namespaces (shadow mode) or instances start at once on one database: PostgreSQL's
+   * `if not exists` does not cover a concurrent create, which fails with a unique violation on
+   * its catalog (or `duplicate_table`) while the other one commits. That statement is run again,
+   * and then finds what the other created.
+   * @throws the driver's error when the database refuses the statement for any other reason
+   */
   async createSchema(): Promise<void> {
-    for (const statement of SCHEMA) await this.#sql.query(statement);
+    for (const statement of SCHEMA) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#sql.query(statement);
+          break;
+        } catch (error) {
+          if (attempt >= CREATE_ATTEMPTS || !isConcurrentCreate(error)) throw error;
+        }
+      }
+    }
   }
 
   /** The namespace's resting orders. */
