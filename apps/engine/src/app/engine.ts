@@ -311,6 +311,7 @@ export class Engine {
     const orderBudget = new SharedOrderBudget({
       database,
       namespacePrefix: prefix,
+      instanceId,
       maxWaitMs: settings.orderBudgetMaxWaitMs,
       marginMs: settings.orderBudgetMarginMs,
     });

@@ -145,8 +145,10 @@ export const engineInstances = pgTable("engine_instances", {
  * `sent_at` (its slot was taken) until a window's length after `ended_at` (its request was
  * answered, or given up on): wherever between the two the broker counted it, every window of the
  * broker's that holds it holds the row too. Times are the database's, so instances need no
- * synchronised clocks. A row never ended counts until `in_flight_until`. Cancels count per second
- * and per minute, not per day (`kind`). Rows older than two days are deleted.
+ * synchronised clocks. A row never ended counts until `in_flight_until`, or until the lease of the
+ * instance that took it (`instance_id`) ran out, whichever is sooner: an instance sends nothing once
+ * its lease is at risk, so a request of one that died reached the broker before. Cancels count per
+ * second and per minute, not per day (`kind`). Rows older than two days are deleted.
  */
 export const orderBudget = pgTable(
   "engine_order_budget",
@@ -159,6 +161,8 @@ export const orderBudget = pgTable(
     inFlightUntil: timestamp("in_flight_until", { withTimezone: true }).notNull().defaultNow(),
     /** `order` (a placement) or `cancel`. */
     kind: text("kind").notNull().default("order"),
+    /** The instance that took the slot (`engine_instances`); null on rows from before it was kept. */
+    instanceId: text("instance_id"),
   },
   (table) => [index("engine_order_budget_idx").on(table.namespace, table.sentAt)],
 );

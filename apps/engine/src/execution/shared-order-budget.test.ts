@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sql } from "../db/database.js";
 import { embeddedDatabaseForFile } from "../test-support/service-testbed.js";
 import { SharedOrderBudget } from "./shared-order-budget.js";
 
@@ -95,6 +96,29 @@ describe("SharedOrderBudget", () => {
     expect(await instance.take("dead", budget, "order", 1_000)).toMatchObject({ taken: true });
     // Never released: free a second after its call could have ended at the latest.
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(performance.now() - started).toBeLessThan(3_500);
+  }, 20_000);
+
+  it("counts a request never ended by an instance whose lease ran out only until its lease's end", async () => {
+    const budget = { perSecond: 1, perMinute: 100, perDay: 100 };
+    const database = opened();
+    await database.rows(
+      sql`insert into engine_instances (instance_id, host, pid, lease_until)
+          values ('killed', 'host-k', 1, clock_timestamp() + interval '500 milliseconds')`,
+    );
+    const killed = new SharedOrderBudget({
+      database,
+      instanceId: "killed",
+      maxWaitMs: 5_000,
+      marginMs: 0,
+    });
+    const alive = new SharedOrderBudget({ database, maxWaitMs: 5_000, marginMs: 0 });
+    const started = performance.now();
+    // A request whose call may run a minute, in flight when its process died (never released).
+    expect(await killed.take("killed", budget, "order", 60_000)).toMatchObject({ taken: true });
+    expect(await alive.take("killed", budget, "order", 1_000)).toMatchObject({ taken: true });
+    // Free a second after the lease ran out, not a second after its minute.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
     expect(performance.now() - started).toBeLessThan(3_500);
   }, 20_000);
 

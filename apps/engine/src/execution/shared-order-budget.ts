@@ -2,7 +2,7 @@ import type { OrderBudget } from "@engine/core";
 import { type SQL, sql } from "drizzle-orm";
 import PQueue from "p-queue";
 import type { DatabaseHandle } from "../db/database.js";
-import { orderBudget } from "../db/schema.js";
+import { engineInstances, orderBudget } from "../db/schema.js";
 
 /** Rows are deleted once they can no longer count in any window (every this many takes). */
 const CLEAN_EVERY = 500;
@@ -64,6 +64,11 @@ export interface SharedOrderBudgetOptions {
   database: DatabaseHandle;
   /** The journal's namespace prefix (a shadow engine's): its budget rows are its own. */
   namespacePrefix?: string;
+  /**
+   * This instance's id (its lease in `engine_instances`): a request it never ends counts until
+   * its lease runs out at the latest. Without one, until the request's longest call.
+   */
+  instanceId?: string;
   /** The longest a request waits for room, ms; past it the order is refused (`RATE_LIMITED`). */
   maxWaitMs: number;
   /**
@@ -199,15 +204,19 @@ export class SharedOrderBudget {
       // Rows older than the longest window counted (and not of today) no longer count.
       const longest = budget.perHalfHour === undefined ? minute : halfHour;
       // clock_timestamp(), not now(): the time after the lock was granted, not the transaction's
-      // start. A request still in flight ends no sooner than now; a row of the version before
-      // (no end, `in_flight_until` defaulted to its transaction's start) ends when sent.
+      // start. A request still in flight ends no sooner than now; one whose instance's lease ran
+      // out ended by then (the instance sent nothing after); a row of the version before (no end,
+      // `in_flight_until` defaulted to its transaction's start) ends when sent.
+      const leaseEnded = sql`case when ${engineInstances.leaseUntil} <= at.now
+        then greatest(${orderBudget.sentAt}, ${engineInstances.leaseUntil}) end`;
       const [count] = await rows<WindowCounts>(sql`
         with at as (select clock_timestamp() as now),
         recent as (
           select ${orderBudget.sentAt} as sent_at, ${orderBudget.kind} as kind,
-            coalesce(${orderBudget.endedAt}, least(at.now, greatest(${orderBudget.sentAt}, ${orderBudget.inFlightUntil}))) as ends,
-            ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now as in_flight
-          from ${orderBudget}, at
+            coalesce(${orderBudget.endedAt}, least(at.now, greatest(${orderBudget.sentAt}, ${orderBudget.inFlightUntil}), ${leaseEnded})) as ends,
+            ${orderBudget.endedAt} is null and ${orderBudget.inFlightUntil} > at.now and ${leaseEnded} is null as in_flight
+          from ${orderBudget} cross join at
+            left join ${engineInstances} on ${engineInstances.instanceId} = ${orderBudget.instanceId}
           where ${orderBudget.namespace} = ${namespace}
             and (${orderBudget.sentAt} >= ${istDayStart(sql`at.now`)}
               or coalesce(${orderBudget.endedAt}, ${orderBudget.inFlightUntil}) > at.now - ${longest}::interval)
@@ -228,8 +237,8 @@ export class SharedOrderBudget {
       const waitMs = waitForRoom(count, budget, kind, margin);
       if (waitMs !== null) return { kind: "wait", waitMs };
       const [inserted] = await rows<{ id: string }>(
-        sql`insert into ${orderBudget} (namespace, sent_at, in_flight_until, kind)
-          values (${namespace}, clock_timestamp(), clock_timestamp() + ${`${inFlightMs} milliseconds`}::interval, ${kind})
+        sql`insert into ${orderBudget} (namespace, sent_at, in_flight_until, kind, instance_id)
+          values (${namespace}, clock_timestamp(), clock_timestamp() + ${`${inFlightMs} milliseconds`}::interval, ${kind}, ${this.#o.instanceId ?? null})
           returning id::text as id`,
       );
       if (!inserted) throw new Error("the order budget's insert returned no row");

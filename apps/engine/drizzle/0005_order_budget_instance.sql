@@ -1,0 +1,1 @@
+ALTER TABLE "engine_order_budget" ADD COLUMN "instance_id" text;
