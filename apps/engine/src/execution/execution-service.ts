@@ -157,6 +157,8 @@ type OrderSlot =
   | { kind: "none" }
   | { kind: "taken"; release(): Promise<void>; takenAt: number }
   | { kind: "refused"; reason: string };
+/** A slot an order goes out under: taken, or none needed. */
+type SlotToSend = Exclude<OrderSlot, { kind: "refused" }>;
 
 /**
  * The one owner of every execution (a signal on one namespace) from its claim to its final event.
@@ -588,12 +590,12 @@ export class ExecutionService {
     // made that write fail): if the lease is at risk at any time from here on (during a wait for
     // a fresh slot, say), it stays aborted, even when a later renewal lets new submissions go.
     const abort = this.#o.lease.abortSignal;
-    await this.#sendSubmitted(
-      execution,
-      trader,
-      abort,
-      await this.#freshSlot(execution, trader, slot),
-    );
+    const fresh = await this.#freshSlot(execution, trader, slot);
+    if (fresh.kind === "refused") {
+      await this.#failUnsent(execution, "RATE_LIMITED", fresh.reason);
+      return;
+    }
+    await this.#sendSubmitted(execution, trader, abort, fresh);
   }
 
   /** Why the order may not go out now: its trader unavailable, the signal stale, the gate. */
@@ -750,7 +752,7 @@ export class ExecutionService {
   async #freshSlot(
     execution: TrackedExecution,
     trader: Trader,
-    slot: Exclude<OrderSlot, { kind: "refused" }>,
+    slot: SlotToSend,
   ): Promise<OrderSlot> {
     if (slot.kind === "none" || performance.now() - slot.takenAt < SLOT_HELD_MAX_MS) return slot;
     this.#track(slot.release());
@@ -760,19 +762,15 @@ export class ExecutionService {
   /**
    * Calls the trader for a submission already journaled `submitted`, under its order-budget slot,
    * and applies its answer; when the answer does not come within the timeout the execution
-   * becomes `unknown` and the answer is applied whenever it comes. A slot that could not be taken
-   * ends it `RATE_LIMITED`, unsent. Runs inside the execution's serial section.
+   * becomes `unknown` and the answer is applied whenever it comes. Runs inside the execution's
+   * serial section.
    */
   async #sendSubmitted(
     execution: TrackedExecution,
     trader: Trader,
     abort: AbortSignal,
-    taken: OrderSlot,
+    taken: SlotToSend,
   ): Promise<void> {
-    if (taken.kind === "refused") {
-      await this.#failUnsent(execution, "RATE_LIMITED", taken.reason);
-      return;
-    }
     const slot = taken.kind === "taken" ? taken : undefined;
     const refusal = await this.#refusalAtSend(execution, { final: true });
     if (refusal !== null) {

@@ -11,7 +11,7 @@ import {
   type TraderCapabilities,
   type TraderOperations,
 } from "@engine/core";
-import pLimit from "p-limit";
+import PQueue from "p-queue";
 import type { EngineMetrics, FollowedOrders } from "../observability/metrics.js";
 import type { BudgetAnswer } from "./shared-order-budget.js";
 import type { TrackedExecution } from "./tracked-execution.js";
@@ -419,10 +419,10 @@ export class NamespaceFollower {
       if (list) list.push(answer);
       else byKey.set(answer[0].orderingKey, [answer]);
     }
-    const limit = pLimit(KEYS_AT_ONCE);
+    const queue = new PQueue({ concurrency: KEYS_AT_ONCE });
     await Promise.all(
       [...byKey.values()].map((list) =>
-        limit(async () => {
+        queue.add(async () => {
           for (const [execution, event] of list) await this.#applyAll(execution, event);
         }),
       ),

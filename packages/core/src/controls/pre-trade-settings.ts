@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { envList } from "../settings/env.js";
+import { decimalValue, envList } from "../settings/env.js";
 import { PRE_TRADE_RULES, type PreTradeLimits, type PreTradeRule } from "./pre-trade-limits.js";
 
 const FIELD: Record<PreTradeRule, keyof PreTradeLimits> = {
@@ -35,9 +35,8 @@ const COUNTED: ReadonlySet<PreTradeRule> = new Set([
  * as numbers); a whole number for a rule that counts. Null when it is not one, else the number.
  */
 function limitValue(text: string, counted: boolean): number | null {
-  if (!(counted ? /^\d+$/ : /^\d+(?:\.\d+)?$/).test(text)) return null;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
+  const value = decimalValue(text, { integer: counted });
+  return value !== null && !text.startsWith("-") ? value : null;
 }
 
 function expected(counted: boolean): string {

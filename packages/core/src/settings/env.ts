@@ -27,11 +27,22 @@ const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 const INTEGER = /^-?\d+$/;
 
 /**
+ * The number `text` writes in plain decimal digits (an optional minus; a fraction unless
+ * `integer`), or null: `0x10`, `1e3`, `+5`, `.5` and `Infinity` are not read as numbers in the
+ * settings.
+ */
+export function decimalValue(text: string, { integer }: { integer: boolean }): number | null {
+  if (!(integer ? INTEGER : DECIMAL).test(text)) return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+/**
  * An integer variable within bounds, written in decimal digits (`0x10`, `1e3`, `+5`, `1.0` are
  * refused rather than read as numbers).
  */
 export function envInteger(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  return envNumeric(defaultValue, "an integer", INTEGER, {
+  return envNumeric(defaultValue, "an integer", true, {
     min: bounds.min ?? Number.MIN_SAFE_INTEGER,
     max: bounds.max ?? Number.MAX_SAFE_INTEGER,
   });
@@ -39,7 +50,7 @@ export function envInteger(defaultValue: number, bounds: { min?: number; max?: n
 
 /** A number variable within bounds, written as a decimal (`12`, `0.25`, `-3.5`; not `1e3`, `.5`). */
 export function envNumber(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
-  return envNumeric(defaultValue, "a number", DECIMAL, {
+  return envNumeric(defaultValue, "a number", false, {
     min: bounds.min ?? Number.NEGATIVE_INFINITY,
     max: bounds.max ?? Number.POSITIVE_INFINITY,
   });
@@ -48,7 +59,7 @@ export function envNumber(defaultValue: number, bounds: { min?: number; max?: nu
 function envNumeric(
   defaultValue: number,
   kind: string,
-  written: RegExp,
+  integer: boolean,
   { min, max }: { min: number; max: number },
 ) {
   return z
@@ -57,8 +68,8 @@ function envNumeric(
     .transform((value, ctx) => {
       const text = value?.trim() ?? "";
       if (text === "") return defaultValue;
-      const number = Number(text);
-      if (!written.test(text) || !Number.isFinite(number) || number < min || number > max) {
+      const number = decimalValue(text, { integer });
+      if (number === null || number < min || number > max) {
         ctx.addIssue({ code: "custom", message: `expected ${kind} from ${min} to ${max}` });
         return z.NEVER;
       }
