@@ -814,6 +814,58 @@ describe("ExecutionService: the checks made again when an order goes out", () =>
     expect(eventsOf(engine.published, "order_filled", signal.event.id)).toHaveLength(1);
   });
 
+  it("looks a re-submission's order up before failing it for want of a budget slot: one listed is adopted", async () => {
+    const broker = new FakeBroker("live29", {
+      orderVisibilityMs: 100,
+      orderBudget: { perSecond: 10, perMinute: 400, perDay: 3_000 },
+    });
+    broker.script = (_id, attempt) => (attempt === 1 ? { answer: "unknown", create: true } : {});
+    broker.bookLagMs = 400;
+    let takes = 0;
+    const orderBudget = {
+      take: async () => {
+        takes += 1;
+        if (takes === 1) return { taken: true as const, release: async () => {} };
+        // The re-submission gets no slot, after the first attempt is listed.
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return { taken: false as const, reason: "no room in the order budget" };
+      },
+    };
+    const engine = await start({ traders: [broker], orderBudget, maxSubmitAttempts: 3 });
+    const signal = intakeSignal({ targets: ["live29"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_filled", signal.event.id).length === 1,
+      "the fill of the first attempt's order",
+    );
+    expect(takes).toBe(2);
+    expect(eventsOf(engine.published, "order_failed", signal.event.id)).toHaveLength(0);
+    expect(broker.totalSends).toBe(1);
+  });
+
+  it("raises order_after_failure when the broker lists an order for an execution reported failed", async () => {
+    const broker = new FakeBroker("live30", { orderVisibilityMs: 100 });
+    // One attempt, created but answered 502, listed 800 ms late: concluded absent before.
+    broker.script = () => ({ answer: "unknown", create: true });
+    broker.bookLagMs = 800;
+    const engine = await start({ traders: [broker], maxSubmitAttempts: 1 });
+    const signal = intakeSignal({ targets: ["live30"] });
+    await submitAll(engine, [signal]);
+    await eventually(
+      () => eventsOf(engine.published, "order_failed", signal.event.id).length === 1,
+      "the failure concluded from absence",
+    );
+    const [failed] = eventsOf(engine.published, "order_failed", signal.event.id);
+    expect(failed?.data).toMatchObject({ error_code: "BROKER_UNAVAILABLE" });
+    const raised = async () =>
+      (await engine.metrics.anomalies.get()).values.find(
+        (v) => v.labels.namespace === "live30" && v.labels.anomaly === "order_after_failure",
+      )?.value ?? 0;
+    await eventually(async () => (await raised()) === 1, "order_after_failure raised", 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await raised()).toBe(1);
+  });
+
   it("does not submit again under a halt set after a first attempt the broker confirmed absent", async () => {
     const broker = new FakeBroker("live23", { orderVisibilityMs: 200 });
     broker.script = () => ({ answer: "unknown", create: false });

@@ -669,13 +669,18 @@ export class ExecutionService {
       if (trader.capabilities.orderBudget && this.#o.orderBudget) {
         const early = await this.#refusalAtSend(execution, { final: false });
         if (early !== null) {
-          await this.#failUnsent(execution, early.code, early.message);
+          if (!(await this.#listedMeanwhile(execution))) {
+            await this.#failUnsent(execution, early.code, early.message);
+          }
           return;
         }
       }
       const slot = await this.#orderSlot(execution, trader);
       if (slot.kind === "refused") {
-        await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
+        // An earlier attempt listed by now is the signal's order, not a failure.
+        if (!(await this.#listedMeanwhile(execution))) {
+          await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
+        }
         return;
       }
       if (await this.#listedMeanwhile(execution)) {
@@ -689,11 +694,12 @@ export class ExecutionService {
   }
 
   /**
-   * Asks the broker for the order of a re-submission once more, right before it goes out, and
-   * adopts one found (applies its report): the absence was concluded before the wait for the
-   * order-budget slot, and a book that lags longer than the trader's visibility window may list the
-   * earlier attempt by now. Sending it again would place it twice. Returns whether one was found;
-   * when the broker cannot be asked the confirmed absence stands and the order goes out.
+   * Asks the broker for the order of a re-submission once more, right before it goes out (or is
+   * failed unsent), and adopts one found (applies its report): the absence was concluded before
+   * the wait for the order-budget slot, and a book that lags longer than the trader's visibility
+   * window may list the earlier attempt by now. Sending it again would place it twice; failing it
+   * would report a live order failed. Returns whether one was found; when the broker cannot be
+   * asked the confirmed absence stands.
    */
   async #listedMeanwhile(execution: TrackedExecution): Promise<boolean> {
     const queryOrder = this.#operationsOf(execution.namespace)?.queryOrder;

@@ -66,10 +66,11 @@ const DUPLICATE_WATCH_WINDOWS = 3;
  * their time in force are cancelled. A round starts every `statusPollIntervalMs`, or at once when
  * woken (a postback, a simulated fill), never two at a time.
  *
- * An execution submitted more than once (an attempt the broker confirmed absent) is watched for a
- * while after it ends, where the trader gives batch reports: a book lagging longer than the
- * trader's visibility window shows the earlier attempt late, as a second order for the client
- * order id. Such duplicates, open or watched, are raised as `duplicate_order` anomalies.
+ * An execution submitted more than once (an attempt the broker confirmed absent), or failed with
+ * no broker order known, is watched for a while after it ends, where the trader gives batch
+ * reports: a book lagging longer than the trader's visibility window shows an attempt late. A
+ * second order for one client order id, open or watched, is raised as `duplicate_order`; an order
+ * for an execution reported failed as `order_after_failure`.
  */
 export class NamespaceFollower {
   readonly #o: NamespaceFollowerOptions;
@@ -124,15 +125,16 @@ export class NamespaceFollower {
 
   /**
    * Stops following an execution (it ended, or another instance took it over). One that ended
-   * after more than one submission is watched for a late duplicate a while longer.
+   * after more than one submission, or failed with no broker order known after one, is watched a
+   * while longer for an order its broker lists late.
    */
   remove(execution: TrackedExecution): void {
     if (this.#open.delete(execution.key)) {
       this.#o.metrics.openExecutions.set({ namespace: this.#o.namespace }, this.#open.size);
     }
-    if (execution.lost || execution.state.attempts < 2 || !this.#o.operations.orderStatusReports) {
-      return;
-    }
+    const { attempts, orderId } = execution.state;
+    const watched = attempts >= 2 || (attempts === 1 && orderId === null);
+    if (execution.lost || !watched || !this.#o.operations.orderStatusReports) return;
     const watchMs = Math.max(
       DUPLICATE_WATCH_MIN_MS,
       DUPLICATE_WATCH_WINDOWS * this.#o.capabilities.orderVisibilityMs,
@@ -248,7 +250,9 @@ export class NamespaceFollower {
       else answers.push([execution, { type: "absent", at: askedAt }]);
     }
     for (const execution of watched) {
-      this.#noteDuplicates(execution, byClientOrderId.get(execution.clientOrderId) ?? []);
+      const reports = byClientOrderId.get(execution.clientOrderId) ?? [];
+      this.#noteDuplicates(execution, reports);
+      this.#noteOrderAfterFailure(execution, reports);
     }
     await this.#applyByKey(answers);
     return single;
@@ -256,20 +260,41 @@ export class NamespaceFollower {
 
   /**
    * Raises `duplicate_order` when the broker holds more than one order for the execution's
-   * client order id (its reports, and the order id it knows): once per count of orders seen.
+   * client order id (its reports, and the order id it knows): once an execution (the metric
+   * counts executions); a further order is logged.
    */
   #noteDuplicates(execution: TrackedExecution, reports: readonly OrderStatusReport[]): void {
     const orderIds = new Set(reports.map((report) => report.orderId));
     if (execution.state.orderId !== null) orderIds.add(execution.state.orderId);
     if (orderIds.size < 2 || orderIds.size <= execution.duplicateOrdersReported) return;
+    const first = execution.duplicateOrdersReported === 0;
     execution.duplicateOrdersReported = orderIds.size;
+    const message =
+      `the broker holds ${orderIds.size} orders for one client order id (${[...orderIds].join(", ")}): ` +
+      `most likely an attempt concluded absent after the trader's visibility window ` +
+      `(${this.#o.capabilities.orderVisibilityMs} ms) listed later. Offset or cancel the extra ` +
+      `orders at the broker, and raise the window`;
+    if (first) this.#o.alert(execution, "duplicate_order", message);
+    else this.#o.logger.error({ ...execution.context(), order_ids: [...orderIds] }, message);
+  }
+
+  /**
+   * Raises `order_after_failure` (once) when the broker lists an order for an execution that
+   * ended reported failed with no broker order known: the signal's result says no order exists.
+   */
+  #noteOrderAfterFailure(execution: TrackedExecution, reports: readonly OrderStatusReport[]): void {
+    const { state } = execution;
+    if (reports.length === 0 || state.orderId !== null || state.filledQuantity > 0) return;
+    if (execution.orderAfterFailureReported) return;
+    execution.orderAfterFailureReported = true;
+    const orders = reports.map((report) => `${report.orderId} (${report.status})`).join(", ");
     this.#o.alert(
       execution,
-      "duplicate_order",
-      `the broker holds ${orderIds.size} orders for one client order id (${[...orderIds].join(", ")}): ` +
-        `most likely an attempt concluded absent after the trader's visibility window ` +
-        `(${this.#o.capabilities.orderVisibilityMs} ms) listed later. Offset or cancel the extra ` +
-        `order at the broker, and raise the window`,
+      "order_after_failure",
+      `the broker lists ${orders} for an execution reported failed (${state.status}) with no order: ` +
+        `an attempt concluded absent after the trader's visibility window ` +
+        `(${this.#o.capabilities.orderVisibilityMs} ms) listed later. Its result is wrong: check ` +
+        `the order and the position at the broker, and raise the window`,
     );
   }
 

@@ -47,6 +47,8 @@ export class TrackedExecution implements ExecutionKey {
   submitting = false;
   /** How many broker orders for its client order id were last reported as a duplicate (0: none). */
   duplicateOrdersReported = 0;
+  /** An order its broker lists after it ended reported failed was raised. */
+  orderAfterFailureReported = false;
   /** A halt with `cancel_open` asked for its cancel here (it is asked once). */
   haltCancelQueued = false;
   /**

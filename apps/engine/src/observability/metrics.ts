@@ -309,6 +309,7 @@ export class EngineMetrics {
 /** Every kind of anomaly, so that each has a series from the start (a missing one fails the build). */
 const ANOMALIES = Object.keys({
   duplicate_order: true,
+  order_after_failure: true,
   vanished_order: true,
   overfill: true,
   fill_without_price: true,

@@ -76,6 +76,7 @@ describe("the Grafana dashboard and the alert rules read metrics the engine expo
       expect.arrayContaining([
         "LiveNamespaceUnavailable",
         "DuplicateOrderAtBroker",
+        "OrderAfterFailure",
         "ExecutionFencedOff",
         "OrderStuckUnknown",
         "ConsumerLagGrowing",

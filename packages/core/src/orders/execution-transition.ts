@@ -45,9 +45,15 @@ export type ExecutionEmit =
       timestamp: string;
     };
 
-/** Kinds of anomaly a transition reports (each worth an operator's look). */
+/**
+ * Kinds of anomaly the engine reports (each worth an operator's look): from a transition, or
+ * from the engine's watch over executions that ended (`duplicate_order`, `order_after_failure`:
+ * an order the broker shows for an execution already reported failed, one concluded absent too
+ * soon).
+ */
 export type ExecutionAnomaly =
   | "duplicate_order"
+  | "order_after_failure"
   | "vanished_order"
   | "overfill"
   | "fill_without_price"
