@@ -1,4 +1,5 @@
 import { type Clock, errorMessage, type Logger, type SqlPort } from "@engine/core";
+import pRetry from "p-retry";
 import { z } from "zod";
 import type { PaperOrder } from "./paper-order.js";
 
@@ -138,14 +139,11 @@ export class PaperOrderRepository {
    */
   async createSchema(): Promise<void> {
     for (const statement of SCHEMA) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.#sql.query(statement);
-          break;
-        } catch (error) {
-          if (attempt >= CREATE_ATTEMPTS || !isConcurrentCreate(error)) throw error;
-        }
-      }
+      await pRetry(() => this.#sql.query(statement), {
+        retries: CREATE_ATTEMPTS - 1,
+        minTimeout: 10,
+        shouldRetry: ({ error }) => isConcurrentCreate(error),
+      });
     }
   }
 

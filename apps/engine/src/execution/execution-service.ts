@@ -159,6 +159,7 @@ type OrderSlot =
   | { kind: "refused"; reason: string };
 /** A slot an order goes out under: taken, or none needed. */
 type SlotToSend = Exclude<OrderSlot, { kind: "refused" }>;
+const NO_SLOT: OrderSlot = { kind: "none" };
 
 /**
  * The one owner of every execution (a signal on one namespace) from its claim to its final event.
@@ -666,36 +667,31 @@ export class ExecutionService {
     execution.submitting = true;
     try {
       // One already stale or halted does not wait its turn at the budget first.
-      if (trader.capabilities.orderBudget && this.#o.orderBudget) {
-        const early = await this.#refusalAtSend(execution, { final: false });
-        if (early !== null) {
-          if (!(await this.#listedMeanwhile(execution))) {
-            await this.#failUnsent(execution, early.code, early.message);
-          }
-          return;
-        }
-      }
-      const slot = await this.#orderSlot(execution, trader);
-      if (slot.kind === "refused") {
-        // An earlier attempt listed by now is the signal's order, not a failure.
-        if (!(await this.#listedMeanwhile(execution))) {
-          await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
-        }
-        return;
-      }
+      const early =
+        trader.capabilities.orderBudget && this.#o.orderBudget
+          ? await this.#refusalAtSend(execution, { final: false })
+          : null;
+      const slot: OrderSlot = early === null ? await this.#orderSlot(execution, trader) : NO_SLOT;
+      // An earlier attempt listed by now is the signal's order: neither sent again nor failed.
       if (await this.#listedMeanwhile(execution)) {
         if (slot.kind === "taken") this.#track(slot.release());
         return;
       }
-      await this.#sendSubmitted(execution, trader, abort, slot);
+      if (early !== null) {
+        await this.#failUnsent(execution, early.code, early.message);
+      } else if (slot.kind === "refused") {
+        await this.#failUnsent(execution, "RATE_LIMITED", slot.reason);
+      } else {
+        await this.#sendSubmitted(execution, trader, abort, slot);
+      }
     } finally {
       execution.submitting = false;
     }
   }
 
   /**
-   * Asks the broker for the order of a re-submission once more, right before it goes out (or is
-   * failed unsent), and adopts one found (applies its report): the absence was concluded before
+   * Asks the broker for the order of a re-submission once more, after its wait for an order-budget
+   * slot and before it goes out or is failed unsent, and adopts one found (applies its report): the absence was concluded before
    * the wait for the order-budget slot, and a book that lags longer than the trader's visibility
    * window may list the earlier attempt by now. Sending it again would place it twice; failing it
    * would report a live order failed. Returns whether one was found; when the broker cannot be

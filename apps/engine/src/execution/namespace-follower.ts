@@ -75,7 +75,7 @@ const DUPLICATE_WATCH_WINDOWS = 3;
 export class NamespaceFollower {
   readonly #o: NamespaceFollowerOptions;
   readonly #open = new Map<string, TrackedExecution>();
-  /** Ended executions placed more than once, watched for a late duplicate until `until` (epoch ms). */
+  /** Ended executions that may have an order listed late (see `remove`), watched until `until` (epoch ms). */
   readonly #watched = new Map<string, { execution: TrackedExecution; until: number }>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
